@@ -1,0 +1,161 @@
+// Batch mode, the queue of 5 done safely: operations wait in a bounded in-memory queue and are
+// saved in groups of up to batchSizeMax; a lone operation waits at most batchLingerMs. Groups
+// in flight at once never share an account. A client is answered only after its group is
+// durably committed; its idempotency key makes a retry (on any business server) safe.
+import type { FastifyBaseLogger } from 'fastify';
+import { BancaError } from '@banca/core/errors';
+import { operationAccounts } from '@banca/core/protocol';
+import type { DataClient } from '../infra/data-client.js';
+import { accountsOf, commitWithRetry, lockWithRetry, newCommitId, planBatch, type LockPolicy } from './lock-batch.js';
+import { resultOf, type Operation, type OperationResult } from './operations.js';
+
+export interface BatcherOptions extends LockPolicy {
+  batchSizeMax: number;
+  batchLingerMs: number;
+  batchesInFlightMax: number;
+  pendingOperationsMax: number;
+}
+
+interface Waiting {
+  operation: Operation;
+  accounts: string[];
+  resolve: (result: OperationResult) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface BatchObserver {
+  batchCommitted(size: number, seconds: number): void;
+}
+
+export class Batcher {
+  private pending: Waiting[] = [];
+  private readonly busyAccounts = new Set<string>();
+  private inFlight = 0;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private idle: (() => void)[] = [];
+  private closing = false;
+
+  constructor(
+    private readonly data: DataClient,
+    private readonly options: BatcherOptions,
+    private readonly log: FastifyBaseLogger,
+    private readonly observer?: BatchObserver,
+  ) {}
+
+  submit(operation: Operation): Promise<OperationResult> {
+    if (this.closing) return Promise.reject(new BancaError('UNAVAILABLE', 'This business server is shutting down; retry (the gateway sends you to another).'));
+    if (this.pending.length >= this.options.pendingOperationsMax) {
+      return Promise.reject(new BancaError('TOO_MANY_REQUESTS', `More than ${this.options.pendingOperationsMax} operations are waiting; retry shortly.`));
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.push({ operation, accounts: operationAccounts(operation.body), resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Saves everything still queued, then resolves (graceful shutdown). */
+  async drain(): Promise<void> {
+    this.closing = true;
+    while (this.pending.length > 0 || this.inFlight > 0) {
+      this.flush();
+      await new Promise<void>((resolve) => this.idle.push(resolve));
+    }
+  }
+
+  private schedule(): void {
+    if (this.pending.length >= this.options.batchSizeMax || this.options.batchLingerMs === 0) {
+      this.flush();
+    } else if (!this.lingerTimer) {
+      this.lingerTimer = setTimeout(() => {
+        this.lingerTimer = null;
+        this.flush();
+      }, this.options.batchLingerMs);
+    }
+  }
+
+  private flush(): void {
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = null;
+    }
+    while (this.inFlight < this.options.batchesInFlightMax) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) break;
+      this.inFlight += 1;
+      for (const item of batch) for (const accountId of item.accounts) this.busyAccounts.add(accountId);
+      void this.run(batch).finally(() => {
+        for (const item of batch) for (const accountId of item.accounts) this.busyAccounts.delete(accountId);
+        this.inFlight -= 1;
+        if (this.pending.length > 0) this.flush();
+        this.idle.splice(0).forEach((wake) => wake());
+      });
+    }
+  }
+
+  /** Oldest first; an operation waits while an earlier one on the same account waits or flies. */
+  private takeBatch(): Waiting[] {
+    const taken: Waiting[] = [];
+    const blocked = new Set(this.busyAccounts);
+    const rest: Waiting[] = [];
+    for (const item of this.pending) {
+      if (taken.length < this.options.batchSizeMax && item.accounts.every((accountId) => !blocked.has(accountId))) {
+        taken.push(item);
+      } else {
+        rest.push(item);
+        for (const accountId of item.accounts) blocked.add(accountId);
+      }
+    }
+    // Accounts of a taken item are not blocked for later items of the same batch: one batch may
+    // hold several operations on one account; they are decided in order.
+    this.pending = rest;
+    return taken;
+  }
+
+  private async run(batch: Waiting[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const operations = batch.map((item) => item.operation);
+    const accounts = accountsOf(operations);
+    let locked = false;
+    try {
+      const grants = await lockWithRetry(this.data, this.options, accounts, operations.map((o) => o.operationId));
+      locked = true;
+      const outcomes = planBatch(operations, grants);
+      const transfers = outcomes.flatMap((outcome) => (outcome.kind === 'commit' ? [outcome.transfer] : []));
+      const committed = await commitWithRetry(this.data, {
+        commitId: newCommitId(),
+        locks: grants.locks.map((grant) => ({ accountId: grant.accountId, fence: grant.fence })),
+        transfers,
+        release: true,
+      });
+      locked = false;
+      const records = new Map(committed.transfers.map((record) => [record.transferId, record]));
+      outcomes.forEach((outcome, index) => {
+        const waiting = batch[index]!;
+        switch (outcome.kind) {
+          case 'rejected':
+            return waiting.reject(outcome.error);
+          case 'replay':
+            return waiting.resolve(resultOf(outcome.operation, outcome.record, true));
+          case 'commit': {
+            const record = records.get(outcome.transfer.transferId);
+            if (!record) return waiting.reject(new BancaError('INTERNAL', 'The data server did not return a committed transfer.'));
+            return waiting.resolve(resultOf(outcome.operation, record, false));
+          }
+        }
+      });
+      this.observer?.batchCommitted(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
+    } catch (error) {
+      if (locked) await this.data.release(accounts).catch(() => undefined);
+      if (!(error instanceof BancaError) || error.status >= 500) this.log.warn({ err: error, size: batch.length }, 'batch failed');
+      for (const item of batch) item.reject(asClientError(error));
+    }
+  }
+}
+
+/** A lease that ran out before the commit is this server's problem, not the client's request. */
+function asClientError(error: unknown): unknown {
+  if (error instanceof BancaError && (error.code === 'LOCK_NOT_HELD' || error.code === 'STALE_FENCING_TOKEN')) {
+    return new BancaError('UNAVAILABLE', 'The operation could not be saved in time; retry with the same idempotency key.', { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,69 @@
+// Locks the accounts of a batch and applies the rules to it: the part of the lock-read-compute-
+// commit cycle that batch mode and seed mode share. A lock conflict is retried with jittered
+// backoff for a bounded time, then reported as ACCOUNT_LOCKED (retryable) to the callers.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BancaError } from '@banca/core/errors';
+import { newId } from '@banca/core/ids';
+import { operationAccounts, type CommitRequest, type LockResponse, type TransferInput, type TransferRecord } from '@banca/core/protocol';
+import type { DataClient } from '../infra/data-client.js';
+import { decide, sameOperation, type AccountSnapshot, type Operation } from './operations.js';
+
+export interface LockPolicy {
+  leaseMs: number;
+  lockRetryMsMax: number;
+}
+
+export type Outcome =
+  | { operation: Operation; kind: 'commit'; transfer: TransferInput }
+  | { operation: Operation; kind: 'replay'; record: TransferRecord }
+  | { operation: Operation; kind: 'rejected'; error: BancaError };
+
+export async function lockWithRetry(data: DataClient, policy: LockPolicy, accountIds: string[], lookupIds: string[], requestId?: string): Promise<LockResponse> {
+  const deadline = Date.now() + policy.lockRetryMsMax;
+  let delayMs = 1;
+  for (;;) {
+    try {
+      return await data.lock(accountIds, policy.leaseMs, lookupIds, requestId);
+    } catch (error) {
+      if (!(error instanceof BancaError) || error.code !== 'ACCOUNT_LOCKED' || Date.now() + delayMs > deadline) throw error;
+      await sleep(delayMs * (0.5 + Math.random()));
+      delayMs = Math.min(delayMs * 2, 50);
+    }
+  }
+}
+
+/** Decides every operation of a batch in order, on the balances its locks returned. */
+export function planBatch(operations: readonly Operation[], locked: LockResponse): Outcome[] {
+  const known = new Map(locked.knownTransfers.map((record) => [record.transferId, record]));
+  const balances = new Map<string, AccountSnapshot>(locked.locks.map((grant) => [grant.accountId, { exists: grant.exists, balanceCents: grant.balanceCents }]));
+  return operations.map((operation): Outcome => {
+    const record = known.get(operation.operationId);
+    if (record) {
+      return sameOperation(operation, record)
+        ? { operation, kind: 'replay', record }
+        : { operation, kind: 'rejected', error: new BancaError('IDEMPOTENCY_CONFLICT', `Idempotency key ${operation.operationId} was already used for a different operation.`) };
+    }
+    const decision = decide(operation, balances);
+    return decision.ok ? { operation, kind: 'commit', transfer: decision.transfer } : { operation, kind: 'rejected', error: decision.error };
+  });
+}
+
+export function accountsOf(operations: readonly Operation[]): string[] {
+  return [...new Set(operations.flatMap((operation) => operationAccounts(operation.body)))].sort();
+}
+
+/** Commits with the same commit id until it is known to be durable or refused (bounded). */
+export async function commitWithRetry(data: DataClient, request: CommitRequest, attempts = 3, requestId?: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await data.commit(request, requestId);
+    } catch (error) {
+      if (!(error instanceof BancaError) || !error.retryable || error.code === 'ACCOUNT_LOCKED' || attempt >= attempts) throw error;
+      await sleep(10 * attempt);
+    }
+  }
+}
+
+export function newCommitId(): string {
+  return `c-${newId()}`;
+}

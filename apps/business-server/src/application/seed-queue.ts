@@ -1,0 +1,99 @@
+// Seed mode, seed 000's queue of 5 as its client test expects: an operation is accepted at once
+// (202) and balances change only when batchSizeMax operations have accumulated. The queue lives
+// in the data server's store, not in this process, so an accepted operation survives a crash of
+// any business server; any of them may apply a full queue (one claim at a time, as a lease).
+import type { FastifyBaseLogger } from 'fastify';
+import { BancaError } from '@banca/core/errors';
+import type { QueueEntry, QueueResult } from '@banca/core/protocol';
+import type { DataClient } from '../infra/data-client.js';
+import { accountsOf, commitWithRetry, lockWithRetry, newCommitId, planBatch, type LockPolicy } from './lock-batch.js';
+import type { Operation } from './operations.js';
+
+export interface SeedQueueOptions extends LockPolicy {
+  batchSizeMax: number;
+  seedSweepIntervalMs: number;
+}
+
+export interface Accepted {
+  operationId: string;
+  status: 'queued' | 'applied' | 'rejected';
+  pendingCount: number;
+  replayed: boolean;
+}
+
+export class SeedQueue {
+  private draining: Promise<void> | null = null;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly data: DataClient, private readonly options: SeedQueueOptions, private readonly log: FastifyBaseLogger) {
+    // Finishes groups whose business server died between accepting the fifth operation and saving.
+    this.sweeper = setInterval(() => void this.drain(), options.seedSweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  async submit(operation: Operation, requestId?: string): Promise<Accepted> {
+    const { entry, pendingCount, replayed } = await this.data.enqueue(operation.operationId, operation.body, requestId);
+    if (pendingCount >= this.options.batchSizeMax) await this.drain();
+    const status = entry.status === 'pending' ? 'queued' : entry.status;
+    return { operationId: entry.operationId, status, pendingCount, replayed };
+  }
+
+  status(operationId: string, requestId?: string): Promise<QueueEntry> {
+    return this.data.queueEntry(operationId, requestId);
+  }
+
+  /** Applies full groups while there are any; one drain at a time per process. */
+  drain(): Promise<void> {
+    this.draining ??= this.applyFullGroups().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    await this.draining;
+  }
+
+  private async applyFullGroups(): Promise<void> {
+    for (let round = 0; round < 100; round++) {
+      try {
+        const claim = await this.data.claim(this.options.batchSizeMax, this.options.batchSizeMax, this.options.leaseMs);
+        if (!claim.claimId || claim.entries.length === 0) return;
+        await this.applyGroup(claim.claimId, claim.entries);
+      } catch (error) {
+        this.log.warn({ err: error }, 'seed queue: could not apply a group; it stays queued for the next try');
+        return;
+      }
+    }
+  }
+
+  private async applyGroup(claimId: string, entries: QueueEntry[]): Promise<void> {
+    const operations: Operation[] = entries.map((entry) => ({ operationId: entry.operationId, body: entry.operation }));
+    const accounts = accountsOf(operations);
+    const grants = await lockWithRetry(this.data, this.options, accounts, operations.map((o) => o.operationId));
+    try {
+      const outcomes = planBatch(operations, grants);
+      const results: QueueResult[] = outcomes.map((outcome) => {
+        switch (outcome.kind) {
+          case 'commit':
+            return { operationId: outcome.operation.operationId, status: 'applied', transferId: outcome.transfer.transferId };
+          case 'replay':
+            return { operationId: outcome.operation.operationId, status: 'applied', transferId: outcome.record.transferId };
+          case 'rejected':
+            return { operationId: outcome.operation.operationId, status: 'rejected', errorCode: outcome.error.code, message: outcome.error.message };
+        }
+      });
+      await commitWithRetry(this.data, {
+        commitId: newCommitId(),
+        locks: grants.locks.map((grant) => ({ accountId: grant.accountId, fence: grant.fence })),
+        transfers: outcomes.flatMap((outcome) => (outcome.kind === 'commit' ? [outcome.transfer] : [])),
+        release: true,
+        queue: { claimId, results },
+      });
+    } catch (error) {
+      await this.data.release(accounts).catch(() => undefined);
+      throw error instanceof BancaError ? error : new BancaError('INTERNAL', 'seed queue group failed', { cause: error });
+    }
+  }
+}

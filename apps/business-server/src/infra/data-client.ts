@@ -1,0 +1,104 @@
+// The business server's client of its data server (the v1 protocol), over a keep-alive pool.
+// Every error comes back as a BancaError: the data server's own code when it answered, and
+// UNAVAILABLE or UPSTREAM_TIMEOUT (both retryable) when it could not be reached in time.
+import { Pool } from 'undici';
+import { BancaError } from '@banca/core/errors';
+import type {
+  ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, LockResponse, QueueEntry, QueuedOperation, TransferRecord,
+} from '@banca/core/protocol';
+
+export interface DataClientOptions {
+  url: string;
+  businessId: string;
+  businessKey: string;
+  timeoutMs: number;
+  connections?: number;
+}
+
+export class DataClient {
+  private readonly pool: Pool;
+
+  constructor(private readonly options: DataClientOptions) {
+    this.pool = new Pool(options.url, {
+      connections: options.connections ?? 16,
+      pipelining: 1,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connectTimeout: Math.min(options.timeoutMs, 2000),
+    });
+  }
+
+  lock(accountIds: string[], leaseMs: number, lookupTransferIds: string[], requestId?: string): Promise<LockResponse> {
+    return this.call('POST', '/v1/locks', { accountIds, leaseMs, lookupTransferIds }, requestId);
+  }
+
+  release(accountIds: string[], requestId?: string): Promise<unknown> {
+    return this.call('POST', '/v1/locks/release', { accountIds }, requestId);
+  }
+
+  commit(request: CommitRequest, requestId?: string): Promise<CommitResponse> {
+    return this.call('POST', '/v1/commits', request, requestId);
+  }
+
+  account(accountId: string, requestId?: string): Promise<{ accountId: string; balanceCents: number }> {
+    return this.call('GET', `/v1/accounts/${encodeURIComponent(accountId)}`, undefined, requestId);
+  }
+
+  history(accountId: string, limit: number, requestId?: string): Promise<{ accountId: string; transfers: TransferRecord[] }> {
+    return this.call('GET', `/v1/accounts/${encodeURIComponent(accountId)}/history?limit=${limit}`, undefined, requestId);
+  }
+
+  transfer(transferId: string, requestId?: string): Promise<TransferRecord> {
+    return this.call('GET', `/v1/transfers/${encodeURIComponent(transferId)}`, undefined, requestId);
+  }
+
+  enqueue(operationId: string, operation: QueuedOperation, requestId?: string): Promise<EnqueueResponse> {
+    return this.call('POST', '/v1/queue', { operationId, operation }, requestId);
+  }
+
+  queueEntry(operationId: string, requestId?: string): Promise<QueueEntry> {
+    return this.call('GET', `/v1/queue/${encodeURIComponent(operationId)}`, undefined, requestId);
+  }
+
+  claim(minCount: number, maxCount: number, leaseMs: number): Promise<ClaimResponse> {
+    return this.call('POST', '/v1/queue/claim', { minCount, maxCount, leaseMs });
+  }
+
+  async ready(): Promise<boolean> {
+    try {
+      const response = await this.pool.request({ method: 'GET', path: '/ready', headersTimeout: 1000, bodyTimeout: 1000 });
+      await response.body.dump();
+      return response.statusCode === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, requestId?: string): Promise<T> {
+    const headers: Record<string, string> = {
+      'auth-token': this.options.businessKey,
+      'business-id': this.options.businessId,
+    };
+    if (requestId) headers['x-request-id'] = requestId;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response;
+    try {
+      response = await this.pool.request({ method, path, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (cause) {
+      const code = (cause as { code?: string }).code ?? '';
+      const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+      throw new BancaError(
+        timedOut ? 'UPSTREAM_TIMEOUT' : 'UNAVAILABLE',
+        timedOut ? 'The data server did not answer in time; retry with the same idempotency key.' : 'The data server cannot be reached; retry with the same idempotency key.',
+        { cause },
+      );
+    }
+    const payload: unknown = await response.body.json().catch(() => undefined);
+    if (response.statusCode >= 200 && response.statusCode < 300) return payload as T;
+    throw BancaError.fromBody(response.statusCode, payload);
+  }
+}

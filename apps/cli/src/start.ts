@@ -1,0 +1,83 @@
+// `banca start`: the whole system on this machine, one process per service, addresses printed.
+// Service logs go to files under the data directory; a service that dies is restarted.
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { startBank, type BankOptions, type RunningBank } from '@banca/launcher/bank';
+
+export interface StartOptions {
+  banks: number;
+  store: 'sqlite' | 'memory';
+  dataDir: string;
+  businessServers: number;
+  queueMode: 'batch' | 'seed';
+  randomPorts: boolean;
+  logLevel: string;
+  verbose: boolean;
+}
+
+export async function start(options: StartOptions, print: (line: string) => void): Promise<void> {
+  const logDir = join(options.dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const logs = new Map<string, WriteStream>();
+  const onLine = (name: string) => (line: string) => {
+    if (options.verbose) print(`[${name}] ${line}`);
+    let stream = logs.get(name);
+    if (!stream) {
+      stream = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+      logs.set(name, stream);
+    }
+    stream.write(`${line}\n`);
+  };
+  const banks: RunningBank[] = [];
+  let stopping = false;
+  const stopAll = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    print(`\n${signal}: stopping (in-flight batches finish first)...`);
+    await Promise.all(banks.map((bank) => bank.stop()));
+    for (const stream of logs.values()) stream.end();
+    print('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stopAll('SIGINT'));
+  process.on('SIGTERM', () => void stopAll('SIGTERM'));
+
+  for (let bankId = 1; bankId <= options.banks; bankId++) {
+    const bankOptions: BankOptions = {
+      bankId,
+      ports: options.randomPorts ? 'random' : 'default',
+      store: options.store,
+      dataDir: options.dataDir,
+      businessServers: options.businessServers,
+      queueMode: options.queueMode,
+      logLevel: options.logLevel,
+      onLine: (line) => onLine(`bank${bankId}`)(line),
+    };
+    print(`starting bank ${bankId} (${options.store} store, ${options.queueMode} mode)...`);
+    const bank = await startBank(bankOptions);
+    banks.push(bank);
+    supervise(bank, print, () => stopping);
+    print(`bank ${bankId}`);
+    print(`  gateway          ${bank.gateway.url}   <- clients connect here`);
+    bank.businessServers.forEach((server, index) => print(`  business server ${index + 1} ${server.url}`));
+    print(`  data server      ${bank.dataServer.url}   (${options.store === 'sqlite' ? join(options.dataDir, `bank-${bankId}`, 'ledger.sqlite') : 'in memory'})`);
+  }
+  print(`\nlogs: ${logDir}/   API docs: <gateway>/openapi.json and each service's /openapi.json`);
+  print(`try:  npm run banca -- deposit 1 10.50   |   npm run banca -- check\nCtrl-C stops everything.`);
+}
+
+/** Restarts a service that exits on its own (a crash), at most once a second. */
+function supervise(bank: RunningBank, print: (line: string) => void, stopping: () => boolean): void {
+  const watch = (getProcess: () => { child: { once: (event: 'exit', fn: (code: number | null) => void) => void }; name: string }, restart: () => Promise<unknown>) => {
+    const current = getProcess();
+    current.child.once('exit', (code) => {
+      if (stopping()) return;
+      print(`${current.name} exited (code ${code}); restarting in 1 s`);
+      setTimeout(() => {
+        restart().then(() => watch(getProcess, restart), (error: unknown) => print(`${current.name} could not restart: ${String(error)}`));
+      }, 1000);
+    });
+  };
+  watch(() => bank.dataServer, () => bank.restartDataServer());
+  bank.businessServers.forEach((_, index) => watch(() => bank.businessServers[index]!, () => bank.restartBusinessServer(index)));
+}

@@ -1,0 +1,37 @@
+// Builds the data server without listening: main.ts listens, tests use inject().
+import type { FastifyInstance } from 'fastify';
+import { createServer } from '@banca/server-kit/create-server';
+import { LedgerService } from './application/ledger-service.js';
+import type { DataServerConfig } from './config.js';
+import type { LedgerStore } from './infra/ledger-store.js';
+import { openStore } from './infra/open-store.js';
+import { requireBusinessAuth } from './routes/business-auth.js';
+import { registerSeedRoutes } from './routes/seed-routes.js';
+import { registerV1Routes } from './routes/v1-routes.js';
+
+export interface DataServerDeps {
+  store?: LedgerStore;
+}
+
+export async function buildApp(config: DataServerConfig, deps: DataServerDeps = {}): Promise<FastifyInstance> {
+  const store = deps.store ?? openStore(config.store, config.sqliteFile);
+  let open = true;
+  const app = await createServer({
+    service: 'data-server',
+    description: 'The ledger of one bank: account locks (leases with fencing tokens), atomic idempotent commits, journal.',
+    logLevel: config.logLevel,
+    bodyLimitBytes: config.bodyLimitBytes,
+    isReady: () => open,
+  });
+  const ledger = new LedgerService(store, config);
+  await app.register(async (scope) => {
+    requireBusinessAuth(scope, config.businessKeys);
+    registerSeedRoutes(scope, ledger);
+    registerV1Routes(scope, ledger);
+  });
+  app.addHook('onClose', async () => {
+    open = false;
+    await store.close();
+  });
+  return app;
+}

@@ -1,0 +1,197 @@
+// The data server's use cases: the seeds' lock protocol (lock, read, set, unlock), batched locks
+// and atomic commits for business servers, the durable queue of seed mode, audits. Input is
+// checked here, so a refused request never reaches storage.
+import { BancaError } from '@banca/core/errors';
+import { isSystemAccount, newId, parseAccountId, parseOperationId, SYSTEM_ACCOUNTS } from '@banca/core/ids';
+import { asCents, BALANCE_CENTS_MAX } from '@banca/core/money';
+import {
+  operationAccounts, type CommitRequest, type CommitResponse, type LockGrant, type LockResponse, type QueuedOperation,
+  type TransferInput, type TransferKind,
+} from '@banca/core/protocol';
+import type { LedgerStore, LockInfo } from '../infra/ledger-store.js';
+
+export interface LedgerLimits {
+  leaseMsDefault: number;
+  leaseMsMax: number;
+  accountsPerRequestMax: number;
+  transfersPerCommitMax: number;
+  historyLimitMax: number;
+}
+
+const TRANSFER_KINDS: ReadonlySet<TransferKind> = new Set(['deposit', 'withdrawal', 'transfer', 'adjustment']);
+
+export class LedgerService {
+  constructor(readonly store: LedgerStore, private readonly limits: LedgerLimits) {}
+
+  leaseMs(requested: number | undefined): number {
+    if (requested === undefined) return this.limits.leaseMsDefault;
+    if (!Number.isSafeInteger(requested) || requested < 10 || requested > this.limits.leaseMsMax) {
+      throw new BancaError('INVALID_REQUEST', `leaseMs must be a whole number from 10 to ${this.limits.leaseMsMax}.`);
+    }
+    return requested;
+  }
+
+  /** Locks every account or none; 423 names the accounts held by others. */
+  async lock(businessId: string, accountIds: readonly unknown[], leaseMs?: number, lookupTransferIds: readonly unknown[] = []): Promise<LockResponse> {
+    const ids = this.accountList(accountIds);
+    const lookups = lookupTransferIds.map((id) => parseOperationId(id, 'transfer id'));
+    const outcome = await this.store.lock(businessId, ids, this.leaseMs(leaseMs), lookups);
+    if (!outcome.ok) {
+      const names = outcome.conflicts.map((c) => `${c.accountId} (business ${c.ownerBusinessId})`).join(', ');
+      throw new BancaError('ACCOUNT_LOCKED', `Locked by another business server: ${names}. Nothing was locked; retry shortly.`, {
+        details: { conflicts: outcome.conflicts },
+      });
+    }
+    return { locks: outcome.grants, knownTransfers: outcome.knownTransfers };
+  }
+
+  async lockOne(businessId: string, accountId: unknown, leaseMs?: number): Promise<LockGrant> {
+    const { locks } = await this.lock(businessId, [accountId], leaseMs);
+    const [grant] = locks;
+    if (!grant) throw new Error('a granted lock request returns its grant');
+    return grant;
+  }
+
+  async unlock(businessId: string, accountIds: readonly unknown[], fence?: number) {
+    const ids = this.accountList(accountIds);
+    const outcome = await this.store.unlock(businessId, ids, fence);
+    if (!outcome.ok) {
+      throw outcome.code === 'ACCOUNT_LOCKED'
+        ? new BancaError('ACCOUNT_LOCKED', `Account ${outcome.accountId} is locked by business ${outcome.ownerBusinessId}; only the owner may unlock it.`)
+        : new BancaError('STALE_FENCING_TOKEN', `The fencing token for account ${outcome.accountId} is stale; nothing was unlocked.`);
+    }
+    return outcome;
+  }
+
+  /** The seeds' read: refused with 423 while another business holds the account. */
+  async readAsSeed(businessId: string, accountIdInput: unknown) {
+    const accountId = parseAccountId(accountIdInput);
+    const lock = await this.store.lockInfo(accountId);
+    if (lock && lock.ownerBusinessId !== businessId) throw lockedBy(lock);
+    return this.readCommitted(accountId);
+  }
+
+  /** The last committed balance; commits are atomic, so it never shows half a batch. */
+  async readCommitted(accountIdInput: unknown) {
+    const accountId = parseAccountId(accountIdInput);
+    const [view] = await this.store.readAccounts([accountId]);
+    if (!view?.exists) throw new BancaError('ACCOUNT_NOT_FOUND', `Account ${accountId} does not exist.`);
+    const lock = await this.store.lockInfo(accountId);
+    return { accountId, balanceCents: view.balanceCents, lockedBy: lock?.ownerBusinessId ?? null };
+  }
+
+  async lockStatus(businessId: string, accountIdInput: unknown) {
+    const accountId = parseAccountId(accountIdInput);
+    const lock = await this.store.lockInfo(accountId);
+    if (lock && lock.ownerBusinessId !== businessId) throw lockedBy(lock);
+    return lock
+      ? { accountId, locked: true, businessId, fence: lock.fence, expiresAtMs: lock.expiresAtMs }
+      : { accountId, locked: false };
+  }
+
+  /** seed 000 setAmount: an absolute balance, on an account the caller has locked. */
+  async setAmount(businessId: string, accountIdInput: unknown, balanceCents: number, operationId = newId(), fence?: number): Promise<CommitResponse> {
+    const accountId = parseAccountId(accountIdInput);
+    if (balanceCents > BALANCE_CENTS_MAX) throw new BancaError('AMOUNT_TOO_LARGE', 'The amount is above the balance limit.');
+    const lock = await this.store.lockInfo(accountId);
+    if (lock && lock.ownerBusinessId !== businessId) throw lockedBy(lock);
+    if (!lock && fence === undefined) {
+      // A retry after a successful set-and-unlock must still be answered as the same operation.
+      const [done] = await this.store.findTransfers([operationId]);
+      if (done) return { commitId: done.commitId, replayed: true, transfers: [done] };
+    }
+    return this.store.commit(
+      { commitId: operationId, locks: [{ accountId, fence: fence ?? lock?.fence ?? 0 }], transfers: [], release: false, setBalances: [{ accountId, balanceCents, transferId: operationId }] },
+      { businessId, requireLocks: true },
+    );
+  }
+
+  /** seed 001 setBalance: adds a signed value; the account must not be locked by someone else. */
+  async addToBalance(businessId: string, accountIdInput: unknown, deltaCents: number, operationId = newId()): Promise<CommitResponse> {
+    const accountId = parseAccountId(accountIdInput);
+    const lock = await this.store.lockInfo(accountId);
+    const transfer: TransferInput = deltaCents > 0
+      ? { transferId: operationId, kind: 'deposit', debitAccountId: SYSTEM_ACCOUNTS.cash, creditAccountId: accountId, amountCents: deltaCents }
+      : { transferId: operationId, kind: 'withdrawal', debitAccountId: accountId, creditAccountId: SYSTEM_ACCOUNTS.cash, amountCents: -deltaCents };
+    const locks = lock && lock.ownerBusinessId === businessId ? [{ accountId, fence: lock.fence }] : [];
+    return this.store.commit({ commitId: operationId, locks, transfers: [transfer], release: false }, { businessId, requireLocks: false });
+  }
+
+  async commit(businessId: string, request: CommitRequest): Promise<CommitResponse> {
+    parseOperationId(request.commitId, 'commitId');
+    if (request.transfers.length > this.limits.transfersPerCommitMax) {
+      throw new BancaError('TOO_MANY_ACCOUNTS', `At most ${this.limits.transfersPerCommitMax} transfers per commit.`);
+    }
+    this.accountList(request.locks.map((ref) => ref.accountId));
+    for (const transfer of request.transfers) checkTransfer(transfer);
+    return this.store.commit(request, { businessId, requireLocks: true });
+  }
+
+  async enqueue(businessId: string, operationId: unknown, operation: QueuedOperation) {
+    const id = parseOperationId(operationId, 'operationId');
+    for (const accountId of operationAccounts(operation)) parseAccountId(accountId);
+    asCents(operation.amountCents);
+    if (operation.kind === 'transfer' && operation.fromAccountId === operation.toAccountId) {
+      throw new BancaError('SAME_ACCOUNT', 'A transfer needs two different accounts.');
+    }
+    return this.store.enqueue(businessId, id, operation);
+  }
+
+  async queueEntry(operationIdInput: unknown) {
+    const operationId = parseOperationId(operationIdInput, 'operationId');
+    const entry = await this.store.queueEntry(operationId);
+    if (!entry) throw new BancaError('OPERATION_NOT_FOUND', `No queued operation ${operationId}.`);
+    return entry;
+  }
+
+  claimQueue(businessId: string, minCount: number, maxCount: number, leaseMs?: number) {
+    return this.store.claimQueue(businessId, minCount, maxCount, this.leaseMs(leaseMs));
+  }
+
+  async history(accountIdInput: unknown, limit: number | undefined) {
+    const accountId = parseAccountId(accountIdInput);
+    const capped = Math.min(limit ?? 50, this.limits.historyLimitMax);
+    return { accountId, transfers: await this.store.history(accountId, capped) };
+  }
+
+  async transfer(transferIdInput: unknown) {
+    const transferId = parseOperationId(transferIdInput, 'transferId');
+    const [record] = await this.store.findTransfers([transferId]);
+    if (!record) throw new BancaError('OPERATION_NOT_FOUND', `No committed transfer ${transferId}.`);
+    return record;
+  }
+
+  audit() {
+    return this.store.audit();
+  }
+
+  private accountList(accountIds: readonly unknown[]): string[] {
+    if (accountIds.length === 0) throw new BancaError('INVALID_REQUEST', 'Give at least one account id.');
+    if (accountIds.length > this.limits.accountsPerRequestMax) {
+      throw new BancaError('TOO_MANY_ACCOUNTS', `At most ${this.limits.accountsPerRequestMax} accounts per request.`);
+    }
+    const ids = accountIds.map((id) => parseAccountId(id));
+    if (new Set(ids).size !== ids.length) throw new BancaError('INVALID_REQUEST', 'An account id appears twice.');
+    return ids;
+  }
+}
+
+function checkTransfer(transfer: TransferInput): void {
+  parseOperationId(transfer.transferId, 'transferId');
+  if (!TRANSFER_KINDS.has(transfer.kind)) throw new BancaError('INVALID_REQUEST', `Unknown transfer kind ${JSON.stringify(transfer.kind)}.`);
+  for (const accountId of [transfer.debitAccountId, transfer.creditAccountId]) {
+    if (isSystemAccount(accountId)) {
+      if (!Object.values<string>(SYSTEM_ACCOUNTS).includes(accountId)) throw new BancaError('INVALID_ACCOUNT_ID', `Unknown system account ${accountId}.`);
+    } else {
+      parseAccountId(accountId);
+    }
+  }
+  if (transfer.debitAccountId === transfer.creditAccountId) throw new BancaError('SAME_ACCOUNT', `Transfer ${transfer.transferId} debits and credits the same account.`);
+  asCents(transfer.amountCents, `amountCents of ${transfer.transferId}`);
+}
+
+function lockedBy(lock: LockInfo): BancaError {
+  return new BancaError('ACCOUNT_LOCKED', `Account ${lock.accountId} is locked by business server ${lock.ownerBusinessId}; retry shortly.`, {
+    details: { accountId: lock.accountId, ownerBusinessId: lock.ownerBusinessId, expiresAtMs: lock.expiresAtMs },
+  });
+}

@@ -1,0 +1,193 @@
+// The default store: one SQLite file in WAL mode with synchronous=FULL, so a commit that has
+// returned survives a crash of the process or the machine. One connection, one writer.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AuditReport, QueueEntry, QueueResult, QueuedOperation, TransferKind, TransferRecord } from '@banca/core/protocol';
+import type { CommitRow, LedgerTables } from './tables.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS accounts (
+  id TEXT PRIMARY KEY, balance INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS commits (
+  id TEXT PRIMARY KEY, business_id TEXT NOT NULL, request_hash TEXT NOT NULL, committed_at INTEGER NOT NULL) WITHOUT ROWID;
+-- The journal: one row per double-entry movement (debit one account, credit another).
+CREATE TABLE IF NOT EXISTS transfers (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  commit_id TEXT NOT NULL,
+  business_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  debit_account_id TEXT NOT NULL,
+  credit_account_id TEXT NOT NULL,
+  amount INTEGER NOT NULL CHECK (amount > 0),
+  debit_balance_after INTEGER NOT NULL,
+  credit_balance_after INTEGER NOT NULL,
+  committed_at INTEGER NOT NULL,
+  CHECK (debit_account_id <> credit_account_id));
+CREATE INDEX IF NOT EXISTS transfers_commit ON transfers (commit_id);
+CREATE INDEX IF NOT EXISTS transfers_debit ON transfers (debit_account_id, seq);
+CREATE INDEX IF NOT EXISTS transfers_credit ON transfers (credit_account_id, seq);
+CREATE TABLE IF NOT EXISTS queue (
+  seq INTEGER PRIMARY KEY,
+  operation_id TEXT NOT NULL UNIQUE,
+  business_id TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  status TEXT NOT NULL,
+  result TEXT,
+  enqueued_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS queue_pending ON queue (status, seq);
+`;
+
+interface TransferRow {
+  id: string; commit_id: string; business_id: string; kind: string; debit_account_id: string; credit_account_id: string;
+  amount: number; debit_balance_after: number; credit_balance_after: number; committed_at: number;
+}
+
+interface QueueRow {
+  seq: number; operation_id: string; business_id: string; operation: string; status: string; result: string | null; enqueued_at: number;
+}
+
+export class SqliteTables implements LedgerTables {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.statements = {
+      balance: db.prepare<[string], { balance: number }>('SELECT balance FROM accounts WHERE id = ?'),
+      setBalance: db.prepare('INSERT INTO accounts (id, balance, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at'),
+      commitRow: db.prepare<[string], { id: string; business_id: string; request_hash: string; committed_at: number }>('SELECT * FROM commits WHERE id = ?'),
+      insertCommit: db.prepare('INSERT INTO commits (id, business_id, request_hash, committed_at) VALUES (?, ?, ?, ?)'),
+      transfer: db.prepare<[string], TransferRow>('SELECT * FROM transfers WHERE id = ?'),
+      transfersOfCommit: db.prepare<[string], TransferRow>('SELECT * FROM transfers WHERE commit_id = ? ORDER BY seq'),
+      insertTransfer: db.prepare(`INSERT INTO transfers (id, commit_id, business_id, kind, debit_account_id, credit_account_id, amount,
+        debit_balance_after, credit_balance_after, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      history: db.prepare<[string, number, string, number, number], TransferRow>(`SELECT * FROM (
+          SELECT * FROM (SELECT * FROM transfers WHERE debit_account_id = ? ORDER BY seq DESC LIMIT ?)
+          UNION ALL
+          SELECT * FROM (SELECT * FROM transfers WHERE credit_account_id = ? ORDER BY seq DESC LIMIT ?))
+        ORDER BY seq DESC LIMIT ?`),
+      queueEntry: db.prepare<[string], QueueRow>('SELECT * FROM queue WHERE operation_id = ?'),
+      insertQueue: db.prepare('INSERT INTO queue (operation_id, business_id, operation, status, result, enqueued_at) VALUES (?, ?, ?, ?, NULL, ?)'),
+      pendingQueue: db.prepare<[number], QueueRow>("SELECT * FROM queue WHERE status = 'pending' ORDER BY seq LIMIT ?"),
+      pendingCount: db.prepare<[], { count: number }>("SELECT count(*) AS count FROM queue WHERE status = 'pending'"),
+      finishQueue: db.prepare('UPDATE queue SET status = ?, result = ? WHERE operation_id = ?'),
+      epoch: db.prepare("INSERT INTO meta (key, value) VALUES ('epoch', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value"),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  balance(accountId: string): number | undefined {
+    return this.statements.balance.get(accountId)?.balance;
+  }
+
+  setBalance(accountId: string, balanceCents: number, atMs: number): void {
+    this.statements.setBalance.run(accountId, balanceCents, atMs);
+  }
+
+  commitRow(commitId: string): CommitRow | undefined {
+    const row = this.statements.commitRow.get(commitId);
+    return row && { commitId: row.id, businessId: row.business_id, requestHash: row.request_hash, committedAtMs: row.committed_at };
+  }
+
+  insertCommit(row: CommitRow): void {
+    this.statements.insertCommit.run(row.commitId, row.businessId, row.requestHash, row.committedAtMs);
+  }
+
+  transfer(transferId: string): TransferRecord | undefined {
+    const row = this.statements.transfer.get(transferId);
+    return row && toTransfer(row);
+  }
+
+  transfersOfCommit(commitId: string): TransferRecord[] {
+    return this.statements.transfersOfCommit.all(commitId).map(toTransfer);
+  }
+
+  insertTransfer(r: TransferRecord): void {
+    this.statements.insertTransfer.run(r.transferId, r.commitId, r.businessId, r.kind, r.debitAccountId, r.creditAccountId,
+      r.amountCents, r.debitBalanceAfterCents, r.creditBalanceAfterCents, r.committedAtMs);
+  }
+
+  history(accountId: string, limit: number): TransferRecord[] {
+    return this.statements.history.all(accountId, limit, accountId, limit, limit).map(toTransfer);
+  }
+
+  queueEntry(operationId: string): QueueEntry | undefined {
+    const row = this.statements.queueEntry.get(operationId);
+    return row && toQueueEntry(row);
+  }
+
+  insertQueueEntry(entry: Omit<QueueEntry, 'seq'>): QueueEntry {
+    const info = this.statements.insertQueue.run(entry.operationId, entry.businessId, JSON.stringify(entry.operation), entry.status, entry.enqueuedAtMs);
+    return { ...entry, seq: Number(info.lastInsertRowid) };
+  }
+
+  pendingQueue(limit: number): QueueEntry[] {
+    return this.statements.pendingQueue.all(limit).map(toQueueEntry);
+  }
+
+  pendingCount(): number {
+    return this.statements.pendingCount.get()?.count ?? 0;
+  }
+
+  finishQueueEntry(result: QueueResult): void {
+    this.statements.finishQueue.run(result.status, JSON.stringify(result), result.operationId);
+  }
+
+  audit(): AuditReport {
+    const totals = this.db.prepare<[], { accounts: number; sum: number | null; customers: number | null }>(
+      "SELECT count(*) AS accounts, sum(balance) AS sum, sum(CASE WHEN id LIKE '@%' THEN 0 ELSE balance END) AS customers FROM accounts").get();
+    const transfers = this.db.prepare<[], { count: number }>('SELECT count(*) AS count FROM transfers').get();
+    const mismatched = this.db.prepare<[], { id: string }>(`
+      WITH moves AS (
+        SELECT credit_account_id AS id, amount FROM transfers
+        UNION ALL SELECT debit_account_id AS id, -amount FROM transfers),
+      journal AS (SELECT id, sum(amount) AS total FROM moves GROUP BY id)
+      SELECT a.id FROM accounts a LEFT JOIN journal j ON j.id = a.id WHERE a.balance <> coalesce(j.total, 0)
+      UNION SELECT j.id FROM journal j LEFT JOIN accounts a ON a.id = j.id WHERE a.id IS NULL`).all();
+    return {
+      accounts: totals?.accounts ?? 0,
+      transfers: transfers?.count ?? 0,
+      balanceSumCents: totals?.sum ?? 0,
+      customerBalanceSumCents: totals?.customers ?? 0,
+      mismatchedAccounts: mismatched.map((row) => row.id),
+    };
+  }
+
+  nextEpoch(): number {
+    const row = this.statements.epoch.get() as { value: number } | undefined;
+    if (!row) throw new Error('could not advance the fencing epoch');
+    return row.value;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toTransfer(row: TransferRow): TransferRecord {
+  return {
+    transferId: row.id, commitId: row.commit_id, businessId: row.business_id, kind: row.kind as TransferKind,
+    debitAccountId: row.debit_account_id, creditAccountId: row.credit_account_id, amountCents: row.amount,
+    debitBalanceAfterCents: row.debit_balance_after, creditBalanceAfterCents: row.credit_balance_after, committedAtMs: row.committed_at,
+  };
+}
+
+function toQueueEntry(row: QueueRow): QueueEntry {
+  return {
+    operationId: row.operation_id, seq: row.seq, businessId: row.business_id, operation: JSON.parse(row.operation) as QueuedOperation,
+    status: row.status as QueueEntry['status'], result: row.result === null ? null : (JSON.parse(row.result) as QueueResult),
+    enqueuedAtMs: row.enqueued_at,
+  };
+}

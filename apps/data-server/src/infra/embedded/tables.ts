@@ -1,0 +1,32 @@
+// The synchronous tables an embedded store (memory or SQLite) keeps. The ledger rules live once,
+// in embedded-store.ts; an implementation of this interface only stores and finds rows.
+import type { AuditReport, QueueEntry, QueueResult, TransferRecord } from '@banca/core/protocol';
+
+export interface CommitRow {
+  commitId: string;
+  businessId: string;
+  requestHash: string;
+  committedAtMs: number;
+}
+
+export interface LedgerTables {
+  /** Runs fn in one durable transaction; throws and keeps nothing if fn throws. */
+  transaction<T>(fn: () => T): T;
+  balance(accountId: string): number | undefined;
+  setBalance(accountId: string, balanceCents: number, atMs: number): void;
+  commitRow(commitId: string): CommitRow | undefined;
+  insertCommit(row: CommitRow): void;
+  transfer(transferId: string): TransferRecord | undefined;
+  transfersOfCommit(commitId: string): TransferRecord[];
+  insertTransfer(record: TransferRecord): void;
+  history(accountId: string, limit: number): TransferRecord[];
+  queueEntry(operationId: string): QueueEntry | undefined;
+  insertQueueEntry(entry: Omit<QueueEntry, 'seq'>): QueueEntry;
+  pendingQueue(limit: number): QueueEntry[];
+  pendingCount(): number;
+  finishQueueEntry(result: QueueResult): void;
+  audit(): AuditReport;
+  /** A number that grows across restarts, so fencing tokens never repeat. */
+  nextEpoch(): number;
+  close(): void;
+}

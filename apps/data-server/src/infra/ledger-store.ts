@@ -1,0 +1,54 @@
+// What the data server's application layer needs from storage. Every adapter (memory, SQLite,
+// and later PostgreSQL) implements it and passes the same conformance suite.
+import type {
+  AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, FenceRef, LockConflict,
+  LockGrant, QueueEntry, QueuedOperation, TransferRecord,
+} from '@banca/core/protocol';
+
+export type StoreKind = 'memory' | 'sqlite';
+
+export type LockOutcome = { ok: true; grants: LockGrant[] } | { ok: false; conflicts: LockConflict[] };
+
+export type UnlockOutcome =
+  | { ok: true; released: string[]; notHeld: string[] }
+  | { ok: false; code: 'ACCOUNT_LOCKED' | 'STALE_FENCING_TOKEN'; accountId: string; ownerBusinessId?: string };
+
+export interface LockInfo {
+  accountId: string;
+  ownerBusinessId: string;
+  fence: number;
+  expiresAtMs: number;
+}
+
+export interface AccountView {
+  accountId: string;
+  exists: boolean;
+  balanceCents: number;
+}
+
+export interface CommitOptions {
+  businessId: string;
+  /** true: every customer account touched must be locked by the caller (v1 commits). false: it
+   *  must merely not be locked by someone else (the seeds' one-shot routes). */
+  requireLocks: boolean;
+}
+
+export interface LedgerStore {
+  readonly kind: StoreKind;
+  lock(businessId: string, accountIds: readonly string[], leaseMs: number, lookupTransferIds?: readonly string[]):
+    Promise<LockOutcome & { knownTransfers: TransferRecord[] }>;
+  unlock(businessId: string, accountIds: readonly string[], fence?: number): Promise<UnlockOutcome>;
+  lockInfo(accountId: string): Promise<LockInfo | null>;
+  readAccounts(accountIds: readonly string[]): Promise<AccountView[]>;
+  findTransfers(transferIds: readonly string[]): Promise<TransferRecord[]>;
+  /** Atomic and idempotent by commitId; throws BancaError and changes nothing when refused. */
+  commit(request: CommitRequest, options: CommitOptions): Promise<CommitResponse>;
+  enqueue(businessId: string, operationId: string, operation: QueuedOperation): Promise<EnqueueResponse>;
+  queueEntry(operationId: string): Promise<QueueEntry | null>;
+  claimQueue(businessId: string, minCount: number, maxCount: number, leaseMs: number): Promise<ClaimResponse>;
+  history(accountId: string, limit: number): Promise<TransferRecord[]>;
+  audit(): Promise<AuditReport>;
+  close(): Promise<void>;
+}
+
+export type { FenceRef };

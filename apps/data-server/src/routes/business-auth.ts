@@ -1,0 +1,34 @@
+// Every data-server route is for business servers only: `business-id` plus its key.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { KeyRing } from '@banca/core/auth';
+import { BancaError } from '@banca/core/errors';
+import { parseBusinessId } from '@banca/core/ids';
+import { authenticate } from '@banca/server-kit/auth-hook';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    businessId: string;
+  }
+}
+
+export function requireBusinessAuth(scope: FastifyInstance, keys: KeyRing): void {
+  scope.decorateRequest('businessId', '');
+  scope.addHook('onRequest', async (request) => {
+    request.businessId = authenticate(request, keys, 'business-id');
+  });
+}
+
+/** The seeds put the business id in the path too: it must be the authenticated one. */
+export function pathBusiness(request: FastifyRequest, value: unknown): string {
+  const fromPath = parseBusinessId(value);
+  if (fromPath !== request.businessId) {
+    throw new BancaError('BUSINESS_ID_MISMATCH', `The path names business ${fromPath} but you authenticated as business ${request.businessId}.`);
+  }
+  return fromPath;
+}
+
+export function idempotencyKey(request: FastifyRequest, fromBody?: unknown): string | undefined {
+  const header = request.headers['idempotency-key'];
+  const value = (Array.isArray(header) ? header[0] : header) ?? fromBody;
+  return value === undefined ? undefined : String(value);
+}

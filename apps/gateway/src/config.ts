@@ -1,0 +1,35 @@
+// The gateway's config: validated once at start-up, unknown keys refused, units in names.
+import { Type } from '@sinclair/typebox';
+import { compileConfig, defaultPorts } from '@banca/core/config';
+
+export const GatewayConfigSchema = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: defaultPorts.gateway(1) }),
+    /** Business servers to balance over. */
+    upstreams: Type.Array(Type.String({ pattern: '^https?://' }), {
+      minItems: 1,
+      default: [1, 2, 3].map((index) => `http://127.0.0.1:${defaultPorts.businessServer(1, index)}`),
+    }),
+    healthIntervalMs: Type.Integer({ minimum: 20, maximum: 60_000, default: 150 }),
+    healthTimeoutMs: Type.Integer({ minimum: 20, maximum: 60_000, default: 200 }),
+    /** Consecutive failed health checks (timeouts) before an upstream is dropped; a refused connection drops it at once. */
+    unhealthyAfterFailures: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
+    /** Further attempts on another business server, for requests that are safe to retry. */
+    retriesMax: Type.Integer({ minimum: 0, maximum: 10, default: 2 }),
+    upstreamTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 15_000 }),
+    connectionsPerUpstream: Type.Integer({ minimum: 1, maximum: 1024, default: 64 }),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024 }),
+    shutdownTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+  },
+  { additionalProperties: false },
+);
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+export function loadGatewayConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env) {
+  const input = { ...raw };
+  if (env.BANCA_UPSTREAMS) input.upstreams = env.BANCA_UPSTREAMS.split(',').map((url) => url.trim()).filter(Boolean);
+  return compileConfig(GatewayConfigSchema, input, 'gateway');
+}

@@ -1,0 +1,86 @@
+// The closed catalogue of error codes every banca service answers with. Each code has one HTTP
+// status, one default message and says whether the same request may succeed if retried.
+
+export const errorCatalogue = {
+  INVALID_REQUEST: { status: 400, retryable: false, message: 'The request is malformed.' },
+  INVALID_AMOUNT: { status: 400, retryable: false, message: 'The amount is not a valid positive decimal.' },
+  AMOUNT_TOO_LARGE: { status: 400, retryable: false, message: 'The amount is above the per-operation limit.' },
+  INVALID_ACCOUNT_ID: { status: 400, retryable: false, message: 'The account id is not valid.' },
+  INVALID_BUSINESS_ID: { status: 400, retryable: false, message: 'The business id is not valid.' },
+  INVALID_IDEMPOTENCY_KEY: { status: 400, retryable: false, message: 'The idempotency key is not valid.' },
+  MISSING_IDEMPOTENCY_KEY: { status: 400, retryable: false, message: 'This request needs an Idempotency-Key header.' },
+  SAME_ACCOUNT: { status: 400, retryable: false, message: 'Origin and target accounts must differ.' },
+  TOO_MANY_ACCOUNTS: { status: 400, retryable: false, message: 'Too many accounts in one request.' },
+  UNAUTHENTICATED: { status: 401, retryable: false, message: 'Missing or wrong credentials.' },
+  BUSINESS_ID_MISMATCH: { status: 403, retryable: false, message: 'The business id in the path is not the authenticated one.' },
+  ACCOUNT_NOT_FOUND: { status: 404, retryable: false, message: 'The account does not exist.' },
+  OPERATION_NOT_FOUND: { status: 404, retryable: false, message: 'No operation has this id.' },
+  ROUTE_NOT_FOUND: { status: 404, retryable: false, message: 'No such route.' },
+  IDEMPOTENCY_CONFLICT: { status: 409, retryable: false, message: 'This id was already used for a different request.' },
+  LOCK_NOT_HELD: { status: 409, retryable: false, message: 'The caller does not hold the lock on this account.' },
+  STALE_FENCING_TOKEN: { status: 409, retryable: false, message: 'The fencing token is older than the current lock.' },
+  STALE_QUEUE_CLAIM: { status: 409, retryable: true, message: 'The queue claim expired or belongs to someone else.' },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'The body must be application/json.' },
+  INSUFFICIENT_FUNDS: { status: 422, retryable: false, message: 'The account balance is too low for this operation.' },
+  BALANCE_LIMIT_EXCEEDED: { status: 422, retryable: false, message: 'The operation would take the balance above the limit.' },
+  ACCOUNT_LOCKED: { status: 423, retryable: true, message: 'The account is locked by another business server.' },
+  TOO_MANY_REQUESTS: { status: 429, retryable: true, message: 'Too many requests in flight; retry shortly.' },
+  INTERNAL: { status: 500, retryable: true, message: 'Internal error.' },
+  BAD_GATEWAY: { status: 502, retryable: true, message: 'An upstream service answered with an error.' },
+  UNAVAILABLE: { status: 503, retryable: true, message: 'The service is unavailable; retry shortly.' },
+  UPSTREAM_TIMEOUT: { status: 504, retryable: true, message: 'An upstream service did not answer in time.' },
+} as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalogue, value);
+}
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; retryable: boolean; details?: unknown };
+  requestId?: string;
+}
+
+export class BancaError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, options: { details?: unknown; cause?: unknown } = {}) {
+    const entry = errorCatalogue[code];
+    super(message ?? entry.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BancaError';
+    this.code = code;
+    this.status = entry.status;
+    this.retryable = entry.retryable;
+    this.details = options.details;
+  }
+
+  toBody(requestId?: string): ErrorBody {
+    const error: ErrorBody['error'] = { code: this.code, message: this.message, retryable: this.retryable };
+    if (this.details !== undefined) error.details = this.details;
+    return requestId === undefined ? { error } : { error, requestId };
+  }
+
+  /** Rebuilds an error from another service's answer, keeping its code when it is ours. */
+  static fromBody(status: number, body: unknown): BancaError {
+    const error = (body as Partial<ErrorBody> | undefined)?.error;
+    if (error && isErrorCode(error.code)) {
+      return new BancaError(error.code, error.message, { details: error.details });
+    }
+    return new BancaError(status >= 500 ? 'BAD_GATEWAY' : 'INVALID_REQUEST', `Unexpected answer with status ${status}.`);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
+}
+
+/** Broken invariants stop the process instead of answering. */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`Invariant broken: ${message}`);
+}

@@ -1,0 +1,116 @@
+// One bank on this machine: a data server, N business servers and a gateway, each a process.
+// Keys come from BANCA_BUSINESS_KEYS / BANCA_CLIENT_KEYS when set, else development keys.
+import { join } from 'node:path';
+import { devBusinessKeys, parseKeyList } from '@banca/core/auth';
+import { defaultPorts } from '@banca/core/config';
+import { spawnService, type ServiceProcess, type SpawnOptions } from './spawn-service.js';
+
+export interface BankOptions {
+  bankId: number;
+  /** 'default': the documented ports (bank 1: 8100...); 'random': chosen by the OS at run time. */
+  ports: 'default' | 'random';
+  store: 'sqlite' | 'memory';
+  dataDir: string;
+  businessServers: number;
+  queueMode: 'batch' | 'seed';
+  logLevel: string;
+  dataServer?: Record<string, unknown>;
+  businessServer?: Record<string, unknown>;
+  gateway?: Record<string, unknown>;
+  onLine?: SpawnOptions['onLine'];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningBank {
+  options: BankOptions;
+  dataServer: ServiceProcess;
+  businessServers: ServiceProcess[];
+  gateway: ServiceProcess;
+  /** Restarts the data server (same file, same port) after a crash or a stop. */
+  restartDataServer(): Promise<ServiceProcess>;
+  restartBusinessServer(index: number): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+export const defaultBankOptions = (bankId = 1): BankOptions => ({
+  bankId,
+  ports: 'default',
+  store: 'sqlite',
+  dataDir: 'data',
+  businessServers: 3,
+  queueMode: 'batch',
+  logLevel: 'info',
+});
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+export async function startBank(options: BankOptions): Promise<RunningBank> {
+  const env = { ...process.env, ...options.env };
+  const businessKeys = env.BANCA_BUSINESS_KEYS ? parseKeyList(env.BANCA_BUSINESS_KEYS, 'BANCA_BUSINESS_KEYS') : devBusinessKeys(options.businessServers);
+  const businessIds = Object.keys(businessKeys).slice(0, options.businessServers);
+  if (businessIds.length < options.businessServers) {
+    throw new Error(`BANCA_BUSINESS_KEYS has ${businessIds.length} keys; ${options.businessServers} business servers need one each.`);
+  }
+  const port = (fixed: number) => (options.ports === 'default' ? fixed : 0);
+  const spawn = (service: Parameters<typeof spawnService>[0], name: string, config: Record<string, unknown>) =>
+    spawnService(service, { name, config: { logLevel: options.logLevel, ...config }, env, onLine: options.onLine });
+
+  const dataConfig = {
+    port: port(defaultPorts.dataServer(options.bankId)),
+    store: options.store,
+    sqliteFile: join(options.dataDir, `bank-${options.bankId}`, 'ledger.sqlite'),
+    businessKeys,
+    ...options.dataServer,
+  };
+  let dataServer = await spawn('data-server', `bank${options.bankId}-data`, dataConfig);
+  dataConfig.port = portOf(dataServer.url);
+
+  const businessConfig = (index: number) => ({
+    port: port(defaultPorts.businessServer(options.bankId, index + 1)),
+    businessId: businessIds[index],
+    businessKey: businessKeys[businessIds[index]!],
+    dataServerUrl: dataServer.url,
+    queueMode: options.queueMode,
+    ...options.businessServer,
+  });
+  const businessConfigs = businessIds.map((_, index) => businessConfig(index));
+  const businessServers = await Promise.all(
+    businessConfigs.map((config, index) => spawn('business-server', `bank${options.bankId}-business${index + 1}`, config)),
+  );
+  businessServers.forEach((server, index) => (businessConfigs[index]!.port = portOf(server.url)));
+
+  const gateway = await spawn('gateway', `bank${options.bankId}-gateway`, {
+    port: port(defaultPorts.gateway(options.bankId)),
+    upstreams: businessServers.map((server) => server.url),
+    ...options.gateway,
+  });
+
+  const bank: RunningBank = {
+    options,
+    dataServer,
+    businessServers,
+    gateway,
+    async restartDataServer() {
+      await dataServer.stop();
+      dataServer = await spawn('data-server', `bank${options.bankId}-data`, dataConfig);
+      bank.dataServer = dataServer;
+      return dataServer;
+    },
+    async restartBusinessServer(index: number) {
+      const previous = bank.businessServers[index];
+      if (!previous) throw new Error(`no business server ${index}`);
+      await previous.stop();
+      const next = await spawn('business-server', `bank${options.bankId}-business${index + 1}`, businessConfigs[index]!);
+      bank.businessServers[index] = next;
+      return next;
+    },
+    async stop() {
+      await bank.gateway.stop();
+      await Promise.all(bank.businessServers.map((server) => server.stop()));
+      await bank.dataServer.stop();
+    },
+  };
+  return bank;
+}

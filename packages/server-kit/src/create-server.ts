@@ -1,0 +1,116 @@
+/// <reference types="@fastify/swagger" />
+// The common shell of every banca HTTP service: request ids carried across hops, errors from the
+// closed catalogue, health and readiness, Prometheus metrics and the OpenAPI document.
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
+import { BancaError } from '@banca/core/errors';
+
+export interface ServerOptions {
+  service: string;
+  version?: string;
+  description: string;
+  logLevel: string;
+  bodyLimitBytes: number;
+  /** Answers /ready: false while the service cannot do its work (storage closed, no upstream). */
+  isReady?: () => boolean | Promise<boolean>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Registry;
+  }
+}
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: options.logLevel,
+      base: { service: options.service },
+      redact: ['req.headers["auth-token"]', 'req.headers.auth', 'req.headers.authorization'],
+    },
+    bodyLimit: options.bodyLimitBytes,
+    requestIdHeader: REQUEST_ID_HEADER,
+    genReqId: () => randomUUID(),
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
+    }),
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+
+  const metrics = new Registry();
+  metrics.setDefaultLabels({ service: options.service });
+  collectDefaultMetrics({ register: metrics });
+  const duration = new Histogram({
+    name: 'banca_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [metrics],
+  });
+  app.decorate('metrics', metrics);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    duration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError | BancaError, request, reply) => {
+    const banca = toBancaError(error);
+    if (banca.status >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.status(banca.status).send(banca.toBody(request.id));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new BancaError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /openapi.json.`);
+    void reply.status(404).send(error.toBody(request.id));
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: `banca ${options.service}`, description: options.description, version: options.version ?? '0.1.0' },
+    },
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok', service: options.service }));
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const ready = options.isReady ? await options.isReady() : true;
+    return reply.status(ready ? 200 : 503).send({ ready, service: options.service });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    return reply.type(metrics.contentType).send(await metrics.metrics());
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+export function toBancaError(error: FastifyError | BancaError | Error): BancaError {
+  if (error instanceof BancaError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return new BancaError('INVALID_REQUEST', `Invalid request: ${fastifyError.message}.`, { cause: error });
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new BancaError('PAYLOAD_TOO_LARGE', fastifyError.message, { cause: error });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new BancaError('UNSUPPORTED_MEDIA_TYPE', `${fastifyError.message}; send application/json.`, { cause: error });
+    default:
+      break;
+  }
+  const status = fastifyError.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return new BancaError('INVALID_REQUEST', fastifyError.message, { cause: error });
+  }
+  return new BancaError('INTERNAL', 'Internal error; the request id identifies it in the logs.', { cause: error });
+}
