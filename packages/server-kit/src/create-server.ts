@@ -43,6 +43,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
+  // JSON only: a text/plain body gets 415 rather than a confusing validation error.
+  app.removeContentTypeParser('text/plain');
+
   const metrics = new Registry();
   metrics.setDefaultLabels({ service: options.service });
   collectDefaultMetrics({ register: metrics });

@@ -1,0 +1,210 @@
+// The data server's routes through inject(): the seeds' lock protocol and every bad input.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { businessHeaders } from '@banca/testkit/testkit';
+import { buildApp } from '../src/app.js';
+import { loadDataServerConfig } from '../src/config.js';
+
+let app: FastifyInstance;
+let counter = 0;
+const fresh = () => `acct-${++counter}-${Date.now()}`;
+
+async function call(method: InjectOptions['method'], url: string, options: { businessId?: string | null; json?: unknown; headers?: Record<string, string>; payload?: string } = {}) {
+  const headers: Record<string, string> = { ...(options.businessId === null ? {} : businessHeaders(options.businessId ?? '1')), ...options.headers };
+  const response = await app.inject({ method, url, headers, ...(options.json !== undefined ? { payload: options.json as object } : {}), ...(options.payload !== undefined ? { payload: options.payload } : {}) });
+  return { status: response.statusCode, body: response.json() as any };
+}
+
+async function amountOf(accountId: string): Promise<number | undefined> {
+  const response = await call('GET', `/v1/accounts/${accountId}`);
+  return response.status === 200 ? response.body.balanceCents : undefined;
+}
+
+before(async () => {
+  app = await buildApp(loadDataServerConfig({ store: 'memory', logLevel: 'silent', leaseMsDefault: 3000 }, {}));
+});
+after(async () => app.close());
+
+describe('data server seed routes', () => {
+  test('seed 000 - lock, set, read, unlock', async () => {
+    const a = fresh();
+    const lock = await call('POST', `/getLock/1/${a}`);
+    assert.equal(lock.status, 200);
+    assert.equal(lock.body.locked, true);
+    assert.ok(lock.body.fence > 0);
+    const set = await call('POST', `/setAmount/1/${a}/10.50`);
+    assert.equal(set.status, 200);
+    assert.equal(set.body.amount, '10.50');
+    const read = await call('GET', `/getAmount/1/${a}`);
+    assert.deepEqual([read.status, read.body.amountCents], [200, 1050]);
+    const body = await call('POST', `/setAmount/1/${a}`, { json: { amount: '3.25' } });
+    assert.equal(body.body.amountCents, 325);
+    assert.equal((await call('POST', `/unLock/1/${a}`)).body.unlocked, true);
+    assert.equal(await amountOf(a), 325);
+  });
+
+  test('seed 000 - another business gets 423 on lock, read, set and unlock, and nothing changes', async () => {
+    const a = fresh();
+    await call('POST', `/getLock/1/${a}`);
+    await call('POST', `/setAmount/1/${a}/5`);
+    for (const [method, url] of [['POST', `/getLock/2/${a}`], ['GET', `/getAmount/2/${a}`], ['GET', `/getbalance/2/${a}`], ['POST', `/setAmount/2/${a}/99`], ['POST', `/unLock/2/${a}`]] as const) {
+      const response = await call(method, url, { businessId: '2' });
+      assert.equal(response.status, 423, `${method} ${url}`);
+      assert.equal(response.body.error.code, 'ACCOUNT_LOCKED');
+      assert.equal(response.body.error.retryable, true);
+    }
+    assert.equal(await amountOf(a), 500);
+    assert.equal((await call('GET', `/getLock/1/${a}`)).body.locked, true);
+    await call('POST', `/unLock/1/${a}`);
+  });
+
+  test('seed 000 - setAmount without holding the lock is refused', async () => {
+    const a = fresh();
+    const response = await call('POST', `/setAmount/1/${a}/5`);
+    assert.deepEqual([response.status, response.body.error.code], [409, 'LOCK_NOT_HELD']);
+    assert.equal(await amountOf(a), undefined);
+  });
+
+  test('seed 000 - a stale fencing token is refused after the lock was taken again', async () => {
+    const a = fresh();
+    const first = await call('POST', `/getLock/1/${a}`, { json: { leaseMs: 20 } });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    await call('POST', `/getLock/1/${a}`);
+    const stale = await call('POST', `/setAmount/1/${a}`, { json: { amount: '1', fence: first.body.fence } });
+    assert.deepEqual([stale.status, stale.body.error.code], [409, 'STALE_FENCING_TOKEN']);
+    assert.equal(await amountOf(a), undefined);
+    await call('POST', `/unLock/1/${a}`);
+  });
+
+  test('seed 001 - getbalance, setBalance adds a signed value, unLock with a JSON body, GET getLock', async () => {
+    const a = fresh();
+    const add = await call('POST', '/setBalance', { json: { business_id: 1, account_id: a, value: '7.00' } });
+    assert.equal(add.status, 200);
+    const sub = await call('POST', '/setBalance', { json: { account_id: a, value: '-2.50' } });
+    assert.equal(sub.body.amountCents, 450);
+    assert.equal((await call('GET', `/getbalance/1/${a}`)).body.amountCents, 450);
+    assert.equal((await call('GET', `/getLock/1/${a}`)).body.locked, false);
+    await call('POST', `/getLock/1/${a}`);
+    assert.equal((await call('GET', `/getLock/2/${a}`, { businessId: '2' })).status, 423);
+    assert.equal((await call('POST', '/unLock', { json: { business_id: '1', account_id: a } })).body.unlocked, true);
+    assert.equal((await call('GET', `/getLock/2/${a}`, { businessId: '2' })).body.locked, false);
+  });
+
+  test('seed 001 - setBalance is idempotent by Idempotency-Key', async () => {
+    const a = fresh();
+    const headers = { 'idempotency-key': `k-${a}` };
+    const first = await call('POST', '/setBalance', { json: { account_id: a, value: '1.00' }, headers });
+    const again = await call('POST', '/setBalance', { json: { account_id: a, value: '1.00' }, headers });
+    assert.equal(first.body.replayed, false);
+    assert.equal(again.body.replayed, true);
+    assert.equal(await amountOf(a), 100);
+    const different = await call('POST', '/setBalance', { json: { account_id: a, value: '2.00' }, headers });
+    assert.deepEqual([different.status, different.body.error.code], [409, 'IDEMPOTENCY_CONFLICT']);
+    assert.equal(await amountOf(a), 100);
+  });
+
+  test('auth - missing or wrong keys get 401, the seed "auth" header works, a foreign path id gets 403', async () => {
+    const a = fresh();
+    await call('POST', '/setBalance', { json: { account_id: a, value: '1' } });
+    const none = await call('POST', `/getLock/1/${a}`, { businessId: null });
+    assert.deepEqual([none.status, none.body.error.code], [401, 'UNAUTHENTICATED']);
+    const wrong = await call('POST', `/getLock/1/${a}`, { businessId: null, headers: { 'business-id': '1', 'auth-token': 'dev-insecure-business-2' } });
+    assert.equal(wrong.status, 401);
+    const seedHeader = await call('GET', `/getAmount/1/${a}`, { businessId: null, headers: { 'business-id': '1', auth: 'dev-insecure-business-1' } });
+    assert.equal(seedHeader.status, 200);
+    const foreign = await call('POST', `/getLock/2/${a}`);
+    assert.deepEqual([foreign.status, foreign.body.error.code], [403, 'BUSINESS_ID_MISMATCH']);
+    assert.equal((await call('GET', `/getLock/1/${a}`)).body.locked, false, 'refused requests locked nothing');
+  });
+
+  test('bad input - amounts, ids, bodies and routes get clear 4xx errors and change nothing', async () => {
+    const a = fresh();
+    await call('POST', `/getLock/1/${a}`);
+    for (const amount of ['-1', 'abc', '1.001', '1e3', '10000000000000000', ' ']) {
+      const response = await call('POST', `/setAmount/1/${a}/${encodeURIComponent(amount)}`);
+      assert.equal(response.status, 400, amount);
+      assert.match(response.body.error.code, /INVALID_AMOUNT|AMOUNT_TOO_LARGE/);
+      assert.ok(response.body.error.message.length > 20);
+    }
+    const badId = await call('POST', `/getLock/1/${encodeURIComponent('bad id!')}`);
+    assert.deepEqual([badId.status, badId.body.error.code], [400, 'INVALID_ACCOUNT_ID']);
+    const both = await call('POST', `/setAmount/1/${a}`, { json: { amount: '1', amountCents: 100 } });
+    assert.equal(both.status, 400);
+    const unknownField = await call('POST', '/setBalance', { json: { account_id: a, value: '1', extra: true } });
+    assert.equal(unknownField.status, 400);
+    const brokenJson = await call('POST', '/setBalance', { payload: '{"account_id":', headers: { 'content-type': 'application/json' } });
+    assert.equal(brokenJson.status, 400);
+    const wrongType = await call('POST', '/setBalance', { payload: 'account_id=1', headers: { 'content-type': 'text/plain' } });
+    assert.deepEqual([wrongType.status, wrongType.body.error.code], [415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const huge = await call('POST', '/setBalance', { payload: JSON.stringify({ account_id: a, value: '1', pad: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' } });
+    assert.deepEqual([huge.status, huge.body.error.code], [413, 'PAYLOAD_TOO_LARGE']);
+    const missing = await call('GET', `/getAmount/1/${fresh()}`);
+    assert.deepEqual([missing.status, missing.body.error.code], [404, 'ACCOUNT_NOT_FOUND']);
+    const noRoute = await call('GET', '/nope');
+    assert.deepEqual([noRoute.status, noRoute.body.error.code], [404, 'ROUTE_NOT_FOUND']);
+    assert.equal(await amountOf(a), undefined, 'no refused request created the account');
+    await call('POST', `/unLock/1/${a}`);
+  });
+});
+
+describe('data server v1 routes', () => {
+  test('v1 - locks all or nothing, commit atomically with release, replay by commit id', async () => {
+    const [a, b] = [fresh(), fresh()];
+    const locks = await call('POST', '/v1/locks', { json: { accountIds: [a, b] } });
+    assert.equal(locks.status, 200);
+    const fences = locks.body.locks.map((g: { accountId: string; fence: number }) => ({ accountId: g.accountId, fence: g.fence }));
+    const conflict = await call('POST', '/v1/locks', { businessId: '2', json: { accountIds: [fresh(), a] } });
+    assert.deepEqual([conflict.status, conflict.body.error.details.conflicts[0].accountId], [423, a]);
+    const commit = {
+      commitId: `c-${a}`,
+      locks: fences,
+      transfers: [
+        { transferId: `d-${a}`, kind: 'deposit', debitAccountId: '@cash', creditAccountId: a, amountCents: 1000 },
+        { transferId: `t-${a}`, kind: 'transfer', debitAccountId: a, creditAccountId: b, amountCents: 400 },
+      ],
+      release: true,
+    };
+    const done = await call('POST', '/v1/commits', { json: commit });
+    assert.equal(done.status, 200);
+    assert.equal(done.body.transfers.length, 2);
+    const replay = await call('POST', '/v1/commits', { json: commit });
+    assert.equal(replay.body.replayed, true);
+    assert.deepEqual([await amountOf(a), await amountOf(b)], [600, 400]);
+    assert.equal((await call('GET', `/v1/transfers/t-${a}`)).body.amountCents, 400);
+    const audit = await call('GET', '/v1/audit');
+    assert.equal(audit.body.balanceSumCents, 0);
+    assert.deepEqual(audit.body.mismatchedAccounts, []);
+  });
+
+  test('v1 - invalid commits are refused whole: bad amount, same account, unknown system account', async () => {
+    const a = fresh();
+    const locks = await call('POST', '/v1/locks', { json: { accountIds: [a] } });
+    const fence = locks.body.locks[0].fence;
+    const base = { commitId: `c-${a}`, locks: [{ accountId: a, fence }], release: true };
+    for (const transfer of [
+      { transferId: `x-${a}`, kind: 'deposit', debitAccountId: '@cash', creditAccountId: a, amountCents: 0 },
+      { transferId: `x-${a}`, kind: 'deposit', debitAccountId: '@cash', creditAccountId: a, amountCents: -5 },
+      { transferId: `x-${a}`, kind: 'deposit', debitAccountId: '@cash', creditAccountId: a, amountCents: 1.5 },
+      { transferId: `x-${a}`, kind: 'transfer', debitAccountId: a, creditAccountId: a, amountCents: 1 },
+      { transferId: `x-${a}`, kind: 'deposit', debitAccountId: '@mint', creditAccountId: a, amountCents: 1 },
+      { transferId: `x-${a}`, kind: 'gift', debitAccountId: '@cash', creditAccountId: a, amountCents: 1 },
+    ]) {
+      const response = await call('POST', '/v1/commits', { json: { ...base, transfers: [transfer] } });
+      assert.equal(response.status, 400, JSON.stringify(transfer));
+    }
+    assert.equal(await amountOf(a), undefined);
+    assert.equal((await call('GET', `/getLock/1/${a}`)).body.locked, true, 'refused commits did not release the lock');
+  });
+
+  test('service - health, readiness, metrics and the OpenAPI document', async () => {
+    assert.equal((await call('GET', '/health', { businessId: null })).status, 200);
+    assert.equal((await call('GET', '/ready', { businessId: null })).status, 200);
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    assert.match(metrics.body, /banca_http_request_duration_seconds/);
+    const openapi = (await call('GET', '/openapi.json', { businessId: null })).body;
+    for (const path of ['/getLock/{businessId}/{accountId}', '/setAmount/{businessId}/{accountId}/{amount}', '/getbalance/{business_id}/{account_id}', '/setBalance', '/unLock', '/v1/commits']) {
+      assert.ok(openapi.paths[path], `OpenAPI documents ${path}`);
+    }
+  });
+});

@@ -1,0 +1,254 @@
+// One conformance suite for every ledger store adapter. Each adapter file (or the loop in
+// store-conformance.test.ts) calls it with a factory; a later adapter runs it unchanged.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { BancaError } from '@banca/core/errors';
+import type { CommitRequest, TransferInput } from '@banca/core/protocol';
+import type { LedgerStore } from '../src/infra/ledger-store.js';
+
+export interface StoreFixture {
+  store: LedgerStore;
+  cleanup(): Promise<void>;
+}
+
+const uid = () => randomUUID().slice(0, 8);
+
+function deposit(accountId: string, amountCents: number, transferId = `t-${uid()}`): TransferInput {
+  return { transferId, kind: 'deposit', debitAccountId: '@cash', creditAccountId: accountId, amountCents };
+}
+
+function move(from: string, to: string, amountCents: number, transferId = `t-${uid()}`): TransferInput {
+  return { transferId, kind: 'transfer', debitAccountId: from, creditAccountId: to, amountCents };
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof BancaError, `expected a BancaError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  });
+}
+
+export function storeConformance(name: string, open: () => Promise<StoreFixture>): void {
+  describe(`store conformance - ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: LedgerStore;
+    before(async () => {
+      fixture = await open();
+      store = fixture.store;
+    });
+    after(async () => fixture.cleanup());
+
+    /** Locks, commits and releases: the business servers' cycle. */
+    async function commitLocked(businessId: string, transfers: TransferInput[], extra: Partial<CommitRequest> = {}) {
+      const accounts = [...new Set(transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId]).filter((a) => !a.startsWith('@')))];
+      const locked = await store.lock(businessId, accounts, 5000);
+      assert.ok(locked.ok, 'lock granted');
+      return store.commit(
+        { commitId: `c-${uid()}`, locks: locked.grants.map((g) => ({ accountId: g.accountId, fence: g.fence })), transfers, release: true, ...extra },
+        { businessId, requireLocks: true },
+      );
+    }
+
+    async function balance(accountId: string): Promise<number | undefined> {
+      const [view] = await store.readAccounts([accountId]);
+      return view?.exists ? view.balanceCents : undefined;
+    }
+
+    test('locks - a grant carries a fencing token, the balance and whether the account exists', async () => {
+      const a = `a-${uid()}`;
+      await commitLocked('1', [deposit(a, 500)]);
+      const locked = await store.lock('1', [a, `new-${uid()}`], 5000);
+      assert.ok(locked.ok);
+      assert.equal(locked.grants[0]?.balanceCents, 500);
+      assert.equal(locked.grants[0]?.exists, true);
+      assert.equal(locked.grants[1]?.exists, false);
+      assert.ok(Number.isSafeInteger(locked.grants[0]?.fence) && locked.grants[0]!.fence > 0);
+      await store.unlock('1', locked.grants.map((g) => g.accountId));
+    });
+
+    test('locks - a second business is refused while the lease lives; the owner renews with the same token', async () => {
+      const a = `a-${uid()}`;
+      const first = await store.lock('1', [a], 5000);
+      assert.ok(first.ok);
+      const other = await store.lock('2', [a], 5000);
+      assert.equal(other.ok, false);
+      assert.deepEqual(other.ok ? [] : other.conflicts.map((c) => [c.accountId, c.ownerBusinessId]), [[a, '1']]);
+      const again = await store.lock('1', [a], 5000);
+      assert.ok(again.ok);
+      assert.equal(again.grants[0]?.fence, first.grants[0]?.fence);
+      assert.equal((await store.lockInfo(a))?.ownerBusinessId, '1');
+      await store.unlock('1', [a]);
+      assert.equal(await store.lockInfo(a), null);
+    });
+
+    test('locks - several accounts are locked all or nothing', async () => {
+      const [a, b, c] = [`a-${uid()}`, `b-${uid()}`, `c-${uid()}`];
+      assert.ok((await store.lock('2', [b], 5000)).ok);
+      const attempt = await store.lock('1', [a, b, c], 5000);
+      assert.equal(attempt.ok, false);
+      assert.equal(await store.lockInfo(a), null, 'no account of a refused request stays locked');
+      assert.equal(await store.lockInfo(c), null);
+      await store.unlock('2', [b]);
+    });
+
+    test('locks - an expired lease frees the account and the new token is larger', async () => {
+      const a = `a-${uid()}`;
+      const first = await store.lock('1', [a], 40);
+      assert.ok(first.ok);
+      await sleep(80);
+      const second = await store.lock('2', [a], 5000);
+      assert.ok(second.ok, 'another business takes the account after the lease expired');
+      assert.ok(second.grants[0]!.fence > first.grants[0]!.fence);
+      await rejectsWith(
+        store.commit({ commitId: `c-${uid()}`, locks: [{ accountId: a, fence: first.grants[0]!.fence }], transfers: [deposit(a, 1)], release: true }, { businessId: '1', requireLocks: true }),
+        'ACCOUNT_LOCKED',
+      );
+      await store.unlock('2', [a]);
+    });
+
+    test('locks - only the owner may unlock, and a stale token unlocks nothing', async () => {
+      const a = `a-${uid()}`;
+      const held = await store.lock('1', [a], 5000);
+      assert.ok(held.ok);
+      const foreign = await store.unlock('2', [a]);
+      assert.equal(foreign.ok, false);
+      const stale = await store.unlock('1', [a], held.grants[0]!.fence - 1);
+      assert.deepEqual(stale.ok ? null : stale.code, 'STALE_FENCING_TOKEN');
+      assert.equal((await store.lockInfo(a))?.ownerBusinessId, '1');
+      const released = await store.unlock('1', [a], held.grants[0]!.fence);
+      assert.deepEqual(released.ok ? released.released : null, [a]);
+    });
+
+    test('commit - writes double-entry transfers, balances after each, and releases its locks', async () => {
+      const [a, b] = [`a-${uid()}`, `b-${uid()}`];
+      await commitLocked('1', [deposit(a, 1000)]);
+      const response = await commitLocked('1', [move(a, b, 300), move(b, a, 100)]);
+      assert.equal(response.replayed, false);
+      assert.deepEqual(response.transfers.map((t) => [t.debitBalanceAfterCents, t.creditBalanceAfterCents]), [[700, 300], [200, 800]]);
+      assert.equal(await balance(a), 800);
+      assert.equal(await balance(b), 200);
+      assert.equal(await store.lockInfo(a), null);
+      const history = await store.history(a, 10);
+      assert.deepEqual(history.map((t) => t.amountCents), [100, 300, 1000], 'history is newest first');
+    });
+
+    test('commit - refused without the locks, with a stale token, or locked by another; nothing changes', async () => {
+      const [a, b] = [`a-${uid()}`, `b-${uid()}`];
+      await commitLocked('1', [deposit(a, 1000)]);
+      await rejectsWith(store.commit({ commitId: `c-${uid()}`, locks: [], transfers: [move(a, b, 1)], release: true }, { businessId: '1', requireLocks: true }), 'LOCK_NOT_HELD');
+      const held = await store.lock('1', [a, b], 5000);
+      assert.ok(held.ok);
+      const stale = held.grants.map((g) => ({ accountId: g.accountId, fence: g.fence - 1 }));
+      await rejectsWith(store.commit({ commitId: `c-${uid()}`, locks: stale, transfers: [move(a, b, 1)], release: true }, { businessId: '1', requireLocks: true }), 'STALE_FENCING_TOKEN');
+      const fences = held.grants.map((g) => ({ accountId: g.accountId, fence: g.fence }));
+      await rejectsWith(store.commit({ commitId: `c-${uid()}`, locks: fences, transfers: [move(a, b, 1)], release: true }, { businessId: '2', requireLocks: true }), 'ACCOUNT_LOCKED');
+      assert.equal(await balance(a), 1000);
+      assert.equal(await balance(b), undefined);
+      await store.unlock('1', [a, b]);
+    });
+
+    test('commit - idempotent by commit id: a retry is answered, not applied again', async () => {
+      const a = `a-${uid()}`;
+      const held = await store.lock('1', [a], 5000);
+      assert.ok(held.ok);
+      const request: CommitRequest = { commitId: `c-${uid()}`, locks: [{ accountId: a, fence: held.grants[0]!.fence }], transfers: [deposit(a, 250)], release: true };
+      const first = await store.commit(request, { businessId: '1', requireLocks: true });
+      const retry = await store.commit(request, { businessId: '1', requireLocks: true });
+      assert.equal(retry.replayed, true);
+      assert.deepEqual(retry.transfers, first.transfers);
+      assert.equal(await balance(a), 250);
+      await rejectsWith(store.commit({ ...request, transfers: [deposit(a, 999)] }, { businessId: '1', requireLocks: true }), 'IDEMPOTENCY_CONFLICT');
+      assert.equal(await balance(a), 250);
+    });
+
+    test('commit - a transfer id is used once; reusing it refuses the whole commit', async () => {
+      const [a, b] = [`a-${uid()}`, `b-${uid()}`];
+      const id = `t-${uid()}`;
+      await commitLocked('1', [deposit(a, 100, id)]);
+      await assert.rejects(commitLocked('1', [deposit(b, 5), deposit(a, 100, id)]), (error: unknown) => error instanceof BancaError && error.code === 'IDEMPOTENCY_CONFLICT');
+      assert.equal(await balance(a), 100);
+      assert.equal(await balance(b), undefined, 'the other transfer of the refused commit was not written');
+      const [found] = await store.findTransfers([id]);
+      assert.equal(found?.amountCents, 100);
+      await store.unlock('1', [a, b]);
+    });
+
+    test('commit - all or nothing when a transfer would break the balance limit', async () => {
+      const [a, b] = [`a-${uid()}`, `b-${uid()}`];
+      await commitLocked('1', [deposit(a, 100)]);
+      const huge = 100_000_000_000;
+      const transfers = [move(a, b, 50), ...Array.from({ length: 10_001 }, () => deposit(b, huge))];
+      await assert.rejects(commitLocked('1', transfers), (error: unknown) => error instanceof BancaError && error.code === 'BALANCE_LIMIT_EXCEEDED');
+      assert.equal(await balance(a), 100);
+      assert.equal(await balance(b), undefined);
+      await store.unlock('1', [a, b]);
+    });
+
+    test('commit - setBalances writes the difference as an adjustment, and nothing when equal', async () => {
+      const a = `a-${uid()}`;
+      await commitLocked('1', [deposit(a, 100)]);
+      const held = await store.lock('1', [a], 5000);
+      assert.ok(held.ok);
+      const fence = held.grants[0]!.fence;
+      const set = await store.commit({ commitId: `c-${uid()}`, locks: [{ accountId: a, fence }], transfers: [], release: false, setBalances: [{ accountId: a, balanceCents: 40, transferId: `s-${uid()}` }] }, { businessId: '1', requireLocks: true });
+      assert.equal(set.transfers[0]?.kind, 'adjustment');
+      assert.equal(set.transfers[0]?.amountCents, 60);
+      const same = await store.commit({ commitId: `c-${uid()}`, locks: [{ accountId: a, fence }], transfers: [], release: true, setBalances: [{ accountId: a, balanceCents: 40, transferId: `s-${uid()}` }] }, { businessId: '1', requireLocks: true });
+      assert.equal(same.transfers.length, 0);
+      assert.equal(await balance(a), 40);
+    });
+
+    test('commit - the seeds\' one-shot writes need only that no other business holds the account', async () => {
+      const a = `a-${uid()}`;
+      await store.commit({ commitId: `c-${uid()}`, locks: [], transfers: [deposit(a, 70)], release: false }, { businessId: '1', requireLocks: false });
+      assert.equal(await balance(a), 70);
+      assert.ok((await store.lock('2', [a], 5000)).ok);
+      await rejectsWith(store.commit({ commitId: `c-${uid()}`, locks: [], transfers: [deposit(a, 1)], release: false }, { businessId: '1', requireLocks: false }), 'ACCOUNT_LOCKED');
+      await store.unlock('2', [a]);
+      assert.equal(await balance(a), 70);
+    });
+
+    test('commit - many concurrent commits all land and the ledger sums to zero', async () => {
+      const accounts = Array.from({ length: 40 }, () => `p-${uid()}`);
+      const results = await Promise.all(accounts.map((account, i) => commitLocked(String((i % 3) + 1), [deposit(account, 100 + i)])));
+      assert.equal(results.length, 40);
+      for (const [i, account] of accounts.entries()) assert.equal(await balance(account), 100 + i);
+      const audit = await store.audit();
+      assert.equal(audit.balanceSumCents, 0);
+      assert.deepEqual(audit.mismatchedAccounts, []);
+    });
+
+    test('queue - enqueue is idempotent; a claim takes the oldest when enough wait, one claim at a time', async () => {
+      const claimAll = async () => {
+        for (;;) {
+          const claim = await store.claimQueue('9', 1, 1000, 5000);
+          if (!claim.claimId) return;
+          const results = claim.entries.map((e) => ({ operationId: e.operationId, status: 'rejected' as const, errorCode: 'TEST' }));
+          await store.commit({ commitId: `c-${uid()}`, locks: [], transfers: [], release: false, queue: { claimId: claim.claimId, results } }, { businessId: '9', requireLocks: true });
+        }
+      };
+      await claimAll();
+      const ids = Array.from({ length: 3 }, () => `q-${uid()}`);
+      for (const id of ids) await store.enqueue('1', id, { kind: 'deposit', accountId: 'qa', amountCents: 5 });
+      const again = await store.enqueue('1', ids[0]!, { kind: 'deposit', accountId: 'qa', amountCents: 5 });
+      assert.equal(again.replayed, true);
+      assert.equal(again.pendingCount, 3);
+      await rejectsWith(store.enqueue('1', ids[0]!, { kind: 'deposit', accountId: 'qa', amountCents: 6 }), 'IDEMPOTENCY_CONFLICT');
+      assert.equal((await store.claimQueue('1', 5, 5, 5000)).claimId, null, 'fewer than minCount: no claim');
+      const claim = await store.claimQueue('1', 2, 2, 5000);
+      assert.deepEqual(claim.entries.map((e) => e.operationId), ids.slice(0, 2));
+      assert.equal((await store.claimQueue('2', 1, 5, 5000)).claimId, null, 'one claim at a time');
+      await rejectsWith(store.commit({ commitId: `c-${uid()}`, locks: [], transfers: [], release: false, queue: { claimId: 'not-the-claim', results: [] } }, { businessId: '1', requireLocks: true }), 'STALE_QUEUE_CLAIM');
+      await store.commit({
+        commitId: `c-${uid()}`, locks: [], transfers: [], release: false,
+        queue: { claimId: claim.claimId!, results: claim.entries.map((e) => ({ operationId: e.operationId, status: 'applied' as const })) },
+      }, { businessId: '1', requireLocks: true });
+      assert.equal((await store.queueEntry(ids[0]!))?.status, 'applied');
+      assert.equal((await store.queueEntry(ids[2]!))?.status, 'pending');
+      await claimAll();
+    });
+  });
+}
