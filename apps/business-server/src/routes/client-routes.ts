@@ -26,8 +26,9 @@ const TransferBody = Type.Object(
   { fromAccountId: Type.String({ maxLength: 64 }), toAccountId: Type.String({ maxLength: 64 }), amount: Amount },
   { additionalProperties: false },
 );
-const HistoryQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }, { additionalProperties: false });
-const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ description: 'Caller-chosen id, reused on retry' }) });
+// Query strings arrive as text: numbers are matched as digits and converted in the handler.
+const HistoryQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: '1 to 999' })) }, { additionalProperties: false });
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'Required: a caller-chosen id (a UUID), reused on retry' })) });
 
 const seedTag = { tags: ['seed'] };
 const v1Tag = { tags: ['v1'] };
@@ -93,7 +94,7 @@ export function registerClientRoutes(app: FastifyInstance, bank: BankService, cl
 
   app.get<{ Params: Static<typeof AccountParams>; Querystring: Static<typeof HistoryQuery> }>('/v1/accounts/:accountId/history', {
     schema: { ...v1Tag, summary: 'Latest movements of an account, newest first', params: AccountParams, querystring: HistoryQuery },
-  }, (request) => bank.history(parseAccountId(request.params.accountId), request.query.limit ?? 50, request.id));
+  }, (request) => bank.history(parseAccountId(request.params.accountId), Number(request.query.limit ?? 50), request.id));
 
   app.get<{ Params: { key: string } }>('/v1/operations/:key', {
     schema: { ...v1Tag, summary: 'Where an operation stands, by the Idempotency-Key it was sent with', params: Type.Object({ key: Type.String() }) },

@@ -12,7 +12,7 @@ const Params = Type.Object({ businessId: Type.String(), accountId: Type.String()
 const SnakeParams = Type.Object({ business_id: Type.String(), account_id: Type.String() });
 const AmountParams = Type.Object({ businessId: Type.String(), accountId: Type.String(), amount: Type.String() });
 const LockBody = Type.Union([Type.Object({ leaseMs: Type.Optional(Type.Integer()) }, { additionalProperties: false }), Type.Null()]);
-const UnlockQuery = Type.Object({ fence: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false });
+const UnlockQuery = Type.Object({ fence: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$' })) }, { additionalProperties: false });
 const UnlockBody = Type.Object(
   {
     business_id: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
@@ -64,7 +64,7 @@ export function registerSeedRoutes(app: FastifyInstance, ledger: LedgerService):
     schema: { ...seedTag, summary: 'Release a lock the business holds', params: Params, querystring: UnlockQuery },
   }, async (request) => {
     const businessId = pathBusiness(request, request.params.businessId);
-    const outcome = await ledger.unlock(businessId, [request.params.accountId], request.query.fence);
+    const outcome = await ledger.unlock(businessId, [request.params.accountId], request.query.fence === undefined ? undefined : Number(request.query.fence));
     return { unlocked: outcome.released.length > 0, accountId: request.params.accountId, wasHeld: outcome.released.length > 0 };
   });
 

@@ -66,7 +66,8 @@ const ClaimBody = Type.Object(
 );
 const AccountParams = Type.Object({ accountId: Type.String() });
 const OperationParams = Type.Object({ operationId: Type.String() });
-const HistoryQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false });
+// Query strings arrive as text: numbers are matched as digits and converted in the handler.
+const HistoryQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) }, { additionalProperties: false });
 
 const v1Tag = { tags: ["v1"] };
 
@@ -89,7 +90,7 @@ export function registerV1Routes(app: FastifyInstance, ledger: LedgerService): v
 
   app.get<{ Params: Static<typeof AccountParams>; Querystring: Static<typeof HistoryQuery> }>('/v1/accounts/:accountId/history', {
     schema: { ...v1Tag, summary: 'Latest transfers of an account, newest first', params: AccountParams, querystring: HistoryQuery },
-  }, async (request) => ledger.history(request.params.accountId, request.query.limit));
+  }, async (request) => ledger.history(request.params.accountId, request.query.limit === undefined ? undefined : Number(request.query.limit)));
 
   app.post<{ Body: Static<typeof EnqueueBody> }>('/v1/queue', {
     schema: { ...v1Tag, summary: 'Seed mode: add an operation to the durable queue; idempotent by operationId', body: EnqueueBody },
