@@ -25,7 +25,7 @@ export class BankService {
     if (body.kind === 'transfer' && body.fromAccountId === body.toAccountId) {
       throw new BancaError('SAME_ACCOUNT', 'Origin and target accounts are the same; nothing to transfer.');
     }
-    const operation = { operationId, body };
+    const operation = { operationId, body, requestId };
     if (this.saver.mode === 'batch') return { mode: 'batch', result: await this.saver.batcher.submit(operation) };
     return { mode: 'seed', accepted: await this.saver.queue.submit(operation, requestId) };
   }

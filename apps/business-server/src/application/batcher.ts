@@ -115,18 +115,23 @@ export class Batcher {
     const started = process.hrtime.bigint();
     const operations = batch.map((item) => item.operation);
     const accounts = accountsOf(operations);
+    const commitId = newCommitId();
+    // The data server sees one request id per batch: the client's own for a batch of one, else
+    // the commit id, which this line ties to every client request of the batch.
+    const traceId = operations.length === 1 ? (operations[0]?.requestId ?? commitId) : commitId;
+    this.log.debug({ commitId, requestIds: operations.map((o) => o.requestId) }, 'batch');
     let locked = false;
     try {
-      const grants = await lockWithRetry(this.data, this.options, accounts, operations.map((o) => o.operationId));
+      const grants = await lockWithRetry(this.data, this.options, accounts, operations.map((o) => o.operationId), traceId);
       locked = true;
       const outcomes = planBatch(operations, grants);
       const transfers = outcomes.flatMap((outcome) => (outcome.kind === 'commit' ? [outcome.transfer] : []));
       const committed = await commitWithRetry(this.data, {
-        commitId: newCommitId(),
+        commitId,
         locks: grants.locks.map((grant) => ({ accountId: grant.accountId, fence: grant.fence })),
         transfers,
         release: true,
-      });
+      }, 3, traceId);
       locked = false;
       const records = new Map(committed.transfers.map((record) => [record.transferId, record]));
       outcomes.forEach((outcome, index) => {
@@ -145,7 +150,7 @@ export class Batcher {
       });
       this.observer?.batchCommitted(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
     } catch (error) {
-      if (locked) await this.data.release(accounts).catch(() => undefined);
+      if (locked) await this.data.release(accounts, traceId).catch(() => undefined);
       if (!(error instanceof BancaError) || error.status >= 500) this.log.warn({ err: error, size: batch.length }, 'batch failed');
       for (const item of batch) item.reject(asClientError(error));
     }

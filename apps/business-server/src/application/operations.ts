@@ -9,6 +9,8 @@ import type { QueuedOperation, TransferInput, TransferRecord } from '@banca/core
 export interface Operation {
   operationId: string;
   body: QueuedOperation;
+  /** The client request that carried it, for logs across hops. */
+  requestId?: string;
 }
 
 export interface OperationResult {
