@@ -54,9 +54,12 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
     throw new Error(`BANCA_BUSINESS_KEYS has ${businessIds.length} keys; ${options.businessServers} business servers need one each.`);
   }
   const port = (fixed: number) => (options.ports === 'default' ? fixed : 0);
-  const spawn = (service: Parameters<typeof spawnService>[0], name: string, config: Record<string, unknown>) =>
-    spawnService(service, { name, config: { logLevel: options.logLevel, ...config }, env, onLine: options.onLine });
-
+  const started: ServiceProcess[] = [];
+  const spawn = async (service: Parameters<typeof spawnService>[0], name: string, config: Record<string, unknown>) => {
+    const process = await spawnService(service, { name, config: { logLevel: options.logLevel, ...config }, env, onLine: options.onLine });
+    started.push(process);
+    return process;
+  };
   const dataConfig = {
     port: port(defaultPorts.dataServer(options.bankId)),
     store: options.store,
@@ -64,53 +67,59 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
     businessKeys,
     ...options.dataServer,
   };
-  let dataServer = await spawn('data-server', `bank${options.bankId}-data`, dataConfig);
-  dataConfig.port = portOf(dataServer.url);
+  try {
+    const dataServer = await spawn('data-server', `bank${options.bankId}-data`, dataConfig);
+    dataConfig.port = portOf(dataServer.url);
+    const businessConfigs = businessIds.map((businessId, index) => ({
+      port: port(defaultPorts.businessServer(options.bankId, index + 1)),
+      businessId,
+      businessKey: businessKeys[businessId],
+      dataServerUrl: dataServer.url,
+      queueMode: options.queueMode,
+      ...options.businessServer,
+    }));
+    const settled = await Promise.allSettled(
+      businessConfigs.map((config, index) => spawn('business-server', `bank${options.bankId}-business${index + 1}`, config)),
+    );
+    const businessServers = settled.map((outcome) => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value;
+    });
+    businessServers.forEach((server, index) => (businessConfigs[index]!.port = portOf(server.url)));
+    const gateway = await spawn('gateway', `bank${options.bankId}-gateway`, {
+      port: port(defaultPorts.gateway(options.bankId)),
+      upstreams: businessServers.map((server) => server.url),
+      ...options.gateway,
+    });
 
-  const businessConfig = (index: number) => ({
-    port: port(defaultPorts.businessServer(options.bankId, index + 1)),
-    businessId: businessIds[index],
-    businessKey: businessKeys[businessIds[index]!],
-    dataServerUrl: dataServer.url,
-    queueMode: options.queueMode,
-    ...options.businessServer,
-  });
-  const businessConfigs = businessIds.map((_, index) => businessConfig(index));
-  const businessServers = await Promise.all(
-    businessConfigs.map((config, index) => spawn('business-server', `bank${options.bankId}-business${index + 1}`, config)),
-  );
-  businessServers.forEach((server, index) => (businessConfigs[index]!.port = portOf(server.url)));
-
-  const gateway = await spawn('gateway', `bank${options.bankId}-gateway`, {
-    port: port(defaultPorts.gateway(options.bankId)),
-    upstreams: businessServers.map((server) => server.url),
-    ...options.gateway,
-  });
-
-  const bank: RunningBank = {
-    options,
-    dataServer,
-    businessServers,
-    gateway,
-    async restartDataServer() {
-      await dataServer.stop();
-      dataServer = await spawn('data-server', `bank${options.bankId}-data`, dataConfig);
-      bank.dataServer = dataServer;
-      return dataServer;
-    },
-    async restartBusinessServer(index: number) {
-      const previous = bank.businessServers[index];
-      if (!previous) throw new Error(`no business server ${index}`);
-      await previous.stop();
-      const next = await spawn('business-server', `bank${options.bankId}-business${index + 1}`, businessConfigs[index]!);
-      bank.businessServers[index] = next;
-      return next;
-    },
-    async stop() {
-      await bank.gateway.stop();
-      await Promise.all(bank.businessServers.map((server) => server.stop()));
-      await bank.dataServer.stop();
-    },
-  };
-  return bank;
+    const bank: RunningBank = {
+      options,
+      dataServer,
+      businessServers,
+      gateway,
+      async restartDataServer() {
+        await bank.dataServer.stop();
+        bank.dataServer = await spawn('data-server', `bank${options.bankId}-data`, dataConfig);
+        return bank.dataServer;
+      },
+      async restartBusinessServer(index: number) {
+        const previous = bank.businessServers[index];
+        if (!previous) throw new Error(`no business server ${index}`);
+        await previous.stop();
+        const next = await spawn('business-server', `bank${options.bankId}-business${index + 1}`, businessConfigs[index]!);
+        bank.businessServers[index] = next;
+        return next;
+      },
+      async stop() {
+        await bank.gateway.stop();
+        await Promise.all(bank.businessServers.map((server) => server.stop()));
+        await bank.dataServer.stop();
+      },
+    };
+    return bank;
+  } catch (error) {
+    // A bank that cannot start whole leaves nothing running behind.
+    await Promise.all(started.map((service) => service.kill()));
+    throw error;
+  }
 }

@@ -6,7 +6,8 @@ import { dirname } from 'node:path';
 import type { AuditReport, QueueEntry, QueueResult, QueuedOperation, TransferKind, TransferRecord } from '@banca/core/protocol';
 import type { CommitRow, LedgerTables } from './tables.js';
 
-const SCHEMA = `
+/** The ledger's tables; exported so the benchmark's raw reference writes the very same rows. */
+export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS accounts (
   id TEXT PRIMARY KEY, balance INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;

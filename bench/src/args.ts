@@ -1,0 +1,60 @@
+// Command-line flags of `npm run bench` (after `--`: `npm run bench -- --seconds 3`).
+
+export interface BenchArgs {
+  /** Measured seconds of each part (b) phase. */
+  seconds: number;
+  /** Measured seconds of each part (a) phase (9 of them by default). */
+  commitSeconds: number;
+  /** Requests in flight in part (b). */
+  concurrency: number;
+  only: 'a' | 'b' | null;
+  accounts: number;
+  progress: boolean;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [flags]
+  --seconds N          measured seconds per end-to-end phase (default 10)
+  --commit-seconds N   measured seconds per commit phase of part (a) (default 0.4 x --seconds, at least 1)
+  --concurrency N      requests in flight for part (b) (default 64)
+  --only a|b           run one part: (a) data server commit vs raw SQLite, (b) end to end
+  --accounts N         funded accounts for part (b) transfers (default 1000)
+  --no-progress        no progress bar on stderr
+`;
+
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  const args: BenchArgs = { seconds: 10, commitSeconds: NaN, concurrency: 64, only: null, accounts: 1000, progress: true, help: false };
+  for (let index = 0; index < argv.length; index++) {
+    const flag = argv[index]!;
+    const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    const value = () => {
+      const text = inline ?? argv[++index];
+      if (text === undefined) throw new Error(`${name} needs a value\n${USAGE}`);
+      return text;
+    };
+    const positive = (text: string, integer: boolean) => {
+      const number = Number(text);
+      if (!Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number))) {
+        throw new Error(`${name} must be a positive ${integer ? 'whole ' : ''}number (got ${JSON.stringify(text)})`);
+      }
+      return number;
+    };
+    switch (name) {
+      case '--seconds': args.seconds = positive(value(), false); break;
+      case '--commit-seconds': args.commitSeconds = positive(value(), false); break;
+      case '--concurrency': args.concurrency = positive(value(), true); break;
+      case '--accounts': args.accounts = Math.max(2, positive(value(), true)); break;
+      case '--only': {
+        const part = value();
+        if (part !== 'a' && part !== 'b') throw new Error(`--only takes a or b (got ${JSON.stringify(part)})`);
+        args.only = part;
+        break;
+      }
+      case '--no-progress': args.progress = false; break;
+      case '--help': case '-h': args.help = true; break;
+      default: throw new Error(`unknown flag ${flag}\n${USAGE}`);
+    }
+  }
+  if (Number.isNaN(args.commitSeconds)) args.commitSeconds = Math.max(1, Math.round(args.seconds * 0.4 * 10) / 10);
+  return args;
+}

@@ -1,0 +1,109 @@
+// Everything a bench phase starts (processes, pools, databases, temp dirs) is registered here and
+// released in reverse order, on success, on error, and on Ctrl-C (see run.ts).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServiceProcess } from '@banca/launcher/spawn-service';
+
+const open = new Set<Resources>();
+
+export class Resources {
+  private readonly stack: { name: string; release: () => unknown }[] = [];
+
+  constructor() {
+    open.add(this);
+  }
+
+  defer(name: string, release: () => unknown): void {
+    this.stack.push({ name, release });
+  }
+
+  /** A fresh temp directory, removed on close. */
+  tempDir(prefix: string): string {
+    const path = mkdtempSync(join(tmpdir(), prefix));
+    this.defer(`remove ${path}`, () => rmSync(path, { recursive: true, force: true }));
+    return path;
+  }
+
+  async close(): Promise<void> {
+    open.delete(this);
+    for (let item = this.stack.pop(); item; item = this.stack.pop()) {
+      try {
+        await item.release();
+      } catch (error) {
+        process.stderr.write(`cleanup: ${item.name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    }
+  }
+}
+
+/** Closes every set of resources still open (used on SIGINT/SIGTERM). */
+export async function closeAllResources(): Promise<void> {
+  await Promise.all([...open].map((resources) => resources.close()));
+}
+
+/** The process ids whose parent is this process (Linux /proc; empty elsewhere). */
+export function ownChildren(): number[] {
+  const children: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return children;
+  }
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) children.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Stops, by process id, children of this process that are not in `keep` (SIGTERM, SIGKILL after
+ * `graceMs`). For processes a helper started but never handed back (startBank failing or
+ * interrupted half way): they are this process's children, nobody else's.
+ */
+export async function stopChildren(keep: ReadonlySet<number> = new Set(), graceMs = 5000): Promise<void> {
+  const targets = ownChildren().filter((pid) => !keep.has(pid));
+  for (const pid of targets) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (targets.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const pid of targets.filter(alive)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after `graceMs`. */
+export async function stopProcess(service: Pick<ServiceProcess, 'stop' | 'kill'>, graceMs = 15_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([
+    service.stop().then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+  ]);
+  clearTimeout(timer);
+  if (!stopped) await service.kill();
+}

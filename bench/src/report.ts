@@ -1,0 +1,135 @@
+// The results as Markdown tables (stdout) and as JSON (bench/results/latest.json).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CommitBenchReport } from './data-commit.js';
+import type { CpuReport } from './cpu.js';
+import type { EndToEndReport } from './end-to-end.js';
+import { formatCount } from './progress.js';
+
+export const TARGETS = {
+  commitRatioAtBatch100: 0.5,
+  transfersPerSec: 5000,
+  transfersP99Ms: 25,
+};
+
+export interface BenchResults {
+  meta: Record<string, unknown>;
+  a: CommitBenchReport | null;
+  b: EndToEndReport | null;
+}
+
+const CPU_NOTE = 'CPU during each measured phase (machine busy and steal: % of all cores; processes: % of one core, 100% = one core ' +
+  'saturated; "everything else": other processes and kernel threads, % of one core):';
+
+const ms = (value: number) => value.toFixed(2);
+const times = (value: number | null) => (value === null ? 'n/a' : `${value.toFixed(2)}×`);
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+
+function table(header: string[], rows: string[][], rightFrom = 1): string {
+  const align = header.map((_, index) => (index >= rightFrom ? '---:' : '---'));
+  return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+function cpuTable(phases: { label: string; cpu: CpuReport }[]): string {
+  const names: string[] = [];
+  for (const { cpu } of phases) for (const share of cpu.processes) if (!names.includes(share.name)) names.push(share.name);
+  const cores = phases[0]?.cpu.cores ?? 0;
+  const percent = (value: number | null | undefined) => (value === null || value === undefined ? 'n/a' : `${value.toFixed(0)}%`);
+  const header = ['phase', `machine busy (of ${cores} cores)`, 'steal', ...names, 'everything else'];
+  const rows = phases.map(({ label, cpu }) => [
+    label,
+    percent(cpu.machinePercent),
+    percent(cpu.stealPercent),
+    ...names.map((name) => {
+      const share = cpu.processes.find((item) => item.name === name);
+      return share ? percent(share.percent) : '';
+    }),
+    percent(cpu.otherPercent),
+  ]);
+  return table(header, rows);
+}
+
+export function commitMarkdown(report: CommitBenchReport): string {
+  const lines: string[] = [];
+  lines.push('## (a) Data server atomic batch commit vs raw better-sqlite3');
+  lines.push('');
+  lines.push('Same writes per commit (2 balance UPSERTs + 1 transfer row per transfer, 1 commit row), SQLite WAL, synchronous=FULL. ' +
+    'Data server: POST /v1/commits over keep-alive HTTP to a data-server process, locks taken beforehand (not timed). ' +
+    'Raw: better-sqlite3 in the bench process, one transaction per commit, no HTTP.');
+  lines.push('');
+  lines.push(table(
+    ['batch (transfers/commit)', 'engine', 'commits in flight', 'commits/s', 'transfers/s', 'ours / raw', 'p50 ms', 'p99 ms', 'errors'],
+    report.rows.map((row) => [
+      String(row.batchSize), row.engine, String(row.concurrency), formatCount(row.result.opsPerSec), formatCount(row.result.unitsPerSec),
+      row.engine === 'raw better-sqlite3' ? '(ref)' : times(row.ratioToRaw), ms(row.result.latency.p50Ms), ms(row.result.latency.p99Ms),
+      String(row.result.errors),
+    ]),
+    2,
+  ));
+  lines.push('');
+  const at100 = report.rows.filter((row) => row.batchSize === 100 && row.engine === 'data server');
+  for (const row of at100) {
+    const ok = row.ratioToRaw !== null && row.ratioToRaw >= TARGETS.commitRatioAtBatch100;
+    lines.push(`- Target: data server at batch 100 >= ${TARGETS.commitRatioAtBatch100 * 100}% of raw, ${row.concurrency} in flight: ` +
+      `${times(row.ratioToRaw)} **${verdict(ok)}**`);
+  }
+  if (report.audit) {
+    lines.push(`- Data server audit after the runs: ${report.audit.ok ? 'ok' : 'MISMATCH'} (${formatCount(report.audit.transfers)} transfers, ` +
+      `${report.audit.mismatchedAccounts} mismatched accounts, balance sum ${report.audit.balanceSumCents} cents); raw file holds ${formatCount(report.rawTransfers)} transfers.`);
+  }
+  for (const row of report.rows) {
+    if (row.result.errorSamples.length > 0) lines.push(`- Errors, batch ${row.batchSize} ${row.engine} x${row.concurrency}: ${row.result.errorSamples.join(' / ')}`);
+  }
+  lines.push('');
+  lines.push(CPU_NOTE);
+  lines.push('');
+  lines.push(cpuTable(report.rows.map((row) => ({
+    label: `batch ${row.batchSize}, ${row.engine === 'data server' ? `data server x${row.concurrency}` : 'raw'}`, cpu: row.cpu,
+  }))));
+  return lines.join('\n');
+}
+
+export function endToEndMarkdown(report: EndToEndReport): string {
+  const lines: string[] = [];
+  const concurrency = report.rows[0]?.result.concurrency ?? 0;
+  lines.push('## (b) End to end: client -> gateway -> business server (batch mode) -> data server (SQLite)');
+  lines.push('');
+  lines.push(`Closed loop, ${concurrency} requests in flight over keep-alive undici Pools, each request with its own idempotency key. ` +
+    'Reference: the same load (same headers and body) against a trivial Node http server process that answers `{}`.');
+  lines.push('');
+  const label = { 'trivial http server': 'reference: trivial http server `{}`', deposits: 'POST /v1/deposits via gateway', transfers: 'POST /v1/transfers via gateway' };
+  lines.push(table(
+    ['load', 'in flight', 'ops/s', 'vs trivial', 'p50 ms', 'p99 ms', 'max ms', 'errors (non-2xx)'],
+    report.rows.map((row) => [
+      label[row.phase], String(row.result.concurrency), formatCount(row.result.opsPerSec),
+      row.phase === 'trivial http server' ? '(ref)' : times(row.ratioToTrivial),
+      ms(row.result.latency.p50Ms), ms(row.result.latency.p99Ms), ms(row.result.latency.maxMs), String(row.result.errors),
+    ]),
+  ));
+  lines.push('');
+  const transfers = report.rows.find((row) => row.phase === 'transfers');
+  if (transfers) {
+    const rate = transfers.result.opsPerSec;
+    const p99 = transfers.result.latency.p99Ms;
+    lines.push(`- Target: >= ${formatCount(TARGETS.transfersPerSec)} transfers/s: ${formatCount(rate)} **${verdict(rate >= TARGETS.transfersPerSec)}**`);
+    lines.push(`- Target: transfers p99 < ${TARGETS.transfersP99Ms} ms: ${ms(p99)} ms **${verdict(p99 < TARGETS.transfersP99Ms)}**`);
+  }
+  lines.push(`- Funding the accounts took ${report.fundingSeconds.toFixed(1)} s.`);
+  if (report.audit) {
+    lines.push(`- Data server audit after the runs: ${report.audit.ok ? 'ok' : 'MISMATCH'} (${formatCount(report.audit.transfers)} transfers, ` +
+      `${report.audit.mismatchedAccounts} mismatched accounts, balance sum ${report.audit.balanceSumCents} cents).`);
+  }
+  for (const row of report.rows) {
+    if (row.result.errorSamples.length > 0) lines.push(`- Errors, ${row.phase}: ${row.result.errorSamples.join(' / ')}`);
+  }
+  lines.push('');
+  lines.push(CPU_NOTE);
+  lines.push('');
+  lines.push(cpuTable(report.rows.map((row) => ({ label: row.phase, cpu: row.cpu }))));
+  return lines.join('\n');
+}
+
+export function writeJson(file: string, results: BenchResults): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+}

@@ -1,0 +1,72 @@
+// The bench's own pieces, run for about a second each with tiny sizes: the figures come out as
+// positive numbers, the ratios are computed, and every process started is stopped again.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs } from '../src/args.js';
+import { runCommitBench } from '../src/data-commit.js';
+import { runEndToEndBench } from '../src/end-to-end.js';
+import type { PhaseResult } from '../src/load.js';
+import { commitMarkdown, endToEndMarkdown } from '../src/report.js';
+import { percentile, ratio, summarize } from '../src/stats.js';
+
+function assertPositive(value: unknown, what: string): void {
+  assert.equal(typeof value, 'number', `${what} is a number`);
+  assert.ok(Number.isFinite(value as number) && (value as number) > 0, `${what} is positive (got ${String(value)})`);
+}
+
+function assertPhase(result: PhaseResult, what: string): void {
+  assertPositive(result.ops, `${what}: ops`);
+  assertPositive(result.opsPerSec, `${what}: ops/s`);
+  assertPositive(result.unitsPerSec, `${what}: units/s`);
+  assertPositive(result.latency.p50Ms, `${what}: p50`);
+  assertPositive(result.latency.p99Ms, `${what}: p99`);
+  assert.ok(result.latency.p99Ms >= result.latency.p50Ms, `${what}: p99 >= p50`);
+  assert.equal(result.errors, 0, `${what}: no errors (${result.errorSamples.join(' / ')})`);
+}
+
+test('stats: nearest-rank percentiles and ratios', () => {
+  const samples = Array.from({ length: 100 }, (_, index) => index + 1);
+  assert.equal(percentile(samples, 50), 50);
+  assert.equal(percentile(samples, 99), 99);
+  assert.deepEqual(summarize([3, 1, 2]), { count: 3, meanMs: 2, p50Ms: 2, p90Ms: 3, p99Ms: 3, maxMs: 3 });
+  assert.equal(ratio(5, 10), 0.5);
+  assert.equal(ratio(5, 0), null);
+});
+
+test('args: defaults and flags', () => {
+  const defaults = parseArgs([]);
+  assert.equal(defaults.seconds, 10);
+  assert.equal(defaults.concurrency, 64);
+  assert.equal(defaults.commitSeconds, 4);
+  const given = parseArgs(['--seconds', '3', '--concurrency=8', '--only', 'b']);
+  assert.equal(given.seconds, 3);
+  assert.equal(given.concurrency, 8);
+  assert.equal(given.only, 'b');
+  assert.throws(() => parseArgs(['--only', 'c']));
+  assert.throws(() => parseArgs(['--seconds', '-1']));
+});
+
+test('(a) data server commits vs raw better-sqlite3, tiny', { timeout: 60_000 }, async () => {
+  const report = await runCommitBench({ batchSizes: [5], concurrencies: [1, 2], seconds: 1, warmupSeconds: 0.1, serverWarmupSeconds: 0.3, progress: false });
+  assert.equal(report.rows.length, 3);
+  for (const row of report.rows) {
+    const what = `${row.engine} x${row.concurrency}`;
+    assertPhase(row.result, what);
+    assert.equal(row.result.unitsPerOp, 5);
+    assertPositive(row.ratioToRaw, `${what}: ratio to raw`);
+  }
+  assert.ok(report.audit?.ok, 'the data server audit is clean');
+  assertPositive(report.rawTransfers, 'raw transfers written');
+  assert.match(commitMarkdown(report), /ours \/ raw/);
+});
+
+test('(b) end to end through a bank vs a trivial http server, tiny', { timeout: 60_000 }, async () => {
+  const report = await runEndToEndBench({ concurrency: 4, seconds: 1, warmupSeconds: 0.2, bankWarmupSeconds: 0.3, accounts: 20, businessServers: 1, progress: false });
+  assert.deepEqual(report.rows.map((row) => row.phase), ['trivial http server', 'deposits', 'transfers']);
+  for (const row of report.rows) {
+    assertPhase(row.result, row.phase);
+    assertPositive(row.ratioToTrivial, `${row.phase}: ratio to the trivial server`);
+  }
+  assert.ok(report.audit?.ok, 'the data server audit is clean');
+  assert.match(endToEndMarkdown(report), /transfers\/s/);
+});
