@@ -9,6 +9,8 @@ export interface BenchArgs {
   concurrency: number;
   only: 'a' | 'b' | null;
   accounts: number;
+  /** Business servers' batchSizeMax in part (b); the product's default is 5. */
+  batchSize: number;
   progress: boolean;
   help: boolean;
 }
@@ -19,11 +21,12 @@ export const USAGE = `usage: npm run bench -- [flags]
   --concurrency N      requests in flight for part (b) (default 64)
   --only a|b           run one part: (a) data server commit vs raw SQLite, (b) end to end
   --accounts N         funded accounts for part (b) transfers (default 1000)
+  --batch-size N       business servers' batchSizeMax for part (b) (default 5, the product's default)
   --no-progress        no progress bar on stderr
 `;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { seconds: 10, commitSeconds: NaN, concurrency: 64, only: null, accounts: 1000, progress: true, help: false };
+  const args: BenchArgs = { seconds: 10, commitSeconds: NaN, concurrency: 64, only: null, accounts: 1000, batchSize: 5, progress: true, help: false };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index]!;
     const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
@@ -43,6 +46,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--seconds': args.seconds = positive(value(), false); break;
       case '--commit-seconds': args.commitSeconds = positive(value(), false); break;
       case '--concurrency': args.concurrency = positive(value(), true); break;
+      case '--batch-size': args.batchSize = positive(value(), true); break;
       case '--accounts': args.accounts = Math.max(2, positive(value(), true)); break;
       case '--only': {
         const part = value();

@@ -31,6 +31,7 @@ export interface EndToEndOptions {
   bankWarmupSeconds: number;
   accounts: number;
   businessServers: number;
+  batchSize: number;
   progress: boolean;
 }
 
@@ -118,6 +119,7 @@ export async function runEndToEndBench(options: EndToEndOptions): Promise<EndToE
     resources.defer('stop processes of a half-started bank', () => stopChildren(before));
     const bank = await startBank({
       bankId: 1, ports: 'random', store: 'sqlite', dataDir, businessServers: options.businessServers, queueMode: 'batch', logLevel: 'warn',
+      businessServer: { batchSizeMax: options.batchSize },
     });
     resources.defer('stop the bank', async () => {
       let timer: NodeJS.Timeout | undefined;

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     a: { batchSizes: [1, 10, 100], concurrencies: [1, 8], seconds: args.commitSeconds, warmupSeconds: 0.5,
       serverWarmupSeconds: Math.min(2, args.commitSeconds / 2), progress: args.progress },
     b: { concurrency: args.concurrency, seconds: args.seconds, warmupSeconds: 1, bankWarmupSeconds: Math.min(5, args.seconds / 2),
-      accounts: args.accounts, businessServers: 3, progress: args.progress },
+      accounts: args.accounts, businessServers: 3, batchSize: args.batchSize, progress: args.progress },
   };
   results.meta.plan = plan;
   const out: string[] = [`# banca bench, ${startedAt.toISOString()}`, '',

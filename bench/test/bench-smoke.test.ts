@@ -61,7 +61,7 @@ test('(a) data server commits vs raw better-sqlite3, tiny', { timeout: 60_000 },
 });
 
 test('(b) end to end through a bank vs a trivial http server, tiny', { timeout: 60_000 }, async () => {
-  const report = await runEndToEndBench({ concurrency: 4, seconds: 1, warmupSeconds: 0.2, bankWarmupSeconds: 0.3, accounts: 20, businessServers: 1, progress: false });
+  const report = await runEndToEndBench({ concurrency: 4, seconds: 1, warmupSeconds: 0.2, bankWarmupSeconds: 0.3, accounts: 20, businessServers: 1, batchSize: 5, progress: false });
   assert.deepEqual(report.rows.map((row) => row.phase), ['trivial http server', 'deposits', 'transfers']);
   for (const row of report.rows) {
     assertPhase(row.result, row.phase);

@@ -26,6 +26,8 @@ export interface SpawnOptions {
   /** Where the child's output goes: a callback per line (default: dropped, errors kept). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   startTimeoutMs?: number;
+  /** Extra Node.js flags (e.g. --cpu-prof); BANCA_NODE_ARGS adds more, space separated. */
+  nodeArgs?: string[];
 }
 
 export function serviceEntry(service: ServiceName): string {
@@ -33,7 +35,8 @@ export function serviceEntry(service: ServiceName): string {
 }
 
 export async function spawnService(service: ServiceName, options: SpawnOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [serviceEntry(service)], {
+  const nodeArgs = [...(options.nodeArgs ?? []), ...(process.env.BANCA_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const child = spawn(process.execPath, [...nodeArgs, serviceEntry(service)], {
     env: { ...process.env, ...options.env, BANCA_CONFIG: JSON.stringify(options.config) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
