@@ -80,4 +80,5 @@ function supervise(bank: RunningBank, print: (line: string) => void, stopping: (
   };
   watch(() => bank.dataServer, () => bank.restartDataServer());
   bank.businessServers.forEach((_, index) => watch(() => bank.businessServers[index]!, () => bank.restartBusinessServer(index)));
+  watch(() => bank.gateway, () => bank.restartGateway());
 }

@@ -29,6 +29,7 @@ export interface RunningBank {
   /** Restarts the data server (same file, same port) after a crash or a stop. */
   restartDataServer(): Promise<ServiceProcess>;
   restartBusinessServer(index: number): Promise<ServiceProcess>;
+  restartGateway(): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -86,11 +87,13 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
       return outcome.value;
     });
     businessServers.forEach((server, index) => (businessConfigs[index]!.port = portOf(server.url)));
-    const gateway = await spawn('gateway', `bank${options.bankId}-gateway`, {
+    const gatewayConfig = {
       port: port(defaultPorts.gateway(options.bankId)),
       upstreams: businessServers.map((server) => server.url),
       ...options.gateway,
-    });
+    };
+    const gateway = await spawn('gateway', `bank${options.bankId}-gateway`, gatewayConfig);
+    gatewayConfig.port = portOf(gateway.url);
 
     const bank: RunningBank = {
       options,
@@ -109,6 +112,11 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
         const next = await spawn('business-server', `bank${options.bankId}-business${index + 1}`, businessConfigs[index]!);
         bank.businessServers[index] = next;
         return next;
+      },
+      async restartGateway() {
+        await bank.gateway.stop();
+        bank.gateway = await spawn('gateway', `bank${options.bankId}-gateway`, gatewayConfig);
+        return bank.gateway;
       },
       async stop() {
         await bank.gateway.stop();

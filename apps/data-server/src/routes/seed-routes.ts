@@ -30,6 +30,10 @@ const SetAmountBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const SetAmountPathBody = Type.Union([
+  Type.Object({ operationId: Type.Optional(Type.String()), fence: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
+  Type.Null(),
+]);
 const SetBalanceBody = Type.Object(
   {
     business_id: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
@@ -85,8 +89,8 @@ export function registerSeedRoutes(app: FastifyInstance, ledger: LedgerService):
     return { ...balanceBody(view.accountId, view.balanceCents), operationId: response.commitId, replayed: response.replayed };
   };
 
-  app.post<{ Params: Static<typeof AmountParams>; Body: Static<typeof SetAmountBody> | null }>('/setAmount/:businessId/:accountId/:amount', {
-    schema: { ...seedTag, summary: 'Set the balance of an account the business has locked (amount in the path, e.g. 10.50)', params: AmountParams },
+  app.post<{ Params: Static<typeof AmountParams>; Body: Static<typeof SetAmountPathBody> | undefined }>('/setAmount/:businessId/:accountId/:amount', {
+    schema: { ...seedTag, summary: 'Set the balance of an account the business has locked (amount in the path, e.g. 10.50)', params: AmountParams, body: SetAmountPathBody },
   }, async (request) => {
     const cents = parseBalance(request.params.amount);
     return setAmount(request.params.businessId, request.params.accountId, cents, idempotencyKey(request, request.body?.operationId), request.body?.fence, request);
