@@ -15,11 +15,11 @@ export interface StoreFixture {
 
 const uid = () => randomUUID().slice(0, 8);
 
-function deposit(accountId: string, amountCents: number, transferId = `t-${uid()}`): TransferInput {
+function deposit(accountId: string, amountCents: number, transferId = `t-${randomUUID()}`): TransferInput {
   return { transferId, kind: 'deposit', debitAccountId: '@cash', creditAccountId: accountId, amountCents };
 }
 
-function move(from: string, to: string, amountCents: number, transferId = `t-${uid()}`): TransferInput {
+function move(from: string, to: string, amountCents: number, transferId = `t-${randomUUID()}`): TransferInput {
   return { transferId, kind: 'transfer', debitAccountId: from, creditAccountId: to, amountCents };
 }
 
