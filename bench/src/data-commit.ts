@@ -8,20 +8,16 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Pool } from 'undici';
 import { spawnService, type ServiceProcess } from '@banca/launcher/spawn-service';
-import type { AuditReport, FenceRef, LockResponse, TransferInput } from '@banca/core/protocol';
+import type { FenceRef, LockResponse, TransferInput } from '@banca/core/protocol';
 import { Resources, stopProcess } from './cleanup.js';
 import { measureCpu, type CpuReport, type CpuTarget } from './cpu.js';
-import { getJson, keepAlivePool, postDiscard, postJson } from './http.js';
+import { BUSINESS_HEADERS, keepAlivePool, postDiscard, postJson } from './http.js';
+import { auditLedger, type AuditSummary } from './audit.js';
 import { runAll, runClosedLoop, runSyncLoop, type PhaseResult } from './load.js';
 import { note } from './progress.js';
 import { RawLedger } from './raw-sqlite.js';
 import { ratio } from './stats.js';
 
-export const BUSINESS_HEADERS = {
-  'business-id': '1',
-  'auth-token': 'dev-insecure-business-1',
-  'content-type': 'application/json',
-} as const;
 
 const LEASE_MS = 600_000;
 const SEED_CENTS = 1_000_000;
@@ -50,7 +46,7 @@ export interface CommitRow {
 export interface CommitBenchReport {
   rows: CommitRow[];
   /** The data server's audit after the runs (balances match the journal, the sum is zero). */
-  audit: { ok: boolean; transfers: number; mismatchedAccounts: number; balanceSumCents: number } | null;
+  audit: AuditSummary | null;
   rawTransfers: number;
 }
 
@@ -165,18 +161,7 @@ export async function runCommitBench(options: CommitBenchOptions): Promise<Commi
       }
     }
 
-    let audit: CommitBenchReport['audit'] = null;
-    try {
-      const report = await getJson<AuditReport>(pool, '/v1/audit', BUSINESS_HEADERS);
-      audit = {
-        ok: report.mismatchedAccounts.length === 0 && report.balanceSumCents === 0,
-        transfers: report.transfers,
-        mismatchedAccounts: report.mismatchedAccounts.length,
-        balanceSumCents: report.balanceSumCents,
-      };
-    } catch (error) {
-      note(`(a) audit failed: ${error instanceof Error ? error.message : String(error)}`, true);
-    }
+    const audit = await auditLedger(pool, '(a)');
     return { rows, audit, rawTransfers: raw.transferCount() };
   } finally {
     await resources.close();

@@ -8,11 +8,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Pool } from 'undici';
 import { startBank } from '@banca/launcher/bank';
-import type { AuditReport } from '@banca/core/protocol';
 import { ownChildren, Resources, stopChildren, stopProcess } from './cleanup.js';
 import { measureCpu, type CpuReport, type CpuTarget } from './cpu.js';
-import { BUSINESS_HEADERS } from './data-commit.js';
-import { getJson, keepAlivePool, postDiscard } from './http.js';
+import { keepAlivePool, postDiscard } from './http.js';
+import { auditLedger, type AuditSummary } from './audit.js';
 import { runAll, runClosedLoop, type PhaseResult } from './load.js';
 import { note } from './progress.js';
 import { ratio } from './stats.js';
@@ -46,7 +45,7 @@ export interface EndToEndRow {
 export interface EndToEndReport {
   rows: EndToEndRow[];
   fundingSeconds: number;
-  audit: { ok: boolean; transfers: number; mismatchedAccounts: number; balanceSumCents: number } | null;
+  audit: AuditSummary | null;
 }
 
 export async function startTrivialServer(resources: Resources): Promise<{ url: string; pid: number | undefined }> {
@@ -166,20 +165,9 @@ export async function runEndToEndBench(options: EndToEndOptions): Promise<EndToE
       rows.push({ phase: 'transfers', result, ratioToTrivial: ratio(result.opsPerSec, trivialOps), cpu: cpu.stop() });
     }
 
-    let audit: EndToEndReport['audit'] = null;
     const dataPool = keepAlivePool(bank.dataServer.url, 1);
     resources.defer('close the data server pool', () => dataPool.destroy());
-    try {
-      const report = await getJson<AuditReport>(dataPool, '/v1/audit', BUSINESS_HEADERS);
-      audit = {
-        ok: report.mismatchedAccounts.length === 0 && report.balanceSumCents === 0,
-        transfers: report.transfers,
-        mismatchedAccounts: report.mismatchedAccounts.length,
-        balanceSumCents: report.balanceSumCents,
-      };
-    } catch (error) {
-      note(`(b) audit failed: ${error instanceof Error ? error.message : String(error)}`, true);
-    }
+    const audit = await auditLedger(dataPool, '(b)');
     return { rows, fundingSeconds, audit };
   } finally {
     await resources.close();

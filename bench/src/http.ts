@@ -1,6 +1,13 @@
 // Keep-alive HTTP over undici Pools, failing on any non-2xx answer.
 import { Pool } from 'undici';
 
+/** Business server 1's development credentials, for talking to a data server directly. */
+export const BUSINESS_HEADERS = {
+  'business-id': '1',
+  'auth-token': 'dev-insecure-business-1',
+  'content-type': 'application/json',
+} as const;
+
 export function keepAlivePool(url: string, connections: number): Pool {
   return new Pool(new URL(url).origin, {
     connections,
