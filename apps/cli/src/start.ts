@@ -54,7 +54,12 @@ export async function start(options: StartOptions, print: (line: string) => void
       onLine: (line) => onLine(`bank${bankId}`)(line),
     };
     print(`starting bank ${bankId} (${options.store} store, ${options.queueMode} mode)...`);
-    const bank = await startBank(bankOptions);
+    const bank = await startBank(bankOptions).catch(async (error: unknown) => {
+      await Promise.all(banks.map((started) => started.stop()));
+      const message = error instanceof Error ? error.message : String(error);
+      const hint = message.includes('EADDRINUSE') ? '\nA port is taken: is banca already running? Stop it, or use --random-ports.' : '';
+      throw new Error(`bank ${bankId} could not start: ${message}${hint}`, { cause: error });
+    });
     banks.push(bank);
     supervise(bank, print, () => stopping);
     print(`bank ${bankId}`);
