@@ -14,7 +14,7 @@ export interface DataServerDeps {
 }
 
 export async function buildApp(config: DataServerConfig, deps: DataServerDeps = {}): Promise<FastifyInstance> {
-  const store = deps.store ?? openStore(config.store, config.sqliteFile);
+  const store = deps.store ?? (await openStore(config.store, { sqliteFile: config.sqliteFile, databaseUrl: config.databaseUrl }));
   let open = true;
   const app = await createServer({
     service: 'data-server',

@@ -1,14 +1,16 @@
 // The data server's config: validated once at start-up, unknown keys refused, units in names.
 import { Type } from '@sinclair/typebox';
 import { devBusinessKeys, parseKeyList, refuseDevKeysInProduction } from '@banca/core/auth';
-import { compileConfig, defaultPorts } from '@banca/core/config';
+import { compileConfig, ConfigError, defaultPorts } from '@banca/core/config';
 
 export const DataServerConfigSchema = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: defaultPorts.dataServer(1) }),
-    store: Type.Union([Type.Literal('sqlite'), Type.Literal('memory')], { default: 'sqlite' }),
+    store: Type.Union([Type.Literal('sqlite'), Type.Literal('memory'), Type.Literal('postgres')], { default: 'sqlite' }),
     sqliteFile: Type.String({ minLength: 1, default: 'data/bank-1/ledger.sqlite' }),
+    /** The postgres store's connection URL (postgres://user:password@host:port/database); DATABASE_URL overrides. */
+    databaseUrl: Type.Optional(Type.String({ minLength: 1 })),
     /** business id -> key; BANCA_BUSINESS_KEYS="1:key,2:key" overrides. */
     businessKeys: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$' }), Type.String({ minLength: 16 }), {
       default: devBusinessKeys(3),
@@ -30,7 +32,11 @@ export type DataServerConfig = ReturnType<typeof loadDataServerConfig>;
 export function loadDataServerConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env) {
   const input = { ...raw };
   if (env.BANCA_BUSINESS_KEYS) input.businessKeys = parseKeyList(env.BANCA_BUSINESS_KEYS, 'BANCA_BUSINESS_KEYS');
+  if (env.DATABASE_URL) input.databaseUrl = env.DATABASE_URL;
   const config = compileConfig(DataServerConfigSchema, input, 'data-server');
+  if (config.store === 'postgres' && !config.databaseUrl) {
+    throw new ConfigError('data-server config: store "postgres" needs databaseUrl (or the DATABASE_URL environment variable)');
+  }
   if (config.leaseMsDefault > config.leaseMsMax) throw new Error('data-server config: leaseMsDefault must not exceed leaseMsMax');
   refuseDevKeysInProduction(config.businessKeys, 'data-server businessKeys');
   return config;

@@ -1,11 +1,11 @@
 // What the data server's application layer needs from storage. Every adapter (memory, SQLite,
-// and later PostgreSQL) implements it and passes the same conformance suite.
+// PostgreSQL) implements it and passes the same conformance suite.
 import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, FenceRef, LockConflict,
   LockGrant, QueueEntry, QueuedOperation, TransferRecord,
 } from '@banca/core/protocol';
 
-export type StoreKind = 'memory' | 'sqlite';
+export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 
 export type LockOutcome = { ok: true; grants: LockGrant[] } | { ok: false; conflicts: LockConflict[] };
 

@@ -1,0 +1,581 @@
+// The PostgreSQL ledger store: the same rules as the embedded stores (embedded-store.ts), with
+// every piece of state in the database so several data-server instances can share it. Each
+// lock/unlock/commit/claim is one READ COMMITTED transaction. It first takes transaction-scoped
+// advisory locks on every account it touches (system accounts included), in one statement and
+// in key order, so transactions on the same account run one after the other and never deadlock;
+// rows it decides on are then read FOR UPDATE. Leases use the database's clock, fencing tokens a
+// SEQUENCE (they grow across restarts), and a commit is validated fully before its set-wise writes.
+import { createHash, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { PoolClient } from 'pg';
+import { BancaError, invariant } from '@banca/core/errors';
+import { isSystemAccount, SYSTEM_ACCOUNTS } from '@banca/core/ids';
+import { BALANCE_CENTS_MAX } from '@banca/core/money';
+import type {
+  AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, FenceRef, LockConflict,
+  QueueEntry, QueueResult, QueuedOperation, TransferInput, TransferKind, TransferRecord,
+} from '@banca/core/protocol';
+import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, UnlockOutcome } from '../ledger-store.js';
+import { ACCOUNT_LOCK_SEED, NOW_MS, SCHEMA, SCHEMA_LOCK_KEY } from './schema.js';
+
+const INT8_OID = 20;
+const RETRIES_MAX = 5;
+/** SQLSTATEs after which the whole transaction is simply run again: serialization failure,
+ *  deadlock, and a unique violation from a concurrent insert of the same commit or transfer id
+ *  (the retry then sees the committed row and answers as the embedded store would). */
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
+
+/** BIGINT columns come back as JS numbers: cents stay below 1e15, sequences far below 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`BIGINT ${text} is outside the safe integer range`);
+  return value;
+}
+
+interface Lease {
+  businessId: string;
+  fence: number;
+  expiresAtMs: number;
+}
+
+type HeldCheck =
+  | { ok: true }
+  | { ok: false; code: 'ACCOUNT_LOCKED' | 'LOCK_NOT_HELD' | 'STALE_FENCING_TOKEN'; accountId: string; ownerBusinessId?: string };
+
+interface TransferRow {
+  id: string; commit_id: string; business_id: string; kind: string; debit_account_id: string; credit_account_id: string;
+  amount: number; debit_balance_after: number; credit_balance_after: number; committed_at: number;
+}
+
+interface QueueRow {
+  seq: number; operation_id: string; business_id: string; operation: string; status: string; result: string | null; enqueued_at: number;
+}
+
+export class PostgresStore implements LedgerStore {
+  readonly kind = 'postgres' as const;
+  private closed = false;
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects, creates the schema if missing (safe when several instances start at once). */
+  static async open(url: string, options: { poolSize?: number } = {}): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types });
+    // An idle client losing its connection must not crash the process; the next query fails.
+    pool.on('error', () => {});
+    const store = new PostgresStore(pool);
+    try {
+      await store.transaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
+        await client.query(SCHEMA);
+      });
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw error;
+    }
+    return store;
+  }
+
+  async lock(businessId: string, accountIds: readonly string[], leaseMs: number, lookupTransferIds: readonly string[] = []):
+    Promise<LockOutcome & { knownTransfers: TransferRecord[] }> {
+    this.assertOpen();
+    const unique = [...new Set(accountIds)];
+    return this.transaction(async (client) => {
+      const knownTransfers = await selectTransfers(client, lookupTransferIds);
+      const now = await lockAccounts(client, unique);
+      const leases = await liveLeases(client, unique, now);
+      const conflicts: LockConflict[] = [];
+      for (const accountId of accountIds) {
+        const lease = leases.get(accountId);
+        if (lease && lease.businessId !== businessId) {
+          conflicts.push({ accountId, ownerBusinessId: lease.businessId, expiresAtMs: lease.expiresAtMs });
+        }
+      }
+      if (conflicts.length > 0) return { ok: false as const, conflicts, knownTransfers };
+      const expiresAtMs = now + leaseMs;
+      // The caller's live leases keep their token (a renewal); the others get a new one.
+      const kept = unique.map((accountId) => leases.get(accountId)?.fence ?? null);
+      const granted = await client.query<{ account_id: string; fence: number }>(
+        `INSERT INTO locks (account_id, business_id, fence, expires_at_ms)
+         SELECT g.account_id, $3, coalesce(g.fence, nextval('fencing_tokens')), $4
+           FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS g(account_id, fence, ord) ORDER BY g.ord
+         ON CONFLICT (account_id) DO UPDATE
+           SET business_id = excluded.business_id, fence = excluded.fence, expires_at_ms = excluded.expires_at_ms
+         RETURNING account_id, fence`,
+        [unique, kept, businessId, expiresAtMs],
+      );
+      const fences = new Map(granted.rows.map((row) => [row.account_id, row.fence]));
+      const balances = await selectBalances(client, unique, false);
+      const grants = accountIds.map((accountId) => {
+        const fence = fences.get(accountId);
+        invariant(fence !== undefined, 'every granted account has a fencing token');
+        const balance = balances.get(accountId);
+        return { accountId, fence, expiresAtMs, exists: balance !== undefined, balanceCents: balance ?? 0 };
+      });
+      return { ok: true as const, grants, knownTransfers };
+    });
+  }
+
+  async unlock(businessId: string, accountIds: readonly string[], fence?: number): Promise<UnlockOutcome> {
+    this.assertOpen();
+    const unique = [...new Set(accountIds)];
+    return this.transaction(async (client) => {
+      const now = await lockAccounts(client, unique);
+      const leases = await liveLeases(client, unique, now);
+      const held: string[] = [];
+      const notHeld: string[] = [];
+      for (const accountId of accountIds) {
+        const lease = leases.get(accountId);
+        if (!lease) {
+          notHeld.push(accountId);
+        } else if (lease.businessId !== businessId) {
+          return { ok: false as const, code: 'ACCOUNT_LOCKED' as const, accountId, ownerBusinessId: lease.businessId };
+        } else if (fence !== undefined && lease.fence !== fence) {
+          return { ok: false as const, code: 'STALE_FENCING_TOKEN' as const, accountId };
+        } else {
+          held.push(accountId);
+        }
+      }
+      // Released leases go, and expired ones of these accounts with them.
+      await client.query('DELETE FROM locks WHERE account_id = ANY($1::text[]) AND (account_id = ANY($2::text[]) OR expires_at_ms <= $3)', [unique, held, now]);
+      return { ok: true as const, released: held, notHeld };
+    });
+  }
+
+  async lockInfo(accountId: string): Promise<LockInfo | null> {
+    this.assertOpen();
+    const result = await this.query<{ business_id: string; fence: number; expires_at_ms: number }>(
+      `SELECT business_id, fence, expires_at_ms FROM locks WHERE account_id = $1 AND expires_at_ms > ${NOW_MS}`, [accountId]);
+    const row = result.rows[0];
+    return row ? { accountId, ownerBusinessId: row.business_id, fence: row.fence, expiresAtMs: row.expires_at_ms } : null;
+  }
+
+  async readAccounts(accountIds: readonly string[]): Promise<AccountView[]> {
+    this.assertOpen();
+    const balances = await this.withClient((client) => selectBalances(client, accountIds, false));
+    return accountIds.map((accountId) => {
+      const balance = balances.get(accountId);
+      return { accountId, exists: balance !== undefined, balanceCents: balance ?? 0 };
+    });
+  }
+
+  async findTransfers(transferIds: readonly string[]): Promise<TransferRecord[]> {
+    this.assertOpen();
+    return this.withClient((client) => selectTransfers(client, transferIds));
+  }
+
+  async commit(request: CommitRequest, options: CommitOptions): Promise<CommitResponse> {
+    this.assertOpen();
+    const requestHash = hashCommit(request);
+    return this.transaction((client) => applyCommit(client, request, options, requestHash));
+  }
+
+  async enqueue(businessId: string, operationId: string, operation: QueuedOperation): Promise<EnqueueResponse> {
+    this.assertOpen();
+    return this.transaction(async (client) => {
+      const inserted = await client.query<QueueRow>(
+        `INSERT INTO queue (operation_id, business_id, operation, status, result, enqueued_at)
+         VALUES ($1, $2, $3, 'pending', NULL, ${NOW_MS}) ON CONFLICT (operation_id) DO NOTHING RETURNING *`,
+        [operationId, businessId, JSON.stringify(operation)],
+      );
+      let row = inserted.rows[0];
+      const replayed = row === undefined;
+      if (!row) {
+        row = (await client.query<QueueRow>('SELECT * FROM queue WHERE operation_id = $1', [operationId])).rows[0];
+        invariant(row, 'a conflicting queue entry exists');
+        if (JSON.stringify(JSON.parse(row.operation)) !== JSON.stringify(operation)) {
+          throw new BancaError('IDEMPOTENCY_CONFLICT', `Operation ${operationId} was already queued with a different body.`);
+        }
+      }
+      return { entry: toQueueEntry(row), pendingCount: await pendingCount(client), replayed };
+    });
+  }
+
+  async queueEntry(operationId: string): Promise<QueueEntry | null> {
+    this.assertOpen();
+    const row = (await this.query<QueueRow>('SELECT * FROM queue WHERE operation_id = $1', [operationId])).rows[0];
+    return row ? toQueueEntry(row) : null;
+  }
+
+  async claimQueue(businessId: string, minCount: number, maxCount: number, leaseMs: number): Promise<ClaimResponse> {
+    this.assertOpen();
+    return this.transaction(async (client) => {
+      const claim = await lockClaim(client);
+      const pending = await pendingCount(client);
+      const busy = claim.claimId !== null && claim.expiresAtMs > claim.now;
+      if (busy || pending < minCount) return { claimId: null, entries: [], pendingCount: pending };
+      const rows = await client.query<QueueRow>("SELECT * FROM queue WHERE status = 'pending' ORDER BY seq LIMIT $1", [maxCount]);
+      const entries = rows.rows.map(toQueueEntry);
+      const claimId = randomUUID();
+      await client.query('UPDATE queue_claim SET claim_id = $1, business_id = $2, operation_ids = $3::text[], expires_at_ms = $4 WHERE id = 1',
+        [claimId, businessId, entries.map((entry) => entry.operationId), claim.now + leaseMs]);
+      return { claimId, entries, pendingCount: pending };
+    });
+  }
+
+  async history(accountId: string, limit: number): Promise<TransferRecord[]> {
+    this.assertOpen();
+    const result = await this.query<TransferRow>(
+      `SELECT * FROM (
+         (SELECT * FROM transfers WHERE debit_account_id = $1 ORDER BY seq DESC LIMIT $2)
+         UNION ALL
+         (SELECT * FROM transfers WHERE credit_account_id = $1 ORDER BY seq DESC LIMIT $2)) AS moves
+       ORDER BY seq DESC LIMIT $2`,
+      [accountId, limit],
+    );
+    return result.rows.map(toTransfer);
+  }
+
+  async audit(): Promise<AuditReport> {
+    this.assertOpen();
+    return this.withClient(async (client) => {
+      // One snapshot for the three reads, without blocking writers.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        const totals = (await client.query<{ accounts: number; sum: number; customers: number }>(
+          `SELECT count(*)::bigint AS accounts, coalesce(sum(balance), 0)::bigint AS sum,
+                  coalesce(sum(CASE WHEN id LIKE '@%' THEN 0 ELSE balance END), 0)::bigint AS customers FROM accounts`)).rows[0];
+        const transfers = (await client.query<{ count: number }>('SELECT count(*)::bigint AS count FROM transfers')).rows[0];
+        const mismatched = await client.query<{ id: string }>(`
+          WITH moves AS (
+            SELECT credit_account_id AS id, amount FROM transfers
+            UNION ALL SELECT debit_account_id AS id, -amount FROM transfers),
+          journal AS (SELECT id, sum(amount) AS total FROM moves GROUP BY id)
+          SELECT a.id FROM accounts a LEFT JOIN journal j ON j.id = a.id WHERE a.balance <> coalesce(j.total, 0)
+          UNION SELECT j.id FROM journal j LEFT JOIN accounts a ON a.id = j.id WHERE a.id IS NULL`);
+        await client.query('COMMIT');
+        return {
+          accounts: totals?.accounts ?? 0,
+          transfers: transfers?.count ?? 0,
+          balanceSumCents: totals?.sum ?? 0,
+          customerBalanceSumCents: totals?.customers ?? 0,
+          mismatchedAccounts: mismatched.rows.map((row) => row.id),
+        };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BancaError('UNAVAILABLE', 'The ledger store is closed (the data server is shutting down).');
+  }
+
+  private async query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  private async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw asStoreError(error);
+    }
+    let broken = false;
+    try {
+      return await fn(client);
+    } catch (error) {
+      broken = isConnectionError(error);
+      throw asStoreError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Runs fn in one READ COMMITTED transaction, again (a few times) after a retryable failure. */
+  private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.withClient(async (client) => {
+          await client.query('BEGIN');
+          try {
+            const result = await fn(client);
+            await client.query('COMMIT');
+            return result;
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => {});
+            throw error;
+          }
+        });
+      } catch (error) {
+        const code = sqlState(error);
+        if (attempt >= RETRIES_MAX || code === undefined || !RETRYABLE.has(code) || this.closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
+  }
+}
+
+/** Validates everything first (in the embedded store's order), then writes set-wise. */
+async function applyCommit(client: PoolClient, request: CommitRequest, options: CommitOptions, requestHash: string): Promise<CommitResponse> {
+  const { businessId, requireLocks } = options;
+  const setBalances = request.setBalances ?? [];
+  const customers = new Set<string>(setBalances.map((target) => target.accountId));
+  const mutexes = new Set<string>([...request.locks.map((ref) => ref.accountId), ...customers]);
+  if (setBalances.length > 0) mutexes.add(SYSTEM_ACCOUNTS.adjustments);
+  for (const transfer of request.transfers) {
+    for (const accountId of [transfer.debitAccountId, transfer.creditAccountId]) {
+      mutexes.add(accountId);
+      if (!isSystemAccount(accountId)) customers.add(accountId);
+    }
+  }
+  const now = await lockAccounts(client, [...mutexes]);
+
+  const existing = (await client.query<{ business_id: string; request_hash: string }>(
+    'SELECT business_id, request_hash FROM commits WHERE id = $1', [request.commitId])).rows[0];
+  if (existing) {
+    if (existing.request_hash !== requestHash || existing.business_id !== businessId) {
+      throw new BancaError('IDEMPOTENCY_CONFLICT', `Commit ${request.commitId} was already used for a different request.`);
+    }
+    const transfers = await client.query<TransferRow>('SELECT * FROM transfers WHERE commit_id = $1 ORDER BY seq', [request.commitId]);
+    if (request.release && request.locks.length > 0) {
+      const leases = await liveLeases(client, request.locks.map((ref) => ref.accountId), now);
+      if (checkHeld(leases, businessId, request.locks).ok) await releaseLocks(client, businessId, request.locks);
+    }
+    return { commitId: request.commitId, replayed: true, transfers: transfers.rows.map(toTransfer) };
+  }
+
+  const leases = await liveLeases(client, [...new Set([...request.locks.map((ref) => ref.accountId), ...customers])], now);
+  const held = checkHeld(leases, businessId, request.locks);
+  if (!held.ok) throw lockError(held.code, held.accountId, held.ownerBusinessId);
+  if (requireLocks) {
+    const locked = new Set(request.locks.map((ref) => ref.accountId));
+    const missing = [...customers].find((accountId) => !locked.has(accountId));
+    if (missing !== undefined) throw lockError('LOCK_NOT_HELD', missing);
+  } else {
+    const other = [...customers].find((accountId) => {
+      const lease = leases.get(accountId);
+      return lease !== undefined && lease.businessId !== businessId;
+    });
+    if (other !== undefined) throw lockError('ACCOUNT_LOCKED', other, leases.get(other)?.businessId);
+  }
+
+  const ids = [...request.transfers, ...setBalances].map((transfer) => transfer.transferId);
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(id)) throw new BancaError('INVALID_REQUEST', `Transfer id ${id} appears twice in one commit.`);
+    seen.add(id);
+  }
+  const taken = new Set((await client.query<{ id: string }>('SELECT id FROM transfers WHERE id = ANY($1::text[])', [ids])).rows.map((row) => row.id));
+  const reused = ids.filter((id) => taken.has(id));
+  if (reused.length > 0) {
+    throw new BancaError('IDEMPOTENCY_CONFLICT', `Transfer ids already committed: ${reused.join(', ')}.`, { details: { transferIds: reused } });
+  }
+
+  if (request.queue) {
+    const claim = await lockClaim(client);
+    const valid = claim.claimId !== null && claim.claimId === request.queue.claimId && claim.businessId === businessId && claim.expiresAtMs > claim.now;
+    if (!valid) throw new BancaError('STALE_QUEUE_CLAIM', 'The queue claim expired or belongs to someone else; claim the queue again.');
+    const answered = new Set(request.queue.results.map((result) => result.operationId));
+    const claimed = new Set(claim.operationIds);
+    if (answered.size !== claimed.size || [...claimed].some((id) => !answered.has(id))) {
+      throw new BancaError('INVALID_REQUEST', 'A queue commit must give one result for every claimed operation.');
+    }
+  }
+
+  const stored = await selectBalances(client, [...mutexes], true);
+  const balances = new Map<string, number>();
+  const balanceOf = (accountId: string) => balances.get(accountId) ?? stored.get(accountId) ?? 0;
+  const records: TransferRecord[] = [];
+  for (const transfer of [...request.transfers, ...adjustments(setBalances, balanceOf)]) {
+    const debit = balanceOf(transfer.debitAccountId) - transfer.amountCents;
+    const credit = balanceOf(transfer.creditAccountId) + transfer.amountCents;
+    if (Math.abs(debit) > BALANCE_CENTS_MAX || Math.abs(credit) > BALANCE_CENTS_MAX) {
+      throw new BancaError('BALANCE_LIMIT_EXCEEDED', `Transfer ${transfer.transferId} would take a balance past the limit.`);
+    }
+    balances.set(transfer.debitAccountId, debit);
+    balances.set(transfer.creditAccountId, credit);
+    records.push({ ...transfer, commitId: request.commitId, businessId, debitBalanceAfterCents: debit, creditBalanceAfterCents: credit, committedAtMs: now });
+  }
+
+  if (balances.size > 0) {
+    await client.query(
+      `INSERT INTO accounts (id, balance, updated_at) SELECT b.id, b.balance, $3 FROM unnest($1::text[], $2::bigint[]) AS b(id, balance)
+       ON CONFLICT (id) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at`,
+      [[...balances.keys()], [...balances.values()], now],
+    );
+  }
+  if (records.length > 0) {
+    await client.query(
+      `INSERT INTO transfers (id, commit_id, business_id, kind, debit_account_id, credit_account_id, amount,
+         debit_balance_after, credit_balance_after, committed_at)
+       SELECT t.id, $8, $9, t.kind, t.debit, t.credit, t.amount, t.debit_after, t.credit_after, $10
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[])
+              WITH ORDINALITY AS t(id, kind, debit, credit, amount, debit_after, credit_after, ord)
+        ORDER BY t.ord`,
+      [
+        records.map((r) => r.transferId), records.map((r) => r.kind), records.map((r) => r.debitAccountId), records.map((r) => r.creditAccountId),
+        records.map((r) => r.amountCents), records.map((r) => r.debitBalanceAfterCents), records.map((r) => r.creditBalanceAfterCents),
+        request.commitId, businessId, now,
+      ],
+    );
+  }
+  await client.query('INSERT INTO commits (id, business_id, request_hash, committed_at) VALUES ($1, $2, $3, $4)', [request.commitId, businessId, requestHash, now]);
+  if (request.queue) {
+    const results = request.queue.results;
+    if (results.length > 0) {
+      await client.query(
+        `UPDATE queue SET status = r.status, result = r.result FROM unnest($1::text[], $2::text[], $3::text[]) AS r(operation_id, status, result)
+          WHERE queue.operation_id = r.operation_id`,
+        [results.map((r) => r.operationId), results.map((r) => r.status), results.map((r: QueueResult) => JSON.stringify(r))],
+      );
+    }
+    await client.query("UPDATE queue_claim SET claim_id = NULL, business_id = NULL, operation_ids = '{}', expires_at_ms = 0 WHERE id = 1");
+  }
+  if (request.release && request.locks.length > 0) await releaseLocks(client, businessId, request.locks);
+  return { commitId: request.commitId, replayed: false, transfers: records };
+}
+
+/** Transaction-scoped advisory locks on these accounts, taken in key order in one statement (so
+ *  two transactions never wait on each other in a cycle); returns the database's clock after. */
+async function lockAccounts(client: PoolClient, accountIds: readonly string[]): Promise<number> {
+  const result = await client.query<{ now: number }>(
+    `WITH taken AS MATERIALIZED (
+       SELECT count(pg_advisory_xact_lock(s.key)) AS n
+         FROM (SELECT DISTINCT hashtextextended(a.id, $2) AS key FROM unnest($1::text[]) AS a(id) ORDER BY key) AS s)
+     SELECT taken.n, ${NOW_MS} AS now FROM taken`,
+    [accountIds, ACCOUNT_LOCK_SEED],
+  );
+  const row = result.rows[0];
+  invariant(row, 'the clock query returns a row');
+  return row.now;
+}
+
+/** The live leases of these accounts, their rows locked for the rest of the transaction. */
+async function liveLeases(client: PoolClient, accountIds: readonly string[], now: number): Promise<Map<string, Lease>> {
+  const leases = new Map<string, Lease>();
+  if (accountIds.length === 0) return leases;
+  const result = await client.query<{ account_id: string; business_id: string; fence: number; expires_at_ms: number }>(
+    'SELECT account_id, business_id, fence, expires_at_ms FROM locks WHERE account_id = ANY($1::text[]) ORDER BY account_id FOR UPDATE',
+    [accountIds],
+  );
+  for (const row of result.rows) {
+    if (row.expires_at_ms > now) leases.set(row.account_id, { businessId: row.business_id, fence: row.fence, expiresAtMs: row.expires_at_ms });
+  }
+  return leases;
+}
+
+function checkHeld(leases: Map<string, Lease>, businessId: string, refs: readonly FenceRef[]): HeldCheck {
+  for (const { accountId, fence } of refs) {
+    const lease = leases.get(accountId);
+    if (!lease) return { ok: false, code: 'LOCK_NOT_HELD', accountId };
+    if (lease.businessId !== businessId) return { ok: false, code: 'ACCOUNT_LOCKED', accountId, ownerBusinessId: lease.businessId };
+    if (lease.fence !== fence) return { ok: false, code: 'STALE_FENCING_TOKEN', accountId };
+  }
+  return { ok: true };
+}
+
+async function releaseLocks(client: PoolClient, businessId: string, refs: readonly FenceRef[]): Promise<void> {
+  await client.query('DELETE FROM locks WHERE account_id = ANY($1::text[]) AND business_id = $2', [refs.map((ref) => ref.accountId), businessId]);
+}
+
+async function selectBalances(client: PoolClient, accountIds: readonly string[], forUpdate: boolean): Promise<Map<string, number>> {
+  if (accountIds.length === 0) return new Map();
+  const result = await client.query<{ id: string; balance: number }>(
+    `SELECT id, balance FROM accounts WHERE id = ANY($1::text[])${forUpdate ? ' ORDER BY id FOR UPDATE' : ''}`, [accountIds]);
+  return new Map(result.rows.map((row) => [row.id, row.balance]));
+}
+
+async function selectTransfers(client: PoolClient, transferIds: readonly string[]): Promise<TransferRecord[]> {
+  if (transferIds.length === 0) return [];
+  const result = await client.query<TransferRow>('SELECT * FROM transfers WHERE id = ANY($1::text[])', [transferIds]);
+  const byId = new Map(result.rows.map((row) => [row.id, toTransfer(row)]));
+  return transferIds.flatMap((id) => byId.get(id) ?? []);
+}
+
+async function pendingCount(client: PoolClient): Promise<number> {
+  const row = (await client.query<{ count: number }>("SELECT count(*)::bigint AS count FROM queue WHERE status = 'pending'")).rows[0];
+  return row?.count ?? 0;
+}
+
+async function lockClaim(client: PoolClient): Promise<{ claimId: string | null; businessId: string | null; operationIds: string[]; expiresAtMs: number; now: number }> {
+  const row = (await client.query<{ claim_id: string | null; business_id: string | null; operation_ids: string[]; expires_at_ms: number; now: number }>(
+    `SELECT claim_id, business_id, operation_ids, expires_at_ms, ${NOW_MS} AS now FROM queue_claim WHERE id = 1 FOR UPDATE`)).rows[0];
+  invariant(row, 'the queue claim row exists');
+  return { claimId: row.claim_id, businessId: row.business_id, operationIds: row.operation_ids, expiresAtMs: row.expires_at_ms, now: row.now };
+}
+
+/** Turns the seeds' absolute setAmount into the adjustment transfer that reaches it. */
+function adjustments(targets: NonNullable<CommitRequest['setBalances']>, balanceOf: (accountId: string) => number): TransferInput[] {
+  const made: TransferInput[] = [];
+  for (const target of targets) {
+    const delta = target.balanceCents - balanceOf(target.accountId);
+    if (delta === 0) continue;
+    const toAccount = delta > 0;
+    made.push({
+      transferId: target.transferId,
+      kind: 'adjustment',
+      debitAccountId: toAccount ? SYSTEM_ACCOUNTS.adjustments : target.accountId,
+      creditAccountId: toAccount ? target.accountId : SYSTEM_ACCOUNTS.adjustments,
+      amountCents: Math.abs(delta),
+    });
+  }
+  return made;
+}
+
+/** The same hash as the embedded store's, so both answer a replay the same way. */
+function hashCommit(request: CommitRequest): string {
+  return createHash('sha256').update(JSON.stringify([request.transfers, request.setBalances ?? null, request.queue?.results ?? null])).digest('base64url');
+}
+
+function lockError(code: 'ACCOUNT_LOCKED' | 'LOCK_NOT_HELD' | 'STALE_FENCING_TOKEN', accountId: string, owner?: string): BancaError {
+  switch (code) {
+    case 'ACCOUNT_LOCKED':
+      return new BancaError('ACCOUNT_LOCKED', `Account ${accountId} is locked by business server ${owner ?? 'another'}; retry shortly.`, { details: { accountId, ownerBusinessId: owner } });
+    case 'LOCK_NOT_HELD':
+      return new BancaError('LOCK_NOT_HELD', `You do not hold the lock on account ${accountId} (never taken, released or its lease expired); take it with getLock first.`, { details: { accountId } });
+    case 'STALE_FENCING_TOKEN':
+      return new BancaError('STALE_FENCING_TOKEN', `The fencing token for account ${accountId} is stale: the lock was taken again since; take it again.`, { details: { accountId } });
+  }
+}
+
+function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+function isConnectionError(error: unknown): boolean {
+  if (error instanceof BancaError) return false;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return error instanceof Error && /Connection terminated|connection/i.test(error.message);
+  // Node's socket errors, and SQLSTATE classes 08 (connection) and 57P0x (shutdown, crash).
+  return code.startsWith('E') || code.startsWith('08') || code.startsWith('57P');
+}
+
+/** Losing the database is the retryable UNAVAILABLE; other errors pass unchanged. */
+function asStoreError(error: unknown): unknown {
+  if (error instanceof BancaError || !isConnectionError(error)) return error;
+  return new BancaError('UNAVAILABLE', 'The ledger database is unreachable; retry shortly.', { cause: error });
+}
+
+function toTransfer(row: TransferRow): TransferRecord {
+  return {
+    transferId: row.id, commitId: row.commit_id, businessId: row.business_id, kind: row.kind as TransferKind,
+    debitAccountId: row.debit_account_id, creditAccountId: row.credit_account_id, amountCents: row.amount,
+    debitBalanceAfterCents: row.debit_balance_after, creditBalanceAfterCents: row.credit_balance_after, committedAtMs: row.committed_at,
+  };
+}
+
+function toQueueEntry(row: QueueRow): QueueEntry {
+  return {
+    operationId: row.operation_id, seq: row.seq, businessId: row.business_id, operation: JSON.parse(row.operation) as QueuedOperation,
+    status: row.status as QueueEntry['status'], result: row.result === null ? null : (JSON.parse(row.result) as QueueResult),
+    enqueuedAtMs: row.enqueued_at,
+  };
+}
