@@ -2,15 +2,16 @@
 // atomic commits, the durable queue of seed mode. Commits that arrive in the same turn of the
 // event loop are written in one transaction (group commit): one fsync for many requests, each
 // request still all-or-nothing because it is fully validated before any of its rows is written.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { BancaError, invariant } from '@banca/core/errors';
-import { isSystemAccount, SYSTEM_ACCOUNTS } from '@banca/core/ids';
+import { isSystemAccount } from '@banca/core/ids';
 import { BALANCE_CENTS_MAX } from '@banca/core/money';
 import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse,
-  QueueEntry, QueuedOperation, TransferInput, TransferRecord,
+  QueueEntry, QueuedOperation, TransferRecord,
 } from '@banca/core/protocol';
 import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, StoreKind, UnlockOutcome } from '../ledger-store.js';
+import { adjustments, hashCommit, lockError } from '../ledger-rules.js';
 import { LockTable } from './lock-table.js';
 import type { LedgerTables } from './tables.js';
 
@@ -208,7 +209,7 @@ export class EmbeddedStore implements LedgerStore {
     const balanceOf = (accountId: string) => balances.get(accountId) ?? this.tables.balance(accountId) ?? 0;
     const now = this.now();
     const records: TransferRecord[] = [];
-    for (const transfer of [...request.transfers, ...this.adjustments(request, balanceOf)]) {
+    for (const transfer of [...request.transfers, ...adjustments(request.setBalances, balanceOf)]) {
       const debit = balanceOf(transfer.debitAccountId) - transfer.amountCents;
       const credit = balanceOf(transfer.creditAccountId) + transfer.amountCents;
       if (Math.abs(debit) > BALANCE_CENTS_MAX || Math.abs(credit) > BALANCE_CENTS_MAX) {
@@ -230,23 +231,6 @@ export class EmbeddedStore implements LedgerStore {
     };
   }
 
-  /** Turns the seeds' absolute setAmount into the adjustment transfer that reaches it. */
-  private adjustments(request: CommitRequest, balanceOf: (accountId: string) => number): TransferInput[] {
-    const made: TransferInput[] = [];
-    for (const target of request.setBalances ?? []) {
-      const delta = target.balanceCents - balanceOf(target.accountId);
-      if (delta === 0) continue;
-      const toAccount = delta > 0;
-      made.push({
-        transferId: target.transferId,
-        kind: 'adjustment',
-        debitAccountId: toAccount ? SYSTEM_ACCOUNTS.adjustments : target.accountId,
-        creditAccountId: toAccount ? target.accountId : SYSTEM_ACCOUNTS.adjustments,
-        amountCents: Math.abs(delta),
-      });
-    }
-    return made;
-  }
 
   private checkLocks(request: CommitRequest, { businessId, requireLocks }: CommitOptions): BancaError | undefined {
     const held = this.locks.checkHeld(businessId, request.locks);
@@ -284,21 +268,8 @@ export class EmbeddedStore implements LedgerStore {
   }
 }
 
-function hashCommit(request: CommitRequest): string {
-  return createHash('sha256').update(JSON.stringify([request.transfers, request.setBalances ?? null, request.queue?.results ?? null])).digest('base64url');
-}
 
 function refused(code: 'IDEMPOTENCY_CONFLICT' | 'INVALID_REQUEST' | 'BALANCE_LIMIT_EXCEEDED', message: string): Applied {
   return { ok: false, error: new BancaError(code, message) };
 }
 
-function lockError(code: 'ACCOUNT_LOCKED' | 'LOCK_NOT_HELD' | 'STALE_FENCING_TOKEN', accountId: string, owner?: string): BancaError {
-  switch (code) {
-    case 'ACCOUNT_LOCKED':
-      return new BancaError('ACCOUNT_LOCKED', `Account ${accountId} is locked by business server ${owner ?? 'another'}; retry shortly.`, { details: { accountId, ownerBusinessId: owner } });
-    case 'LOCK_NOT_HELD':
-      return new BancaError('LOCK_NOT_HELD', `You do not hold the lock on account ${accountId} (never taken, released or its lease expired); take it with getLock first.`, { details: { accountId } });
-    case 'STALE_FENCING_TOKEN':
-      return new BancaError('STALE_FENCING_TOKEN', `The fencing token for account ${accountId} is stale: the lock was taken again since; take it again.`, { details: { accountId } });
-  }
-}

@@ -3,7 +3,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AuditReport, QueueEntry, QueueResult, QueuedOperation, TransferKind, TransferRecord } from '@banca/core/protocol';
+import type { AuditReport, QueueEntry, QueueResult, TransferRecord } from '@banca/core/protocol';
+import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
 import type { CommitRow, LedgerTables } from './tables.js';
 
 /** The ledger's tables; exported so the benchmark's raw reference writes the very same rows. */
@@ -40,15 +41,6 @@ CREATE TABLE IF NOT EXISTS queue (
   enqueued_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS queue_pending ON queue (status, seq);
 `;
-
-interface TransferRow {
-  id: string; commit_id: string; business_id: string; kind: string; debit_account_id: string; credit_account_id: string;
-  amount: number; debit_balance_after: number; credit_balance_after: number; committed_at: number;
-}
-
-interface QueueRow {
-  seq: number; operation_id: string; business_id: string; operation: string; status: string; result: string | null; enqueued_at: number;
-}
 
 export class SqliteTables implements LedgerTables {
   private readonly db: Database.Database;
@@ -177,18 +169,4 @@ export class SqliteTables implements LedgerTables {
   }
 }
 
-function toTransfer(row: TransferRow): TransferRecord {
-  return {
-    transferId: row.id, commitId: row.commit_id, businessId: row.business_id, kind: row.kind as TransferKind,
-    debitAccountId: row.debit_account_id, creditAccountId: row.credit_account_id, amountCents: row.amount,
-    debitBalanceAfterCents: row.debit_balance_after, creditBalanceAfterCents: row.credit_balance_after, committedAtMs: row.committed_at,
-  };
-}
 
-function toQueueEntry(row: QueueRow): QueueEntry {
-  return {
-    operationId: row.operation_id, seq: row.seq, businessId: row.business_id, operation: JSON.parse(row.operation) as QueuedOperation,
-    status: row.status as QueueEntry['status'], result: row.result === null ? null : (JSON.parse(row.result) as QueueResult),
-    enqueuedAtMs: row.enqueued_at,
-  };
-}

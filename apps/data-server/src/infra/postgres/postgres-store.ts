@@ -5,7 +5,7 @@
 // in key order, so transactions on the same account run one after the other and never deadlock;
 // rows it decides on are then read FOR UPDATE. Leases use the database's clock, fencing tokens a
 // SEQUENCE (they grow across restarts), and a commit is validated fully before its set-wise writes.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { BancaError, invariant } from '@banca/core/errors';
@@ -13,9 +13,11 @@ import { isSystemAccount, SYSTEM_ACCOUNTS } from '@banca/core/ids';
 import { BALANCE_CENTS_MAX } from '@banca/core/money';
 import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, FenceRef, LockConflict,
-  QueueEntry, QueueResult, QueuedOperation, TransferInput, TransferKind, TransferRecord,
+  QueueEntry, QueueResult, QueuedOperation, TransferRecord,
 } from '@banca/core/protocol';
 import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, UnlockOutcome } from '../ledger-store.js';
+import { adjustments, hashCommit, lockError } from '../ledger-rules.js';
+import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
 import { ACCOUNT_LOCK_SEED, NOW_MS, SCHEMA, SCHEMA_LOCK_KEY } from './schema.js';
 
 const INT8_OID = 20;
@@ -46,15 +48,6 @@ interface Lease {
 type HeldCheck =
   | { ok: true }
   | { ok: false; code: 'ACCOUNT_LOCKED' | 'LOCK_NOT_HELD' | 'STALE_FENCING_TOKEN'; accountId: string; ownerBusinessId?: string };
-
-interface TransferRow {
-  id: string; commit_id: string; business_id: string; kind: string; debit_account_id: string; credit_account_id: string;
-  amount: number; debit_balance_after: number; credit_balance_after: number; committed_at: number;
-}
-
-interface QueueRow {
-  seq: number; operation_id: string; business_id: string; operation: string; status: string; result: string | null; enqueued_at: number;
-}
 
 export class PostgresStore implements LedgerStore {
   readonly kind = 'postgres' as const;
@@ -511,39 +504,8 @@ async function lockClaim(client: PoolClient): Promise<{ claimId: string | null; 
   return { claimId: row.claim_id, businessId: row.business_id, operationIds: row.operation_ids, expiresAtMs: row.expires_at_ms, now: row.now };
 }
 
-/** Turns the seeds' absolute setAmount into the adjustment transfer that reaches it. */
-function adjustments(targets: NonNullable<CommitRequest['setBalances']>, balanceOf: (accountId: string) => number): TransferInput[] {
-  const made: TransferInput[] = [];
-  for (const target of targets) {
-    const delta = target.balanceCents - balanceOf(target.accountId);
-    if (delta === 0) continue;
-    const toAccount = delta > 0;
-    made.push({
-      transferId: target.transferId,
-      kind: 'adjustment',
-      debitAccountId: toAccount ? SYSTEM_ACCOUNTS.adjustments : target.accountId,
-      creditAccountId: toAccount ? target.accountId : SYSTEM_ACCOUNTS.adjustments,
-      amountCents: Math.abs(delta),
-    });
-  }
-  return made;
-}
 
-/** The same hash as the embedded store's, so both answer a replay the same way. */
-function hashCommit(request: CommitRequest): string {
-  return createHash('sha256').update(JSON.stringify([request.transfers, request.setBalances ?? null, request.queue?.results ?? null])).digest('base64url');
-}
 
-function lockError(code: 'ACCOUNT_LOCKED' | 'LOCK_NOT_HELD' | 'STALE_FENCING_TOKEN', accountId: string, owner?: string): BancaError {
-  switch (code) {
-    case 'ACCOUNT_LOCKED':
-      return new BancaError('ACCOUNT_LOCKED', `Account ${accountId} is locked by business server ${owner ?? 'another'}; retry shortly.`, { details: { accountId, ownerBusinessId: owner } });
-    case 'LOCK_NOT_HELD':
-      return new BancaError('LOCK_NOT_HELD', `You do not hold the lock on account ${accountId} (never taken, released or its lease expired); take it with getLock first.`, { details: { accountId } });
-    case 'STALE_FENCING_TOKEN':
-      return new BancaError('STALE_FENCING_TOKEN', `The fencing token for account ${accountId} is stale: the lock was taken again since; take it again.`, { details: { accountId } });
-  }
-}
 
 function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -564,18 +526,4 @@ function asStoreError(error: unknown): unknown {
   return new BancaError('UNAVAILABLE', 'The ledger database is unreachable; retry shortly.', { cause: error });
 }
 
-function toTransfer(row: TransferRow): TransferRecord {
-  return {
-    transferId: row.id, commitId: row.commit_id, businessId: row.business_id, kind: row.kind as TransferKind,
-    debitAccountId: row.debit_account_id, creditAccountId: row.credit_account_id, amountCents: row.amount,
-    debitBalanceAfterCents: row.debit_balance_after, creditBalanceAfterCents: row.credit_balance_after, committedAtMs: row.committed_at,
-  };
-}
 
-function toQueueEntry(row: QueueRow): QueueEntry {
-  return {
-    operationId: row.operation_id, seq: row.seq, businessId: row.business_id, operation: JSON.parse(row.operation) as QueuedOperation,
-    status: row.status as QueueEntry['status'], result: row.result === null ? null : (JSON.parse(row.result) as QueueResult),
-    enqueuedAtMs: row.enqueued_at,
-  };
-}
