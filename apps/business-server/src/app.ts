@@ -10,7 +10,7 @@ import { DataClient } from './infra/data-client.js';
 import { registerClientRoutes } from './routes/client-routes.js';
 
 export async function buildApp(config: BusinessServerConfig): Promise<FastifyInstance> {
-  const data = new DataClient({ url: config.dataServerUrl, businessId: config.businessId, businessKey: config.businessKey, timeoutMs: config.dataServerTimeoutMs });
+  const data = new DataClient({ urls: config.dataServerUrls, businessId: config.businessId, businessKey: config.businessKey, timeoutMs: config.dataServerTimeoutMs });
   const app = await createServer({
     service: 'business-server',
     description: `Business server ${config.businessId}: customers' deposits, withdrawals, transfers and balances (queue mode: ${config.queueMode}).`,

@@ -10,7 +10,9 @@ export const BusinessServerConfigSchema = Type.Object(
     businessId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$', default: '1' }),
     /** This server's key at the data server; BANCA_BUSINESS_KEY (or BANCA_BUSINESS_KEYS) overrides. */
     businessKey: Type.String({ minLength: 16, default: devBusinessKeys(1)['1'] }),
-    dataServerUrl: Type.String({ pattern: '^https?://', default: `http://127.0.0.1:${defaultPorts.dataServer(1)}` }),
+    /** The bank's data servers; with several (a PostgreSQL store), requests are spread over them
+     *  and one that cannot be reached is skipped. BANCA_DATA_SERVER_URLS="http://a:8101,..." overrides. */
+    dataServerUrls: Type.Array(Type.String({ pattern: '^https?://' }), { minItems: 1, maxItems: 64, default: [`http://127.0.0.1:${defaultPorts.dataServer(1)}`] }),
     /** client id -> key; BANCA_CLIENT_KEYS="clientA:key,..." overrides. */
     clientKeys: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$' }), Type.String({ minLength: 16 }), {
       default: { ...DEV_CLIENT_KEYS },
@@ -38,6 +40,7 @@ export type BusinessServerConfig = ReturnType<typeof loadBusinessServerConfig>;
 export function loadBusinessServerConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env) {
   const input = { ...raw };
   if (env.BANCA_CLIENT_KEYS) input.clientKeys = parseKeyList(env.BANCA_CLIENT_KEYS, 'BANCA_CLIENT_KEYS');
+  if (env.BANCA_DATA_SERVER_URLS) input.dataServerUrls = env.BANCA_DATA_SERVER_URLS.split(',').map((url) => url.trim()).filter(Boolean);
   if (env.BANCA_BUSINESS_KEY) input.businessKey = env.BANCA_BUSINESS_KEY;
   else if (env.BANCA_BUSINESS_KEYS) {
     const keys = parseKeyList(env.BANCA_BUSINESS_KEYS, 'BANCA_BUSINESS_KEYS');

@@ -2,11 +2,15 @@
 // Service logs go to files under the data directory; a service that dies is restarted.
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { defaultPorts } from '@banca/core/config';
 import { startBank, type BankOptions, type RunningBank } from '@banca/launcher/bank';
+import { startEmbeddedPostgres, type RunningPostgres } from '@banca/launcher/embedded-postgres';
 
 export interface StartOptions {
   banks: number;
-  store: 'sqlite' | 'memory';
+  store: 'sqlite' | 'memory' | 'postgres';
+  /** Data servers per bank (several share the postgres store). */
+  dataServers: number | undefined;
   dataDir: string;
   businessServers: number;
   queueMode: 'batch' | 'seed';
@@ -29,12 +33,14 @@ export async function start(options: StartOptions, print: (line: string) => void
     stream.write(`${line}\n`);
   };
   const banks: RunningBank[] = [];
+  const databases: RunningPostgres[] = [];
   let stopping = false;
   const stopAll = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     print(`\n${signal}: stopping (in-flight batches finish first)...`);
     await Promise.all(banks.map((bank) => bank.stop()));
+    await Promise.all(databases.map((database) => database.stop()));
     for (const stream of logs.values()) stream.end();
     print('stopped.');
     process.exit(0);
@@ -43,10 +49,13 @@ export async function start(options: StartOptions, print: (line: string) => void
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
 
   for (let bankId = 1; bankId <= options.banks; bankId++) {
+    const databaseUrl = options.store === 'postgres' ? await bankDatabase(bankId, options, databases, print) : undefined;
     const bankOptions: BankOptions = {
       bankId,
       ports: options.randomPorts ? 'random' : 'default',
       store: options.store,
+      ...(databaseUrl ? { databaseUrl } : {}),
+      dataServers: options.dataServers ?? (options.store === 'postgres' ? 2 : 1),
       dataDir: options.dataDir,
       businessServers: options.businessServers,
       queueMode: options.queueMode,
@@ -56,6 +65,7 @@ export async function start(options: StartOptions, print: (line: string) => void
     print(`starting bank ${bankId} (${options.store} store, ${options.queueMode} mode)...`);
     const bank = await startBank(bankOptions).catch(async (error: unknown) => {
       await Promise.all(banks.map((started) => started.stop()));
+      await Promise.all(databases.map((database) => database.stop()));
       const message = error instanceof Error ? error.message : String(error);
       const hint = message.includes('EADDRINUSE') ? '\nA port is taken: is banca already running? Stop it, or use --random-ports.' : '';
       throw new Error(`bank ${bankId} could not start: ${message}${hint}`, { cause: error });
@@ -65,10 +75,28 @@ export async function start(options: StartOptions, print: (line: string) => void
     print(`bank ${bankId}`);
     print(`  gateway          ${bank.gateway.url}   <- clients connect here`);
     bank.businessServers.forEach((server, index) => print(`  business server ${index + 1} ${server.url}`));
-    print(`  data server      ${bank.dataServer.url}   (${options.store === 'sqlite' ? join(options.dataDir, `bank-${bankId}`, 'ledger.sqlite') : 'in memory'})`);
+    const where = { sqlite: join(options.dataDir, `bank-${bankId}`, 'ledger.sqlite'), memory: 'in memory', postgres: 'PostgreSQL' }[options.store];
+    bank.dataServers.forEach((server, index) => print(`  data server ${bank.dataServers.length > 1 ? index + 1 : ' '}    ${server.url}   (${where})`));
   }
   print(`\nlogs: ${logDir}/   API docs: <gateway>/openapi.json and each service's /openapi.json`);
   print(`try:  npm run banca -- deposit 1 10.50   |   npm run banca -- check\nCtrl-C stops everything.`);
+}
+
+/** The bank's PostgreSQL database: DATABASE_URL's server when set, else an embedded PostgreSQL
+ *  kept under the data directory (durable: fsync on), started here and stopped with the bank. */
+async function bankDatabase(bankId: number, options: StartOptions, databases: RunningPostgres[], print: (line: string) => void): Promise<string> {
+  const database = `banca_bank_${bankId}`;
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    const url = new URL(external);
+    if (options.banks > 1) url.pathname = `/${database}`;
+    return url.toString();
+  }
+  const dir = join(options.dataDir, `bank-${bankId}`, 'postgres');
+  print(`  starting PostgreSQL for bank ${bankId} (embedded, ${dir})...`);
+  const server = await startEmbeddedPostgres({ dir, port: options.randomPorts ? 0 : defaultPorts.postgres(bankId), persistent: true, durable: true });
+  databases.push(server);
+  return server.databaseUrl(database);
 }
 
 /** Restarts a service that exits on its own (a crash), at most once a second. */
@@ -83,7 +111,7 @@ function supervise(bank: RunningBank, print: (line: string) => void, stopping: (
       }, 1000);
     });
   };
-  watch(() => bank.dataServer, () => bank.restartDataServer());
+  bank.dataServers.forEach((_, index) => watch(() => bank.dataServers[index]!, () => bank.restartDataServer(index)));
   bank.businessServers.forEach((_, index) => watch(() => bank.businessServers[index]!, () => bank.restartBusinessServer(index)));
   watch(() => bank.gateway, () => bank.restartGateway());
 }

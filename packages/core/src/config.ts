@@ -55,9 +55,11 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Default ports: bank i's gateway on 8000+100*i, data server +1, business servers +11, +12, ... */
+/** Default ports: bank i's gateway on 8000+100*i, data servers +1, +2, ..., embedded PostgreSQL +9,
+ *  business servers +11, +12, ... */
 export const defaultPorts = {
   gateway: (bank: number) => 8000 + 100 * bank,
-  dataServer: (bank: number) => 8000 + 100 * bank + 1,
+  dataServer: (bank: number, index = 1) => 8000 + 100 * bank + index,
+  postgres: (bank: number) => 8000 + 100 * bank + 9,
   businessServer: (bank: number, index: number) => 8000 + 100 * bank + 10 + index,
 } as const;

@@ -1,5 +1,6 @@
-// One bank on this machine: a data server, N business servers and a gateway, each a process.
-// Keys come from BANCA_BUSINESS_KEYS / BANCA_CLIENT_KEYS when set, else development keys.
+// One bank on this machine: its data servers (one, or several sharing a PostgreSQL database),
+// N business servers and a gateway, each a process. Keys come from BANCA_BUSINESS_KEYS /
+// BANCA_CLIENT_KEYS when set, else development keys.
 import { join } from 'node:path';
 import { devBusinessKeys, parseKeyList } from '@banca/core/auth';
 import { defaultPorts } from '@banca/core/config';
@@ -9,7 +10,11 @@ export interface BankOptions {
   bankId: number;
   /** 'default': the documented ports (bank 1: 8100...); 'random': chosen by the OS at run time. */
   ports: 'default' | 'random';
-  store: 'sqlite' | 'memory';
+  store: 'sqlite' | 'memory' | 'postgres';
+  /** The PostgreSQL database of the postgres store. */
+  databaseUrl?: string;
+  /** Data-server instances (more than one needs the postgres store). Default 1. */
+  dataServers?: number;
   dataDir: string;
   businessServers: number;
   queueMode: 'batch' | 'seed';
@@ -23,11 +28,13 @@ export interface BankOptions {
 
 export interface RunningBank {
   options: BankOptions;
-  dataServer: ServiceProcess;
+  /** The first data server. */
+  readonly dataServer: ServiceProcess;
+  dataServers: ServiceProcess[];
   businessServers: ServiceProcess[];
   gateway: ServiceProcess;
-  /** Restarts the data server (same file, same port) after a crash or a stop. */
-  restartDataServer(): Promise<ServiceProcess>;
+  /** Restarts a data server (same store, same port) after a crash or a stop. */
+  restartDataServer(index?: number): Promise<ServiceProcess>;
   restartBusinessServer(index: number): Promise<ServiceProcess>;
   restartGateway(): Promise<ServiceProcess>;
   stop(): Promise<void>;
@@ -61,21 +68,33 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
     started.push(process);
     return process;
   };
-  const dataConfig = {
-    port: port(defaultPorts.dataServer(options.bankId)),
+  const dataServerCount = options.dataServers ?? 1;
+  if (dataServerCount > 1 && options.store !== 'postgres') {
+    throw new Error(`${dataServerCount} data servers need the postgres store: the ${options.store} store lives in one process.`);
+  }
+  if (options.store === 'postgres' && !options.databaseUrl) throw new Error('the postgres store needs a databaseUrl');
+  const dataConfigs = Array.from({ length: dataServerCount }, (_, index) => ({
+    port: port(defaultPorts.dataServer(options.bankId, index + 1)),
     store: options.store,
     sqliteFile: join(options.dataDir, `bank-${options.bankId}`, 'ledger.sqlite'),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     businessKeys,
     ...options.dataServer,
-  };
+  }));
+  const dataName = (index: number) => `bank${options.bankId}-data${dataServerCount > 1 ? index + 1 : ''}`;
   try {
-    const dataServer = await spawn('data-server', `bank${options.bankId}-data`, dataConfig);
-    dataConfig.port = portOf(dataServer.url);
+    // One after the other: the first creates the PostgreSQL schema.
+    const dataServers: ServiceProcess[] = [];
+    for (const [index, config] of dataConfigs.entries()) {
+      const server = await spawn('data-server', dataName(index), config);
+      config.port = portOf(server.url);
+      dataServers.push(server);
+    }
     const businessConfigs = businessIds.map((businessId, index) => ({
       port: port(defaultPorts.businessServer(options.bankId, index + 1)),
       businessId,
       businessKey: businessKeys[businessId],
-      dataServerUrl: dataServer.url,
+      dataServerUrls: dataServers.map((server) => server.url),
       queueMode: options.queueMode,
       ...options.businessServer,
     }));
@@ -97,13 +116,18 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
 
     const bank: RunningBank = {
       options,
-      dataServer,
+      get dataServer() {
+        return bank.dataServers[0]!;
+      },
+      dataServers,
       businessServers,
       gateway,
-      async restartDataServer() {
-        await bank.dataServer.stop();
-        bank.dataServer = await spawn('data-server', `bank${options.bankId}-data`, dataConfig);
-        return bank.dataServer;
+      async restartDataServer(index = 0) {
+        const config = dataConfigs[index];
+        if (!config) throw new Error(`no data server ${index}`);
+        await bank.dataServers[index]?.stop();
+        bank.dataServers[index] = await spawn('data-server', dataName(index), config);
+        return bank.dataServers[index]!;
       },
       async restartBusinessServer(index: number) {
         const previous = bank.businessServers[index];
@@ -121,7 +145,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
       async stop() {
         await bank.gateway.stop();
         await Promise.all(bank.businessServers.map((server) => server.stop()));
-        await bank.dataServer.stop();
+        await Promise.all(bank.dataServers.map((server) => server.stop()));
       },
     };
     return bank;

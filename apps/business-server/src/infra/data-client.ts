@@ -1,14 +1,18 @@
-// The business server's client of its data server (the v1 protocol), over a keep-alive pool.
-// Every error comes back as a BancaError: the data server's own code when it answered, and
-// UNAVAILABLE or UPSTREAM_TIMEOUT (both retryable) when it could not be reached in time.
-import { Pool } from 'undici';
+// The business server's client of its data servers (the v1 protocol), over keep-alive pools.
+// With several data servers (a PostgreSQL store shared by them) requests are spread over them by
+// an undici BalancedPool, and a request that could not reach one is sent to another: every call
+// is safe to repeat (locks renew, commits and enqueues are idempotent by id, reads are reads),
+// except a queue claim, which is repeated only when it was never sent. Every error comes back as
+// a BancaError: the data server's own code when it answered, and UNAVAILABLE or UPSTREAM_TIMEOUT
+// (both retryable) when none could be reached in time.
+import { BalancedPool, type Dispatcher } from 'undici';
 import { BancaError } from '@banca/core/errors';
 import type {
   ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, LockResponse, QueueEntry, QueuedOperation, TransferRecord,
 } from '@banca/core/protocol';
 
 export interface DataClientOptions {
-  url: string;
+  urls: readonly string[];
   businessId: string;
   businessKey: string;
   timeoutMs: number;
@@ -16,10 +20,10 @@ export interface DataClientOptions {
 }
 
 export class DataClient {
-  private readonly pool: Pool;
+  private readonly pool: BalancedPool;
 
   constructor(private readonly options: DataClientOptions) {
-    this.pool = new Pool(options.url, {
+    this.pool = new BalancedPool([...options.urls], {
       connections: options.connections ?? 16,
       pipelining: 1,
       headersTimeout: options.timeoutMs,
@@ -61,7 +65,7 @@ export class DataClient {
   }
 
   claim(minCount: number, maxCount: number, leaseMs: number): Promise<ClaimResponse> {
-    return this.call('POST', '/v1/queue/claim', { minCount, maxCount, leaseMs });
+    return this.call('POST', '/v1/queue/claim', { minCount, maxCount, leaseMs }, undefined, { repeatable: false });
   }
 
   async ready(): Promise<boolean> {
@@ -78,27 +82,41 @@ export class DataClient {
     return this.pool.close();
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, requestId?: string): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, requestId?: string, { repeatable = true } = {}): Promise<T> {
     const headers: Record<string, string> = {
       'auth-token': this.options.businessKey,
       'business-id': this.options.businessId,
     };
     if (requestId) headers['x-request-id'] = requestId;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let response;
-    try {
-      response = await this.pool.request({ method, path, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (cause) {
-      const code = (cause as { code?: string }).code ?? '';
-      const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-      throw new BancaError(
-        timedOut ? 'UPSTREAM_TIMEOUT' : 'UNAVAILABLE',
-        timedOut ? 'The data server did not answer in time; retry with the same idempotency key.' : 'The data server cannot be reached; retry with the same idempotency key.',
-        { cause },
-      );
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const attempts = this.options.urls.length;
+    let failure: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await this.pool.request({ method, path, headers, body: payload });
+      } catch (cause) {
+        failure = cause;
+        if (repeatable || NEVER_SENT.has(errorCode(cause))) continue;
+        break;
+      }
+      const answer: unknown = await response.body.json().catch(() => undefined);
+      if (response.statusCode >= 200 && response.statusCode < 300) return answer as T;
+      throw BancaError.fromBody(response.statusCode, answer);
     }
-    const payload: unknown = await response.body.json().catch(() => undefined);
-    if (response.statusCode >= 200 && response.statusCode < 300) return payload as T;
-    throw BancaError.fromBody(response.statusCode, payload);
+    const timedOut = TIMEOUTS.has(errorCode(failure));
+    throw new BancaError(
+      timedOut ? 'UPSTREAM_TIMEOUT' : 'UNAVAILABLE',
+      timedOut ? 'The data server did not answer in time; retry with the same idempotency key.' : 'No data server can be reached; retry with the same idempotency key.',
+      { cause: failure },
+    );
   }
+}
+
+const NEVER_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT']);
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function errorCode(error: unknown): string {
+  return (error as { code?: string } | undefined)?.code ?? '';
 }
