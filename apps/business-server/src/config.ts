@@ -49,7 +49,7 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
     input.businessKey = keys[businessId];
   }
   const config = compileConfig(BusinessServerConfigSchema, input, 'business-server');
-  refuseDevKeysInProduction(config.clientKeys, 'business-server clientKeys');
-  refuseDevKeysInProduction({ [config.businessId]: config.businessKey }, 'business-server businessKey');
+  refuseDevKeysInProduction(config.clientKeys, 'business-server clientKeys', env);
+  refuseDevKeysInProduction({ [config.businessId]: config.businessKey }, 'business-server businessKey', env);
   return config;
 }

@@ -38,6 +38,6 @@ export function loadDataServerConfig(raw: Record<string, unknown>, env: NodeJS.P
     throw new ConfigError('data-server config: store "postgres" needs databaseUrl (or the DATABASE_URL environment variable)');
   }
   if (config.leaseMsDefault > config.leaseMsMax) throw new Error('data-server config: leaseMsDefault must not exceed leaseMsMax');
-  refuseDevKeysInProduction(config.businessKeys, 'data-server businessKeys');
+  refuseDevKeysInProduction(config.businessKeys, 'data-server businessKeys', env);
   return config;
 }
