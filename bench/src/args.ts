@@ -7,7 +7,9 @@ export interface BenchArgs {
   commitSeconds: number;
   /** Requests in flight in part (b). */
   concurrency: number;
-  only: 'a' | 'b' | null;
+  /** Measured seconds of each part (c) phase (4 of them, plus a pgbench run of the same length). */
+  pgSeconds: number;
+  only: 'a' | 'b' | 'c' | null;
   accounts: number;
   /** Business servers' batchSizeMax in part (b); the product's default is 5. */
   batchSize: number;
@@ -19,14 +21,15 @@ export const USAGE = `usage: npm run bench -- [flags]
   --seconds N          measured seconds per end-to-end phase (default 10)
   --commit-seconds N   measured seconds per commit phase of part (a) (default 0.4 x --seconds, at least 1)
   --concurrency N      requests in flight for part (b) (default 64)
-  --only a|b           run one part: (a) data server commit vs raw SQLite, (b) end to end
+  --pg-seconds N       measured seconds per phase of part (c) and of its pgbench run (default: --seconds, at most 3)
+  --only a|b|c         run one part: (a) data server commit vs raw SQLite, (b) end to end, (c) PostgreSQL store vs pgbench
   --accounts N         funded accounts for part (b) transfers (default 1000)
   --batch-size N       business servers' batchSizeMax for part (b) (default 5, the product's default)
   --no-progress        no progress bar on stderr
 `;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { seconds: 10, commitSeconds: NaN, concurrency: 64, only: null, accounts: 1000, batchSize: 5, progress: true, help: false };
+  const args: BenchArgs = { seconds: 10, commitSeconds: NaN, pgSeconds: NaN, concurrency: 64, only: null, accounts: 1000, batchSize: 5, progress: true, help: false };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index]!;
     const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
@@ -45,12 +48,13 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     switch (name) {
       case '--seconds': args.seconds = positive(value(), false); break;
       case '--commit-seconds': args.commitSeconds = positive(value(), false); break;
+      case '--pg-seconds': args.pgSeconds = positive(value(), false); break;
       case '--concurrency': args.concurrency = positive(value(), true); break;
       case '--batch-size': args.batchSize = positive(value(), true); break;
       case '--accounts': args.accounts = Math.max(2, positive(value(), true)); break;
       case '--only': {
         const part = value();
-        if (part !== 'a' && part !== 'b') throw new Error(`--only takes a or b (got ${JSON.stringify(part)})`);
+        if (part !== 'a' && part !== 'b' && part !== 'c') throw new Error(`--only takes a, b or c (got ${JSON.stringify(part)})`);
         args.only = part;
         break;
       }
@@ -60,5 +64,6 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     }
   }
   if (Number.isNaN(args.commitSeconds)) args.commitSeconds = Math.max(1, Math.round(args.seconds * 0.4 * 10) / 10);
+  if (Number.isNaN(args.pgSeconds)) args.pgSeconds = Math.min(3, args.seconds);
   return args;
 }

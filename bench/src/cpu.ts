@@ -1,13 +1,17 @@
 // CPU use of the processes in a phase, read from /proc (Linux; elsewhere the figures are empty):
 // user+system time of each process over the window, as a percentage of one core, and how busy
 // the whole machine was (percentage of all cores). Tells which process saturates the CPU.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 export interface CpuTarget {
   name: string;
   pid: number | undefined;
+  /** What to count (default 'process'); see targetTicks. */
+  scope?: CpuScope;
 }
+
+export type CpuScope = 'process' | 'tree' | 'reaped children';
 
 export interface CpuShare {
   name: string;
@@ -28,15 +32,60 @@ export interface CpuReport {
 
 const TICKS_PER_SECOND = 100; // USER_HZ: 100 on Linux everywhere that matters
 
-function processTicks(pid: number): number | null {
+/** utime + stime of a process and, with `reaped`, cutime + cstime: the children it has waited for. */
+function processTicks(pid: number, reaped = false): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // After "pid (comm) ": state is field 0, utime field 11, stime field 12.
-    return Number(fields[11]) + Number(fields[12]);
+    // After "pid (comm) ": state is field 0, utime 11, stime 12, cutime 13, cstime 14.
+    return Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
   } catch {
     return null;
   }
+}
+
+/**
+ * The ticks a target counts. 'tree': the process and every live process below it, each with the
+ * children it has reaped (a PostgreSQL backend that ends inside the window is counted through the
+ * postmaster's cutime). 'reaped children': only the children the process has waited for (the
+ * bench's own child tools such as pgbench, whose /proc entry is gone once they have ended).
+ */
+function targetTicks(pid: number, scope: CpuScope): number | null {
+  if (scope === 'process') return processTicks(pid);
+  if (scope === 'reaped children') {
+    const all = processTicks(pid, true);
+    const own = processTicks(pid);
+    return all === null || own === null ? null : all - own;
+  }
+  const own = processTicks(pid, true);
+  if (own === null) return null;
+  const parents = new Map<number, number>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return own;
+  }
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const inTree = new Set([pid]);
+  let total = own;
+  for (let grown = true; grown;) {
+    grown = false;
+    for (const [child, parent] of parents) {
+      if (inTree.has(child) || !inTree.has(parent)) continue;
+      inTree.add(child);
+      grown = true;
+      total += processTicks(child, true) ?? 0;
+    }
+  }
+  return total;
 }
 
 function machineTicks(): { busy: number; steal: number; total: number } | null {
@@ -65,7 +114,7 @@ export function measureCpu(targets: readonly CpuTarget[], delayMs = 0): CpuWindo
     start = {
       at: process.hrtime.bigint(),
       machine: machineTicks(),
-      ticks: targets.map((target) => (target.pid === undefined ? null : processTicks(target.pid))),
+      ticks: targets.map((target) => (target.pid === undefined ? null : targetTicks(target.pid, target.scope ?? 'process'))),
     };
   };
   const timer = delayMs > 0 ? setTimeout(begin, delayMs) : null;
@@ -83,7 +132,7 @@ export function measureCpu(targets: readonly CpuTarget[], delayMs = 0): CpuWindo
       const processes: CpuShare[] = [];
       targets.forEach((target, index) => {
         const before = from.ticks[index];
-        const after = target.pid === undefined ? null : processTicks(target.pid);
+        const after = target.pid === undefined ? null : targetTicks(target.pid, target.scope ?? 'process');
         if (before === null || before === undefined || after === null || seconds <= 0) return;
         processes.push({ name: target.name, percent: (100 * (after - before)) / TICKS_PER_SECOND / seconds });
       });

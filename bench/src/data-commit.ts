@@ -81,10 +81,15 @@ export class CommitWorkload {
   }
 }
 
-export async function startBenchDataServer(resources: Resources, sqliteFile: string): Promise<ServiceProcess> {
+/** Where the bench's data server keeps its ledger: a SQLite file (part a) or a PostgreSQL database (part c). */
+export type BenchStore = { store: 'sqlite'; sqliteFile: string } | { store: 'postgres'; databaseUrl: string };
+
+export async function startBenchDataServer(resources: Resources, store: BenchStore): Promise<ServiceProcess> {
   const server = await spawnService('data-server', {
-    name: 'bench-data',
-    config: { port: 0, store: 'sqlite', sqliteFile, logLevel: 'warn', leaseMsMax: LEASE_MS },
+    name: store.store === 'sqlite' ? 'bench-data' : 'bench-data-pg',
+    config: { port: 0, ...store, logLevel: 'warn', leaseMsMax: LEASE_MS },
+    // DATABASE_URL, when the bench's own environment has one, would override databaseUrl.
+    ...(store.store === 'postgres' ? { env: { DATABASE_URL: store.databaseUrl } } : {}),
   });
   resources.defer('stop the data server', () => stopProcess(server));
   return server;
@@ -111,13 +116,24 @@ export function serverCommit(pool: Pool, locked: LockedWorkload): Promise<void> 
   return postDiscard(pool, '/v1/commits', BUSINESS_HEADERS, body);
 }
 
+/** Unmeasured commits of 10 transfers, `concurrency` in flight, for `seconds` (JIT warm-up of a fresh data server). */
+export async function warmUpDataServer(pool: Pool, part: string, concurrency: number, seconds: number, progress: boolean): Promise<void> {
+  if (seconds <= 0) return;
+  const warm: LockedWorkload[] = [];
+  await runAll(concurrency, 4, async (worker) => {
+    warm[worker] = await lockAndSeed(pool, new CommitWorkload(`warm-w${worker}`, 10));
+  });
+  await runClosedLoop({ label: `${part} warming the data server up (not measured)`, concurrency, seconds, warmupSeconds: 0, progress, unit: 'commits' },
+    (worker) => serverCommit(pool, warm[worker]!));
+}
+
 export async function runCommitBench(options: CommitBenchOptions): Promise<CommitBenchReport> {
   const resources = new Resources();
   try {
     const dir = resources.tempDir('banca-bench-a-');
     const maxConcurrency = Math.max(1, ...options.concurrencies);
     note('(a) starting a data server (sqlite, WAL, synchronous=FULL)...', options.progress);
-    const server = await startBenchDataServer(resources, join(dir, 'data-server.sqlite'));
+    const server = await startBenchDataServer(resources, { store: 'sqlite', sqliteFile: join(dir, 'data-server.sqlite') });
     const pool = keepAlivePool(server.url, maxConcurrency);
     resources.defer('close the data server pool', () => pool.destroy());
     const raw = new RawLedger(join(dir, 'raw.sqlite'));
@@ -128,14 +144,7 @@ export async function runCommitBench(options: CommitBenchOptions): Promise<Commi
     ];
     const phase = { seconds: options.seconds, warmupSeconds: options.warmupSeconds, progress: options.progress, unit: 'commits' };
 
-    if (options.serverWarmupSeconds > 0) {
-      const warm: LockedWorkload[] = [];
-      await runAll(maxConcurrency, 4, async (worker) => {
-        warm[worker] = await lockAndSeed(pool, new CommitWorkload(`warm-w${worker}`, 10));
-      });
-      await runClosedLoop({ ...phase, label: '(a) warming the data server up (not measured)', concurrency: maxConcurrency,
-        seconds: options.serverWarmupSeconds, warmupSeconds: 0 }, (worker) => serverCommit(pool, warm[worker]!));
-    }
+    await warmUpDataServer(pool, '(a)', maxConcurrency, options.serverWarmupSeconds, options.progress);
 
     const rows: CommitRow[] = [];
     for (const batchSize of options.batchSizes) {

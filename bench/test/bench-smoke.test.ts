@@ -6,7 +6,9 @@ import { parseArgs } from '../src/args.js';
 import { runCommitBench } from '../src/data-commit.js';
 import { runEndToEndBench } from '../src/end-to-end.js';
 import type { PhaseResult } from '../src/load.js';
-import { commitMarkdown, endToEndMarkdown } from '../src/report.js';
+import { onPath, parsePgbench } from '../src/pg-tools.js';
+import { runPostgresBench } from '../src/postgres-commit.js';
+import { commitMarkdown, endToEndMarkdown, postgresMarkdown } from '../src/report.js';
 import { percentile, ratio, summarize } from '../src/stats.js';
 
 function assertPositive(value: unknown, what: string): void {
@@ -38,11 +40,15 @@ test('args: defaults and flags', () => {
   assert.equal(defaults.seconds, 10);
   assert.equal(defaults.concurrency, 64);
   assert.equal(defaults.commitSeconds, 4);
+  assert.equal(defaults.pgSeconds, 3);
+  assert.equal(defaults.only, null);
   const given = parseArgs(['--seconds', '3', '--concurrency=8', '--only', 'b']);
   assert.equal(given.seconds, 3);
   assert.equal(given.concurrency, 8);
   assert.equal(given.only, 'b');
-  assert.throws(() => parseArgs(['--only', 'c']));
+  assert.equal(parseArgs(['--only', 'c', '--seconds', '1']).pgSeconds, 1);
+  assert.equal(parseArgs(['--only', 'c', '--pg-seconds', '5']).pgSeconds, 5);
+  assert.throws(() => parseArgs(['--only', 'd']));
   assert.throws(() => parseArgs(['--seconds', '-1']));
 });
 
@@ -69,4 +75,34 @@ test('(b) end to end through a bank vs a trivial http server, tiny', { timeout: 
   }
   assert.ok(report.audit?.ok, 'the data server audit is clean');
   assert.match(endToEndMarkdown(report), /transfers\/s/);
+});
+
+test('pgbench: the figures are read from its report', () => {
+  const output = 'transaction type: <builtin: TPC-B (sort of)>\nnumber of failed transactions: 0 (0.000%)\n' +
+    'latency average = 7.518 ms\ninitial connection time = 12.345 ms\ntps = 1064.123456 (without initial connection time)\n';
+  assert.deepEqual(parsePgbench(output), { tps: 1064.123456, latencyAvgMs: 7.518, failedTransactions: 0 });
+  assert.deepEqual(parsePgbench('nothing'), { tps: null, latencyAvgMs: null, failedTransactions: null });
+});
+
+test('(c) data server commits on PostgreSQL vs pgbench, tiny', { timeout: 120_000 }, async () => {
+  const report = await runPostgresBench({
+    phases: [{ batchSize: 2, concurrency: 2 }, { batchSize: 5, concurrency: 2 }], compare: { batchSize: 5, concurrency: 2 },
+    seconds: 1, warmupSeconds: 0.1, serverWarmupSeconds: 0.3, pgbench: { scale: 1, clients: 2, threads: 1, seconds: 1 }, progress: false,
+  });
+  assert.deepEqual(report.rows.map((row) => [row.batchSize, row.concurrency]), [[2, 2], [5, 2]]);
+  for (const row of report.rows) {
+    assertPhase(row.result, `batch ${row.batchSize} x${row.concurrency}`);
+    assert.equal(row.result.unitsPerOp, row.batchSize);
+  }
+  assertPositive(report.compare.transfersPerSec, 'transfers/s of the compared phase');
+  if (onPath('pgbench')) {
+    assert.ok(report.pgbench.available, `pgbench ran (${report.pgbench.available ? '' : report.pgbench.reason})`);
+    assertPositive(report.pgbench.available ? report.pgbench.tps : null, 'pgbench tps');
+    assertPositive(report.compare.ratio, 'ratio to pgbench');
+  } else {
+    assert.equal(report.pgbench.available, false);
+    assert.equal(report.compare.ratio, null);
+  }
+  assert.ok(report.audit?.ok, 'the data server audit is clean');
+  assert.match(postgresMarkdown(report), /pgbench/);
 });
