@@ -330,8 +330,13 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
   }
   const now = await lockAccounts(client, [...mutexes]);
 
-  const existing = (await client.query<{ business_id: string; request_hash: string }>(
-    'SELECT business_id, request_hash FROM commits WHERE id = $1', [request.commitId])).rows[0];
+  const ids = [...request.transfers, ...setBalances].map((transfer) => transfer.transferId);
+  // One round trip for both idempotency checks: this commit id, and transfer ids already used.
+  const known = (await client.query<{ business_id: string | null; request_hash: string | null; taken: string[] }>(
+    `SELECT c.business_id, c.request_hash, array(SELECT id FROM transfers WHERE id = ANY($2::text[])) AS taken
+       FROM (SELECT 1) AS one LEFT JOIN commits c ON c.id = $1`, [request.commitId, ids])).rows[0];
+  invariant(known, 'the idempotency query returns a row');
+  const existing = known.business_id === null ? undefined : known;
   if (existing) {
     if (existing.request_hash !== requestHash || existing.business_id !== businessId) {
       throw new BancaError('IDEMPOTENCY_CONFLICT', `Commit ${request.commitId} was already used for a different request.`);
@@ -359,13 +364,12 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
     if (other !== undefined) throw lockError('ACCOUNT_LOCKED', other, leases.get(other)?.businessId);
   }
 
-  const ids = [...request.transfers, ...setBalances].map((transfer) => transfer.transferId);
   const seen = new Set<string>();
   for (const id of ids) {
     if (seen.has(id)) throw new BancaError('INVALID_REQUEST', `Transfer id ${id} appears twice in one commit.`);
     seen.add(id);
   }
-  const taken = new Set((await client.query<{ id: string }>('SELECT id FROM transfers WHERE id = ANY($1::text[])', [ids])).rows.map((row) => row.id));
+  const taken = new Set(known.taken);
   const reused = ids.filter((id) => taken.has(id));
   if (reused.length > 0) {
     throw new BancaError('IDEMPOTENCY_CONFLICT', `Transfer ids already committed: ${reused.join(', ')}.`, { details: { transferIds: reused } });
@@ -397,29 +401,30 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
     records.push({ ...transfer, commitId: request.commitId, businessId, debitBalanceAfterCents: debit, creditBalanceAfterCents: credit, committedAtMs: now });
   }
 
-  if (balances.size > 0) {
-    await client.query(
-      `INSERT INTO accounts (id, balance, updated_at) SELECT b.id, b.balance, $3 FROM unnest($1::text[], $2::bigint[]) AS b(id, balance)
-       ON CONFLICT (id) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at`,
-      [[...balances.keys()], [...balances.values()], now],
-    );
-  }
-  if (records.length > 0) {
-    await client.query(
-      `INSERT INTO transfers (id, commit_id, business_id, kind, debit_account_id, credit_account_id, amount,
+  // Every write of the commit in one statement (one round trip): balances, journal rows, the
+  // commit record, and the release of its locks.
+  const release = request.release ? request.locks.map((ref) => ref.accountId) : [];
+  await client.query(
+    `WITH balances AS (
+       INSERT INTO accounts (id, balance, updated_at) SELECT b.id, b.balance, $10 FROM unnest($1::text[], $2::bigint[]) AS b(id, balance)
+       ON CONFLICT (id) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at),
+     journal AS (
+       INSERT INTO transfers (id, commit_id, business_id, kind, debit_account_id, credit_account_id, amount,
          debit_balance_after, credit_balance_after, committed_at)
-       SELECT t.id, $8, $9, t.kind, t.debit, t.credit, t.amount, t.debit_after, t.credit_after, $10
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[])
+       SELECT t.id, $11, $12, t.kind, t.debit, t.credit, t.amount, t.debit_after, t.credit_after, $10
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[])
               WITH ORDINALITY AS t(id, kind, debit, credit, amount, debit_after, credit_after, ord)
-        ORDER BY t.ord`,
-      [
-        records.map((r) => r.transferId), records.map((r) => r.kind), records.map((r) => r.debitAccountId), records.map((r) => r.creditAccountId),
-        records.map((r) => r.amountCents), records.map((r) => r.debitBalanceAfterCents), records.map((r) => r.creditBalanceAfterCents),
-        request.commitId, businessId, now,
-      ],
-    );
-  }
-  await client.query('INSERT INTO commits (id, business_id, request_hash, committed_at) VALUES ($1, $2, $3, $4)', [request.commitId, businessId, requestHash, now]);
+        ORDER BY t.ord),
+     released AS (
+       DELETE FROM locks WHERE account_id = ANY($14::text[]) AND business_id = $12)
+     INSERT INTO commits (id, business_id, request_hash, committed_at) VALUES ($11, $12, $13, $10)`,
+    [
+      [...balances.keys()], [...balances.values()],
+      records.map((r) => r.transferId), records.map((r) => r.kind), records.map((r) => r.debitAccountId), records.map((r) => r.creditAccountId),
+      records.map((r) => r.amountCents), records.map((r) => r.debitBalanceAfterCents), records.map((r) => r.creditBalanceAfterCents),
+      now, request.commitId, businessId, requestHash, release,
+    ],
+  );
   if (request.queue) {
     const results = request.queue.results;
     if (results.length > 0) {
@@ -431,7 +436,6 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
     }
     await client.query("UPDATE queue_claim SET claim_id = NULL, business_id = NULL, operation_ids = '{}', expires_at_ms = 0 WHERE id = 1");
   }
-  if (request.release && request.locks.length > 0) await releaseLocks(client, businessId, request.locks);
   return { commitId: request.commitId, replayed: false, transfers: records };
 }
 
