@@ -315,6 +315,15 @@ export class PostgresStore implements LedgerStore {
   }
 }
 
+interface KnownRow {
+  business_id: string | null;
+  request_hash: string | null;
+  taken: string[];
+  /** json_agg rows: BIGINTs arrive as JSON numbers (all far below 2^53). */
+  leases: { account_id: string; business_id: string; fence: number; expires_at_ms: number }[];
+  balances: { id: string; balance: number }[];
+}
+
 /** Validates everything first (in the embedded store's order), then writes set-wise. */
 async function applyCommit(client: PoolClient, request: CommitRequest, options: CommitOptions, requestHash: string): Promise<CommitResponse> {
   const { businessId, requireLocks } = options;
@@ -331,11 +340,21 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
   const now = await lockAccounts(client, [...mutexes]);
 
   const ids = [...request.transfers, ...setBalances].map((transfer) => transfer.transferId);
-  // One round trip for both idempotency checks: this commit id, and transfer ids already used.
-  const known = (await client.query<{ business_id: string | null; request_hash: string | null; taken: string[] }>(
-    `SELECT c.business_id, c.request_hash, array(SELECT id FROM transfers WHERE id = ANY($2::text[])) AS taken
-       FROM (SELECT 1) AS one LEFT JOIN commits c ON c.id = $1`, [request.commitId, ids])).rows[0];
-  invariant(known, 'the idempotency query returns a row');
+  const leaseAccounts = [...new Set([...request.locks.map((ref) => ref.accountId), ...customers])];
+  // Every read of the commit in one round trip: this commit id, transfer ids already used, the
+  // live leases and the balances (both rows locked for the rest of the transaction).
+  const known = (await client.query<KnownRow>(
+    `WITH leases AS (
+       SELECT account_id, business_id, fence, expires_at_ms FROM locks WHERE account_id = ANY($3::text[]) ORDER BY account_id FOR UPDATE),
+     balances AS (
+       SELECT id, balance FROM accounts WHERE id = ANY($4::text[]) ORDER BY id FOR UPDATE)
+     SELECT c.business_id, c.request_hash,
+            array(SELECT id FROM transfers WHERE id = ANY($2::text[])) AS taken,
+            (SELECT coalesce(json_agg(leases), '[]'::json) FROM leases) AS leases,
+            (SELECT coalesce(json_agg(balances), '[]'::json) FROM balances) AS balances
+       FROM (SELECT 1) AS one LEFT JOIN commits c ON c.id = $1`,
+    [request.commitId, ids, leaseAccounts, [...mutexes]])).rows[0];
+  invariant(known, 'the commit query returns a row');
   const existing = known.business_id === null ? undefined : known;
   if (existing) {
     if (existing.request_hash !== requestHash || existing.business_id !== businessId) {
@@ -349,7 +368,10 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
     return { commitId: request.commitId, replayed: true, transfers: transfers.rows.map(toTransfer) };
   }
 
-  const leases = await liveLeases(client, [...new Set([...request.locks.map((ref) => ref.accountId), ...customers])], now);
+  const leases = new Map<string, Lease>();
+  for (const row of known.leases) {
+    if (row.expires_at_ms > now) leases.set(row.account_id, { businessId: row.business_id, fence: row.fence, expiresAtMs: row.expires_at_ms });
+  }
   const held = checkHeld(leases, businessId, request.locks);
   if (!held.ok) throw lockError(held.code, held.accountId, held.ownerBusinessId);
   if (requireLocks) {
@@ -386,7 +408,7 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
     }
   }
 
-  const stored = await selectBalances(client, [...mutexes], true);
+  const stored = new Map(known.balances.map((row) => [row.id, row.balance]));
   const balances = new Map<string, number>();
   const balanceOf = (accountId: string) => balances.get(accountId) ?? stored.get(accountId) ?? 0;
   const records: TransferRecord[] = [];
