@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { loadBusinessServerConfig } from '@banca/business-server/config';
 import { loadDataServerConfig } from '@banca/data-server/config';
+import { freePort } from '@banca/launcher/free-port';
 import { clientHeaders, http, startTestBank, tempDir, waitFor, type TestBank } from '@banca/testkit/testkit';
 
 // dist/test/nginx.test.js -> the repository root.
@@ -90,17 +90,6 @@ async function ensureNginx(): Promise<{ path: string; installMs: number }> {
   const path = findNginx();
   assert.ok(path, 'apt-get installed nginx but no nginx binary is on PATH or in /usr/sbin');
   return { path, installMs: Date.now() - started };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** The shipped banca.conf with the business servers' and nginx's runtime addresses. */

@@ -3,8 +3,8 @@
 // and for tests (a throw-away cluster without fsync). Loopback TCP only, password auth.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 export interface EmbeddedPostgresOptions {
   /** Directory holding the cluster (and its password file when persistent). */
@@ -23,18 +23,6 @@ export interface RunningPostgres {
   /** postgres://... of a database named `database`, created if missing. */
   databaseUrl(database: string): Promise<string>;
   stop(): Promise<void>;
-}
-
-/** A port that was free a moment ago: listen on port 0, read it, close. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
