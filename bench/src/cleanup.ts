@@ -1,6 +1,7 @@
 // Everything a bench phase starts (processes, pools, databases, temp dirs) is registered here and
 // released in reverse order, on success, on error, and on Ctrl-C (see run.ts).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { parentPids } from './proc.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceProcess } from '@banca/launcher/spawn-service';
@@ -85,23 +86,7 @@ export async function closeAllResources(): Promise<void> {
 
 /** The process ids whose parent is this process (Linux /proc; empty elsewhere). */
 export function ownChildren(): number[] {
-  const children: number[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return children;
-  }
-  for (const name of entries) {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) children.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return children;
+  return [...parentPids()].filter(([, parent]) => parent === process.pid).map(([pid]) => pid);
 }
 
 const alive = (pid: number) => {

@@ -1,7 +1,8 @@
 // CPU use of the processes in a phase, read from /proc (Linux; elsewhere the figures are empty):
 // user+system time of each process over the window, as a percentage of one core, and how busy
 // the whole machine was (percentage of all cores). Tells which process saturates the CPU.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { parentPids } from './proc.js';
 import { cpus } from 'node:os';
 
 export interface CpuTarget {
@@ -59,21 +60,7 @@ function targetTicks(pid: number, scope: CpuScope): number | null {
   }
   const own = processTicks(pid, true);
   if (own === null) return null;
-  const parents = new Map<number, number>();
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return own;
-  }
-  for (const name of entries) {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
+  const parents = parentPids();
   const inTree = new Set([pid]);
   let total = own;
   for (let grown = true; grown;) {

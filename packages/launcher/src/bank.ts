@@ -40,16 +40,6 @@ export interface RunningBank {
   stop(): Promise<void>;
 }
 
-export const defaultBankOptions = (bankId = 1): BankOptions => ({
-  bankId,
-  ports: 'default',
-  store: 'sqlite',
-  dataDir: 'data',
-  businessServers: 3,
-  queueMode: 'batch',
-  logLevel: 'info',
-});
-
 function portOf(url: string): number {
   return Number(new URL(url).port);
 }

@@ -102,7 +102,7 @@ export class PostgresStore implements LedgerStore {
         [unique, kept, businessId, expiresAtMs],
       );
       const fences = new Map(granted.rows.map((row) => [row.account_id, row.fence]));
-      const balances = await selectBalances(client, unique, false);
+      const balances = await selectBalances(client, unique);
       const grants = accountIds.map((accountId) => {
         const fence = fences.get(accountId);
         invariant(fence !== undefined, 'every granted account has a fencing token');
@@ -149,7 +149,7 @@ export class PostgresStore implements LedgerStore {
 
   async readAccounts(accountIds: readonly string[]): Promise<AccountView[]> {
     this.assertOpen();
-    const balances = await this.withClient((client) => selectBalances(client, accountIds, false));
+    const balances = await this.withClient((client) => selectBalances(client, accountIds));
     return accountIds.map((accountId) => {
       const balance = balances.get(accountId);
       return { accountId, exists: balance !== undefined, balanceCents: balance ?? 0 };
@@ -504,10 +504,10 @@ async function releaseLocks(client: PoolClient, businessId: string, refs: readon
   await client.query('DELETE FROM locks WHERE account_id = ANY($1::text[]) AND business_id = $2', [refs.map((ref) => ref.accountId), businessId]);
 }
 
-async function selectBalances(client: PoolClient, accountIds: readonly string[], forUpdate: boolean): Promise<Map<string, number>> {
+async function selectBalances(client: PoolClient, accountIds: readonly string[]): Promise<Map<string, number>> {
   if (accountIds.length === 0) return new Map();
   const result = await client.query<{ id: string; balance: number }>(
-    `SELECT id, balance FROM accounts WHERE id = ANY($1::text[])${forUpdate ? ' ORDER BY id FOR UPDATE' : ''}`, [accountIds]);
+    'SELECT id, balance FROM accounts WHERE id = ANY($1::text[])', [accountIds]);
   return new Map(result.rows.map((row) => [row.id, row.balance]));
 }
 
