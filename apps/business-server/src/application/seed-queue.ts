@@ -21,8 +21,14 @@ export interface Accepted {
   replayed: boolean;
 }
 
+/** How a drain ended: nothing full left, another server holds the queue's claim, or an error. */
+type DrainOutcome = 'idle' | 'busy' | 'failed';
+
+const BUSY_RETRY_MS = 20;
+
 export class SeedQueue {
-  private draining: Promise<void> | null = null;
+  private draining: Promise<DrainOutcome> | null = null;
+  private again: Promise<DrainOutcome> | null = null;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly data: DataClient, private readonly options: SeedQueueOptions, private readonly log: FastifyBaseLogger) {
@@ -33,7 +39,7 @@ export class SeedQueue {
 
   async submit(operation: Operation, requestId?: string): Promise<Accepted> {
     const { entry, pendingCount, replayed } = await this.data.enqueue(operation.operationId, operation.body, requestId);
-    if (pendingCount >= this.options.batchSizeMax) await this.drain();
+    if (pendingCount >= this.options.batchSizeMax) await this.applyBeforeAnswering();
     const status = entry.status === 'pending' ? 'queued' : entry.status;
     return { operationId: entry.operationId, status, pendingCount, replayed };
   }
@@ -42,12 +48,33 @@ export class SeedQueue {
     return this.data.queueEntry(operationId, requestId);
   }
 
-  /** Applies full groups while there are any; one drain at a time per process. */
-  drain(): Promise<void> {
-    this.draining ??= this.applyFullGroups().finally(() => {
-      this.draining = null;
+  /**
+   * Applies full groups while there are any; one drain at a time per process. A call made while a
+   * drain runs gets a fresh drain after it, so an entry enqueued after that drain's claim is seen.
+   */
+  drain(): Promise<DrainOutcome> {
+    if (this.draining === null) {
+      this.draining = this.applyFullGroups().finally(() => {
+        this.draining = null;
+      });
+      return this.draining;
+    }
+    this.again ??= this.draining.then(() => {
+      this.again = null;
+      return this.drain();
     });
-    return this.draining;
+    return this.again;
+  }
+
+  /**
+   * The operation that completes a group is answered after the group is applied, by this server
+   * or by another one holding the queue's claim, so the next operation starts a new group.
+   */
+  private async applyBeforeAnswering(): Promise<void> {
+    const deadline = Date.now() + this.options.leaseMs;
+    while ((await this.drain()) === 'busy' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+    }
   }
 
   async close(): Promise<void> {
@@ -55,17 +82,19 @@ export class SeedQueue {
     await this.draining;
   }
 
-  private async applyFullGroups(): Promise<void> {
+  private async applyFullGroups(): Promise<DrainOutcome> {
+    const size = this.options.batchSizeMax;
     for (let round = 0; round < 100; round++) {
       try {
-        const claim = await this.data.claim(this.options.batchSizeMax, this.options.batchSizeMax, this.options.leaseMs);
-        if (!claim.claimId || claim.entries.length === 0) return;
+        const claim = await this.data.claim(size, size, this.options.leaseMs);
+        if (!claim.claimId || claim.entries.length === 0) return claim.pendingCount >= size ? 'busy' : 'idle';
         await this.applyGroup(claim.claimId, claim.entries);
       } catch (error) {
         this.log.warn({ err: error }, 'seed queue: could not apply a group; it stays queued for the next try');
-        return;
+        return 'failed';
       }
     }
+    return 'idle';
   }
 
   private async applyGroup(claimId: string, entries: QueueEntry[]): Promise<void> {
