@@ -2,7 +2,17 @@
 // A business server locks the accounts of a batch (getting their balances and fencing tokens),
 // applies its rules, then commits the batch's transfers and releases the locks in one request.
 
-export type TransferKind = 'deposit' | 'withdrawal' | 'transfer' | 'adjustment';
+export type TransferKind = 'deposit' | 'withdrawal' | 'transfer' | 'adjustment' | InterbankTransferKind;
+
+/**
+ * The movements of a Pix leg between banks (two phases with holds). At the paying bank: hold
+ * (payer -> @holds), then post (@holds -> @bank:<receiving bank>) or void (@holds -> payer), and
+ * reverse (@bank:<receiving bank> -> payer) when a posted leg of an aborted packet is undone. At
+ * the receiving bank: credit (@bank:<paying bank> -> receiver).
+ */
+export type InterbankTransferKind = 'hold' | 'post' | 'void' | 'reverse' | 'credit';
+
+export const TRANSFER_KINDS: readonly TransferKind[] = ['deposit', 'withdrawal', 'transfer', 'adjustment', 'hold', 'post', 'void', 'reverse', 'credit'];
 
 /** One double-entry movement: debits one account and credits another by the same amount. */
 export interface TransferInput {
@@ -73,13 +83,51 @@ export interface CommitRequest {
   /** The seeds' setAmount: set a locked account to an absolute balance; the store writes the
    *  difference as an adjustment transfer with this id (none when the balance is already right). */
   setBalances?: { accountId: string; balanceCents: number; transferId: string }[];
+  /** Versioned documents written in the same atomic step, each compare-and-set on its version. */
+  records?: RecordWrite[];
 }
 
 export interface CommitResponse {
   commitId: string;
   replayed: boolean;
   transfers: TransferRecord[];
+  /** The records the commit wrote, as stored now (on a replay: their current state). */
+  records?: StoredRecord[];
 }
+
+/**
+ * A versioned JSON document kept by the bank's data store next to its ledger: customers, Pix
+ * keys, interbank transfers, the token ring's state. Written only inside a commit, atomically with
+ * its transfers, and only when the version the writer read is still the current one, so two
+ * business servers racing on one record cannot both win.
+ */
+export interface RecordWrite {
+  /** 1 to 32 lowercase letters, digits or '-', starting with a letter. */
+  collection: string;
+  /** 1 to 128 letters, digits, '.', '_', ':', '@' or '-'. */
+  key: string;
+  /** The version the writer read; 0 when the record must not exist yet. */
+  expectVersion: number;
+  /** A JSON object, at most 16 KiB serialised. */
+  value: Record<string, unknown>;
+  /** Secondary index: the record is listed under each tag (at most 8, each 1 to 128 characters).
+   *  A write replaces the record's tags. */
+  tags?: string[];
+}
+
+export interface StoredRecord {
+  collection: string;
+  key: string;
+  /** 1 after the first write, +1 on each write. */
+  version: number;
+  value: Record<string, unknown>;
+  tags: string[];
+  updatedAtMs: number;
+}
+
+export const RECORD_LIMITS = { tagsMax: 8, valueBytesMax: 16 * 1024, writesPerCommitMax: 64, listLimitMax: 1000 } as const;
+export const RECORD_COLLECTION = /^[a-z][a-z0-9-]{0,31}$/;
+export const RECORD_KEY = /^[A-Za-z0-9@][A-Za-z0-9_.:@-]{0,127}$/;
 
 export type QueuedOperation =
   | { kind: 'deposit'; accountId: string; amountCents: number }
