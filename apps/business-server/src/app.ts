@@ -8,6 +8,18 @@ import { SeedQueue } from './application/seed-queue.js';
 import type { BusinessServerConfig } from './config.js';
 import { DataClient } from './infra/data-client.js';
 import { registerClientRoutes } from './routes/client-routes.js';
+import { BankStore } from './application/consortium/bank-store.js';
+import { ConsortiumService } from './application/consortium/consortium-service.js';
+import { Coordinator } from './application/consortium/coordinator.js';
+import { Customers } from './application/consortium/customers.js';
+import { Participant } from './application/consortium/participant.js';
+import { DataRingStore } from './application/consortium/ring-store.js';
+import { TokenRing, type RingPeersPort } from './application/consortium/token-ring.js';
+import { CustomerTokens } from './infra/customer-tokens.js';
+import { RemoteBank } from './infra/interbank-client.js';
+import { registerCustomerRoutes } from './routes/customer-routes.js';
+import { registerInterbankRoutes } from './routes/interbank-routes.js';
+import { BancaError } from '@banca/core/errors';
 
 export async function buildApp(config: BusinessServerConfig): Promise<FastifyInstance> {
   const data = new DataClient({ urls: config.dataServerUrls, businessId: config.businessId, businessKey: config.businessKey, timeoutMs: config.dataServerTimeoutMs });
@@ -30,11 +42,79 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
     : { mode: 'seed' as const, queue: new SeedQueue(data, config, app.log) };
   const bank = new BankService(data, saver);
   await app.register(async (scope) => registerClientRoutes(scope, bank, config.clientKeys));
+
+  const consortium = buildConsortium(config, data, app.log);
+  await app.register(async (scope) => registerCustomerRoutes(scope, consortium.service, consortium.tokens, config.transferWaitMs));
+  await app.register(async (scope) => registerInterbankRoutes(scope, consortium.service, config.interbankKeys, consortium.ring));
+  const sweeper = setInterval(() => {
+    void consortium.service.sweep(Math.max(config.interbankTimeoutMs, config.recoveryIntervalMs));
+  }, config.recoveryIntervalMs);
+  sweeper.unref();
+  app.addHook('onReady', async () => consortium.ring?.start());
+
   app.addHook('preClose', async () => {
+    clearInterval(sweeper);
+    await consortium.ring?.stop();
     // In-flight batches finish before the server stops (graceful shutdown).
     if (saver.mode === 'batch') await saver.batcher.drain();
     else await saver.queue.close();
   });
-  app.addHook('onClose', async () => data.close());
+  app.addHook('onClose', async () => {
+    await Promise.all([...consortium.peers.values()].map((peer) => peer.close()));
+    await data.close();
+  });
   return app;
+}
+
+/** The consortium side of the business server: customers, Pix and packets, the interbank API, the token ring. */
+function buildConsortium(config: BusinessServerConfig, data: DataClient, log: FastifyInstance['log']) {
+  const store = new BankStore(data, config);
+  const tokens = new CustomerTokens(config.customerTokenSecret, config.bankId, config.customerTokenTtlSeconds);
+  const customers = new Customers(store, tokens);
+  const participant = new Participant(config.bankId, store, customers, config.holdTimeoutMs);
+  const me = config.consortium.find((bank) => bank.bankId === config.bankId);
+  const peers = new Map(config.consortium.filter((bank) => bank.bankId !== config.bankId).map((bank) => [
+    bank.bankId,
+    new RemoteBank(bank, { bankId: config.bankId, key: config.interbankKeys[String(config.bankId)] ?? '', timeoutMs: config.interbankTimeoutMs }),
+  ]));
+  const tokenRing = config.coordination === 'token-ring';
+  let service: ConsortiumService;
+  const coordinator = new Coordinator(
+    { bankId: config.bankId, queued: tokenRing, prepareTimeoutMs: config.prepareTimeoutMs, retryDelayMs: 20 },
+    store,
+    (bankId) => service.link(bankId),
+    log,
+  );
+  service = new ConsortiumService(
+    {
+      bankId: config.bankId, name: me?.name ?? config.bankName, color: config.bankColor, coordination: config.coordination,
+      consortium: config.consortium.map((bank) => ({ ...bank })),
+    },
+    store, customers, participant, coordinator, peers, log,
+  );
+  let ring: TokenRing | null = null;
+  if (tokenRing) {
+    const ringPeers: RingPeersPort = {
+      async sendToken(toBank, token) {
+        const peer = peers.get(toBank);
+        if (!peer) return 'unreachable';
+        try {
+          await peer.sendToken(token);
+          return 'accepted';
+        } catch (error) {
+          return error instanceof BancaError && error.code === 'STALE_TOKEN' ? 'stale' : 'unreachable';
+        }
+      },
+      ping: async (bank) => (await peers.get(bank)?.ping()) ?? false,
+    };
+    ring = new TokenRing(
+      { ...config.ring, bankIndex: config.bankId, bankCount: Math.max(...config.consortium.map((bank) => bank.bankId), config.bankId), serverId: `bs-${config.businessId}-${process.pid}` },
+      new DataRingStore(data),
+      ringPeers,
+      (budget) => coordinator.runQueued(budget),
+      log,
+    );
+    coordinator.onQueued = () => ring?.nudge();
+  }
+  return { service, tokens, peers, ring };
 }

@@ -1,6 +1,6 @@
 // A business server's config: validated once at start-up, unknown keys refused, units in names.
 import { Type } from '@sinclair/typebox';
-import { DEV_CLIENT_KEYS, devBusinessKeys, parseKeyList, refuseDevKeysInProduction } from '@banca/core/auth';
+import { DEV_CLIENT_KEYS, DEV_KEY_PREFIX, devBusinessKeys, devInterbankKeys, parseKeyList, refuseDevKeysInProduction } from '@banca/core/auth';
 import { compileConfig, ConfigError, defaultPorts } from '@banca/core/config';
 
 export const BusinessServerConfigSchema = Type.Object(
@@ -30,6 +30,43 @@ export const BusinessServerConfigSchema = Type.Object(
     seedSweepIntervalMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 1000 }),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024 }),
     shutdownTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+    /** This bank's number in the consortium (1..N) and how it shows itself to customers. */
+    bankId: Type.Integer({ minimum: 1, maximum: 99, default: 1 }),
+    bankName: Type.String({ minLength: 1, maxLength: 40, default: 'Banca 1' }),
+    bankColor: Type.String({ pattern: '^#[0-9a-fA-F]{6}$', default: '#0b6e4f' }),
+    /** Every bank of the consortium, this one included, by the URL of its gateway. Empty: a lone bank. */
+    consortium: Type.Array(
+      Type.Object({ bankId: Type.Integer({ minimum: 1, maximum: 99 }), name: Type.String({ minLength: 1, maxLength: 40 }), url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false }),
+      { maxItems: 99, default: [] },
+    ),
+    /** bank id -> the key that bank presents to the others; BANCA_INTERBANK_KEYS="1:key,2:key" overrides. */
+    interbankKeys: Type.Record(Type.String({ pattern: '^[1-9][0-9]?$' }), Type.String({ minLength: 16 }), { default: devInterbankKeys(9) }),
+    /** Signs customers' bearer tokens (HS256); BANCA_CUSTOMER_TOKEN_SECRET overrides. */
+    customerTokenSecret: Type.String({ minLength: 32, default: `${DEV_KEY_PREFIX}customer-token-secret-change-me` }),
+    customerTokenTtlSeconds: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
+    /** holds: two phases with holds, no global order. token-ring: only the bank holding seed 003's token runs interbank work. */
+    coordination: Type.Union([Type.Literal('holds'), Type.Literal('token-ring')], { default: 'holds' }),
+    /** A hold not posted within this time is voided by its bank, whatever happened to the coordinator. */
+    holdTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
+    /** How long a packet may stay in its first phase before the coordinator gives up and voids it. */
+    prepareTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5_000 }),
+    interbankTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 3_000 }),
+    /** How often each business server looks for interbank work left unfinished by a crash. */
+    recoveryIntervalMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 1_000 }),
+    /** How long a customer's request waits for its transfer to finish before answering 202 (pending). */
+    transferWaitMs: Type.Integer({ minimum: 0, maximum: 120_000, default: 10_000 }),
+    ring: Type.Object(
+      {
+        opsPerPass: Type.Integer({ minimum: 1, maximum: 10_000, default: 1 }),
+        timeoutMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 3_000 }),
+        timeoutStepMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 250 }),
+        checkAttempts: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
+        checkIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 200 }),
+        holdLeaseMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 2_000 }),
+        tickMs: Type.Integer({ minimum: 5, maximum: 60_000, default: 50 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
   },
   { additionalProperties: false },
@@ -41,6 +78,8 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   const input = { ...raw };
   if (env.BANCA_CLIENT_KEYS) input.clientKeys = parseKeyList(env.BANCA_CLIENT_KEYS, 'BANCA_CLIENT_KEYS');
   if (env.BANCA_DATA_SERVER_URLS) input.dataServerUrls = env.BANCA_DATA_SERVER_URLS.split(',').map((url) => url.trim()).filter(Boolean);
+  if (env.BANCA_INTERBANK_KEYS) input.interbankKeys = parseKeyList(env.BANCA_INTERBANK_KEYS, 'BANCA_INTERBANK_KEYS');
+  if (env.BANCA_CUSTOMER_TOKEN_SECRET) input.customerTokenSecret = env.BANCA_CUSTOMER_TOKEN_SECRET;
   if (env.BANCA_BUSINESS_KEY) input.businessKey = env.BANCA_BUSINESS_KEY;
   else if (env.BANCA_BUSINESS_KEYS) {
     const keys = parseKeyList(env.BANCA_BUSINESS_KEYS, 'BANCA_BUSINESS_KEYS');
@@ -51,5 +90,15 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   const config = compileConfig(BusinessServerConfigSchema, input, 'business-server');
   refuseDevKeysInProduction(config.clientKeys, 'business-server clientKeys', env);
   refuseDevKeysInProduction({ [config.businessId]: config.businessKey }, 'business-server businessKey', env);
+  // A lone bank never uses interbank keys; a member of a consortium must have real ones.
+  const memberKeys = Object.fromEntries(config.consortium.map((bank) => [String(bank.bankId), config.interbankKeys[String(bank.bankId)] ?? '']));
+  refuseDevKeysInProduction(memberKeys, 'business-server interbankKeys', env);
+  refuseDevKeysInProduction({ customerTokenSecret: config.customerTokenSecret }, 'business-server customerTokenSecret', env);
+  if (config.consortium.length > 0 && !config.consortium.some((bank) => bank.bankId === config.bankId)) {
+    throw new ConfigError(`business-server: consortium must list this bank (bankId ${config.bankId})`);
+  }
+  for (const bank of config.consortium) {
+    if (!config.interbankKeys[String(bank.bankId)]) throw new ConfigError(`business-server: interbankKeys has no key for bank ${bank.bankId}`);
+  }
   return config;
 }

@@ -32,7 +32,8 @@ async function withClient(action: (bank: BancaClient) => Promise<unknown>): Prom
 
 program.command('start')
   .description('start the whole system on this machine (ports printed)')
-  .addOption(new Option('--banks <n>', 'how many banks').default('1').argParser(Number))
+  .addOption(new Option('--banks <n>', 'how many banks in the consortium').default('3').argParser(Number))
+  .addOption(new Option('--coordination <mode>', 'interbank transfers: holds (two phases, no global order) or token-ring (seed 003)').choices(['holds', 'token-ring']).default('holds'))
   .addOption(new Option('--store <store>', 'ledger storage (postgres: DATABASE_URL, else an embedded PostgreSQL)').choices(['sqlite', 'memory', 'postgres']).default('sqlite'))
   .addOption(new Option('--data-servers <n>', 'data servers per bank (several need --store postgres; default 2 with postgres, else 1)').argParser(Number))
   .addOption(new Option('--data-dir <dir>', 'where SQLite files and logs go').default('data'))

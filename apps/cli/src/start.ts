@@ -4,6 +4,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { defaultPorts } from '@banca/core/config';
 import { startBank, type BankOptions, type RunningBank } from '@banca/launcher/bank';
+import { memberOptions, planConsortium, type Coordination } from '@banca/launcher/consortium';
 import { startEmbeddedPostgres, type RunningPostgres } from '@banca/launcher/embedded-postgres';
 
 export interface StartOptions {
@@ -14,6 +15,7 @@ export interface StartOptions {
   dataDir: string;
   businessServers: number;
   queueMode: 'batch' | 'seed';
+  coordination: Coordination;
   randomPorts: boolean;
   logLevel: string;
   verbose: boolean;
@@ -48,7 +50,9 @@ export async function start(options: StartOptions, print: (line: string) => void
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
 
-  for (let bankId = 1; bankId <= options.banks; bankId++) {
+  const members = await planConsortium(options.banks, options.randomPorts ? 'random' : 'default');
+  for (const member of members) {
+    const bankId = member.bankId;
     const databaseUrl = options.store === 'postgres' ? await bankDatabase(bankId, options, databases, print) : undefined;
     const bankOptions: BankOptions = {
       bankId,
@@ -61,8 +65,9 @@ export async function start(options: StartOptions, print: (line: string) => void
       queueMode: options.queueMode,
       logLevel: options.logLevel,
       onLine: (line) => onLine(`bank${bankId}`)(line),
+      ...memberOptions(member, members, options.coordination),
     };
-    print(`starting bank ${bankId} (${options.store} store, ${options.queueMode} mode)...`);
+    print(`starting bank ${bankId}, ${member.name} (${options.store} store, ${options.queueMode} mode, ${options.coordination} coordination)...`);
     const bank = await startBank(bankOptions).catch(async (error: unknown) => {
       await Promise.all(banks.map((started) => started.stop()));
       await Promise.all(databases.map((database) => database.stop()));
@@ -72,7 +77,7 @@ export async function start(options: StartOptions, print: (line: string) => void
     });
     banks.push(bank);
     supervise(bank, print, () => stopping);
-    print(`bank ${bankId}`);
+    print(`bank ${bankId}: ${member.name}`);
     print(`  gateway          ${bank.gateway.url}   <- clients connect here`);
     bank.businessServers.forEach((server, index) => print(`  business server ${index + 1} ${server.url}`));
     const where = { sqlite: join(options.dataDir, `bank-${bankId}`, 'ledger.sqlite'), memory: 'in memory', postgres: 'PostgreSQL' }[options.store];

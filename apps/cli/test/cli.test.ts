@@ -49,7 +49,9 @@ after(() => {
 describe('cli', () => {
   test('cli - banca start prints every address; money commands, status and check work; Ctrl-C stops all', async () => {
     const { child, gateway, output } = await startBank([]);
-    assert.equal(output.filter((line) => /business server \d http:\/\/127\.0\.0\.1:\d+/.test(line)).length, 3);
+    // A consortium of 3 banks, each with its 3 business servers.
+    assert.equal(output.filter((line) => /^bank \d: Banco /.test(line)).length, 3);
+    assert.equal(output.filter((line) => /business server \d http:\/\/127\.0\.0\.1:\d+/.test(line)).length, 9);
     assert.ok(output.some((line) => /data server\s+http:\/\/127\.0\.0\.1:\d+/.test(line)));
     const deposit = await run(['--url', gateway, 'deposit', '1', '10.50']);
     assert.equal(deposit.code, 0, deposit.stderr);

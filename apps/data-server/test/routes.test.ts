@@ -197,13 +197,118 @@ describe('data server v1 routes', () => {
     assert.equal((await call('GET', `/getLock/1/${a}`)).body.locked, true, 'refused commits did not release the lock');
   });
 
+  test('v1 - malformed record writes get 400 INVALID_REQUEST and change nothing', async () => {
+    const a = fresh();
+    const locks = await call('POST', '/v1/locks', { json: { accountIds: [a] } });
+    const fence = locks.body.locks[0].fence;
+    const good = { collection: 'customers', key: `ok-${a}`, expectVersion: 0, value: { name: 'ok' } };
+    const bad: Record<string, unknown>[] = [
+      { ...good, key: `k-${a}`, collection: 'Bad_Collection' },
+      { ...good, key: `k-${a}`, collection: '' },
+      { ...good, key: 'bad key!' },
+      { ...good, key: `k-${a}`, value: { pad: 'x'.repeat(16 * 1024) } },
+      { ...good, key: `k-${a}`, value: [1, 2] },
+      { ...good, key: `k-${a}`, value: null },
+      { ...good, key: `k-${a}`, tags: Array.from({ length: 9 }, (_, i) => `t${i}`) },
+      { ...good, key: `k-${a}`, tags: [''] },
+      { ...good, key: `k-${a}`, tags: ['x'.repeat(129)] },
+      { ...good, key: `k-${a}`, expectVersion: -1 },
+      { ...good, key: `k-${a}`, expectVersion: 1.5 },
+      { ...good, key: `k-${a}`, extra: true },
+    ];
+    const deposit = { transferId: `d-${a}`, kind: 'deposit', debitAccountId: '@cash', creditAccountId: a, amountCents: 100 };
+    const base = { commitId: `c-${a}`, locks: [{ accountId: a, fence }], transfers: [deposit], release: true };
+    for (const record of bad) {
+      const response = await call('POST', '/v1/commits', { json: { ...base, records: [good, record] } });
+      assert.deepEqual([response.status, response.body.error?.code], [400, 'INVALID_REQUEST'], JSON.stringify(record).slice(0, 100));
+      assert.ok(response.body.error.message.length > 10);
+    }
+    const tooMany = Array.from({ length: 65 }, (_, i) => ({ ...good, key: `k${i}-${a}` }));
+    const twice = [good, { ...good, expectVersion: 1 }];
+    for (const records of [tooMany, twice]) {
+      const response = await call('POST', '/v1/commits', { json: { ...base, records } });
+      assert.deepEqual([response.status, response.body.error?.code], [400, 'INVALID_REQUEST']);
+    }
+    assert.equal(await amountOf(a), undefined, 'the transfer of a refused commit was not written');
+    const read = await call('POST', '/v1/records/read', { json: { collection: 'customers', keys: [`ok-${a}`, `k-${a}`, `k0-${a}`] } });
+    assert.deepEqual([read.status, read.body.records], [200, []], 'no record of a refused commit was written');
+    assert.equal((await call('GET', `/getLock/1/${a}`)).body.locked, true, 'refused commits did not release the lock');
+    const done = await call('POST', '/v1/commits', { json: { ...base, records: [good] } });
+    assert.equal(done.status, 200);
+    assert.deepEqual(done.body.records.map((r: { key: string; version: number }) => [r.key, r.version]), [[`ok-${a}`, 1]]);
+    assert.equal(await amountOf(a), 100);
+  });
+
+  test('v1 - records: a records-only commit, read by keys, listed by tag, compare-and-set conflicts', async () => {
+    const tag = `tag-${fresh()}`;
+    const [k1, k2] = [`r1-${fresh()}`, `r2-${fresh()}`];
+    const commit = (records: unknown[]) => call('POST', '/v1/commits', { json: { commitId: `c-${fresh()}`, locks: [], transfers: [], release: false, records } });
+    const created = await commit([
+      { collection: 'pix-keys', key: k1, expectVersion: 0, value: { owner: 'one' }, tags: [tag] },
+      { collection: 'pix-keys', key: k2, expectVersion: 0, value: { owner: 'two' }, tags: [tag, 'other'] },
+    ]);
+    assert.equal(created.status, 200);
+    assert.deepEqual(created.body.transfers, []);
+    assert.deepEqual(created.body.records.map((r: { version: number }) => r.version), [1, 1]);
+    const read = await call('POST', '/v1/records/read', { json: { collection: 'pix-keys', keys: [k2, 'nope', k1] } });
+    assert.equal(read.status, 200);
+    assert.deepEqual(read.body.records.map((r: { key: string }) => r.key), [k2, k1]);
+    assert.deepEqual(read.body.records[0].value, { owner: 'two' });
+    assert.deepEqual(read.body.records[0].tags, [tag, 'other']);
+    const listed = await call('GET', `/v1/records/pix-keys?tag=${encodeURIComponent(tag)}`);
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.body.records.map((r: { key: string }) => r.key).sort(), [k1, k2].sort());
+    assert.equal((await call('GET', `/v1/records/pix-keys?tag=${encodeURIComponent(tag)}&limit=1`)).body.records.length, 1);
+    assert.deepEqual((await call('GET', '/v1/records/pix-keys?tag=never-used')).body.records, []);
+
+    const conflict = await commit([{ collection: 'pix-keys', key: k1, expectVersion: 0, value: { owner: 'thief' } }]);
+    assert.deepEqual([conflict.status, conflict.body.error.code], [409, 'VERSION_CONFLICT']);
+    assert.deepEqual(conflict.body.error.details, { collection: 'pix-keys', key: k1, expectVersion: 0, version: 1 });
+    const updated = await commit([{ collection: 'pix-keys', key: k1, expectVersion: 1, value: { owner: 'one', moved: true } }]);
+    assert.equal(updated.body.records[0].version, 2);
+    const listedAfter = await call('GET', `/v1/records/pix-keys?tag=${encodeURIComponent(tag)}`);
+    assert.deepEqual(listedAfter.body.records.map((r: { key: string }) => r.key), [k2], 'the update dropped its tags');
+
+    for (const [method, url, json] of [
+      ['GET', '/v1/records/pix-keys', undefined],
+      ['GET', '/v1/records/pix-keys?tag=', undefined],
+      ['GET', `/v1/records/pix-keys?tag=${tag}&limit=0`, undefined],
+      ['GET', `/v1/records/Pix_Keys?tag=${tag}`, undefined],
+      ['POST', '/v1/records/read', { collection: 'pix-keys', keys: [] }],
+      ['POST', '/v1/records/read', { collection: 'pix-keys', keys: ['bad key!'] }],
+      ['POST', '/v1/records/read', { collection: 'Pix', keys: [k1] }],
+      ['POST', '/v1/records/read', { collection: 'pix-keys', keys: Array.from({ length: 1001 }, (_, i) => `k${i}`) }],
+    ] as const) {
+      const response = await call(method, url, json === undefined ? {} : { json });
+      assert.deepEqual([response.status, response.body.error?.code], [400, 'INVALID_REQUEST'], `${method} ${url} ${JSON.stringify(json)?.slice(0, 60)}`);
+    }
+    const anonymous = await call('POST', '/v1/records/read', { businessId: null, json: { collection: 'pix-keys', keys: [k1] } });
+    assert.equal(anonymous.status, 401);
+  });
+
+  test('v1 - commits accept every transfer kind of the protocol', async () => {
+    const a = fresh();
+    const locks = await call('POST', '/v1/locks', { json: { accountIds: [a] } });
+    const transfers = ['deposit', 'credit', 'hold'].map((kind, i) => (
+      kind === 'hold'
+        ? { transferId: `${kind}-${a}`, kind, debitAccountId: a, creditAccountId: '@cash', amountCents: 1 }
+        : { transferId: `${kind}-${i}-${a}`, kind, debitAccountId: '@cash', creditAccountId: a, amountCents: 10 }));
+    const done = await call('POST', '/v1/commits', { json: { commitId: `c-${a}`, locks: [{ accountId: a, fence: locks.body.locks[0].fence }], transfers, release: true } });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.deepEqual(done.body.transfers.map((t: { kind: string }) => t.kind), ['deposit', 'credit', 'hold']);
+    assert.equal(await amountOf(a), 19);
+    const unlocked = await call('POST', '/v1/commits', { json: { commitId: `c2-${a}`, locks: [], transfers: [{ transferId: `x-${a}`, kind: 'deposit', debitAccountId: '@cash', creditAccountId: a, amountCents: 1 }], release: false } });
+    assert.deepEqual([unlocked.status, unlocked.body.error.code], [409, 'LOCK_NOT_HELD'], 'a commit without locks may not touch a customer account');
+    assert.equal(await amountOf(a), 19);
+  });
+
   test('service - health, readiness, metrics and the OpenAPI document', async () => {
     assert.equal((await call('GET', '/health', { businessId: null })).status, 200);
     assert.equal((await call('GET', '/ready', { businessId: null })).status, 200);
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     assert.match(metrics.body, /banca_http_request_duration_seconds/);
     const openapi = (await call('GET', '/openapi.json', { businessId: null })).body;
-    for (const path of ['/getLock/{businessId}/{accountId}', '/setAmount/{businessId}/{accountId}/{amount}', '/getbalance/{business_id}/{account_id}', '/setBalance', '/unLock', '/v1/commits']) {
+    for (const path of ['/getLock/{businessId}/{accountId}', '/setAmount/{businessId}/{accountId}/{amount}', '/getbalance/{business_id}/{account_id}', '/setBalance', '/unLock', '/v1/commits', '/v1/records/read', '/v1/records/{collection}']) {
       assert.ok(openapi.paths[path], `OpenAPI documents ${path}`);
     }
   });

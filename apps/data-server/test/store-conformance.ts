@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { BancaError } from '@banca/core/errors';
-import type { CommitRequest, TransferInput } from '@banca/core/protocol';
+import type { CommitRequest, RecordWrite, StoredRecord, TransferInput } from '@banca/core/protocol';
 import type { LedgerStore } from '../src/infra/ledger-store.js';
 
 export interface StoreFixture {
@@ -23,13 +23,19 @@ function move(from: string, to: string, amountCents: number, transferId = `t-${r
   return { transferId, kind: 'transfer', debitAccountId: from, creditAccountId: to, amountCents };
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
+async function rejectsWith(promise: Promise<unknown>, code: string, details?: unknown): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
     assert.ok(error instanceof BancaError, `expected a BancaError, got ${String(error)}`);
     assert.equal(error.code, code);
+    if (details !== undefined) assert.deepEqual(error.details, details);
     return true;
   });
 }
+
+/** A collection of its own for each test: the stores live across the suite. */
+const collectionName = () => `c${uid()}`;
+
+const versionsOf = (records: readonly StoredRecord[] | undefined) => (records ?? []).map((r) => [r.key, r.version]);
 
 export function storeConformance(name: string, open: () => Promise<StoreFixture>): void {
   describe(`store conformance - ${name}`, () => {
@@ -219,6 +225,168 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       const audit = await store.audit();
       assert.equal(audit.balanceSumCents, 0);
       assert.deepEqual(audit.mismatchedAccounts, []);
+    });
+
+    /** A records-only commit: no locks, no transfers. */
+    function writeRecords(records: RecordWrite[], commitId = `c-${uid()}`) {
+      return store.commit({ commitId, locks: [], transfers: [], release: false, records }, { businessId: '1', requireLocks: true });
+    }
+
+    test('records - created at version 1, read back in the order asked, listed by tag', async () => {
+      const col = collectionName();
+      const written = await writeRecords([
+        { collection: col, key: 'b', expectVersion: 0, value: { name: 'B', nested: { n: [1, 2] } }, tags: ['all', 'odd'] },
+        { collection: col, key: 'a', expectVersion: 0, value: { name: 'A' }, tags: ['all', 'all'] },
+      ]);
+      assert.equal(written.replayed, false);
+      assert.deepEqual(versionsOf(written.records), [['b', 1], ['a', 1]]);
+      const [b] = written.records ?? [];
+      assert.deepEqual(b?.value, { name: 'B', nested: { n: [1, 2] } });
+      assert.deepEqual(b?.tags, ['all', 'odd']);
+      assert.ok(Number.isSafeInteger(b?.updatedAtMs) && b!.updatedAtMs > 0);
+      assert.deepEqual(written.records?.[1]?.tags, ['all'], 'a tag is kept once');
+
+      const read = await store.readRecords(col, ['a', 'missing', 'b']);
+      assert.deepEqual(read.map((r) => r.key), ['a', 'b'], 'only existing records, in the order of the keys');
+      assert.deepEqual(read[1], b);
+      assert.deepEqual(await store.readRecords(collectionName(), ['a']), [], 'collections are separate');
+      assert.deepEqual((await store.listRecords(col, 'all', 10)).map((r) => r.key), ['a', 'b'], 'same time: by key');
+      assert.deepEqual((await store.listRecords(col, 'all', 1)).map((r) => r.key), ['a']);
+      assert.deepEqual((await store.listRecords(col, 'odd', 10)).map((r) => r.key), ['b']);
+      assert.deepEqual(await store.listRecords(col, 'none', 10), []);
+    });
+
+    test('records - an update at the read version bumps it and replaces the tags; listing is newest first', async () => {
+      const col = collectionName();
+      await writeRecords([{ collection: col, key: 'k1', expectVersion: 0, value: { step: 1 }, tags: ['old', 'both'] }]);
+      await sleep(5);
+      await writeRecords([{ collection: col, key: 'k2', expectVersion: 0, value: { step: 1 }, tags: ['both'] }]);
+      assert.deepEqual((await store.listRecords(col, 'both', 10)).map((r) => r.key), ['k2', 'k1']);
+      await sleep(5);
+      const updated = await writeRecords([{ collection: col, key: 'k1', expectVersion: 1, value: { step: 2 }, tags: ['new', 'both'] }]);
+      assert.deepEqual(versionsOf(updated.records), [['k1', 2]]);
+      const [k1] = await store.readRecords(col, ['k1']);
+      assert.deepEqual([k1?.version, k1?.value, k1?.tags], [2, { step: 2 }, ['new', 'both']]);
+      assert.deepEqual(await store.listRecords(col, 'old', 10), [], 'the old tag no longer lists it');
+      assert.deepEqual((await store.listRecords(col, 'new', 10)).map((r) => r.key), ['k1']);
+      assert.deepEqual((await store.listRecords(col, 'both', 10)).map((r) => r.key), ['k1', 'k2'], 'the update made k1 the newest');
+      await writeRecords([{ collection: col, key: 'k1', expectVersion: 2, value: { step: 3 } }]);
+      assert.deepEqual(await store.listRecords(col, 'both', 10).then((rs) => rs.map((r) => r.key)), ['k2'], 'no tags: listed under none');
+      assert.deepEqual((await store.readRecords(col, ['k1']))[0]?.tags, []);
+    });
+
+    test('records - a wrong expected version refuses the whole commit, its transfers included', async () => {
+      const col = collectionName();
+      const a = `a-${uid()}`;
+      await commitLocked('1', [deposit(a, 100)]);
+      await writeRecords([{ collection: col, key: 'doc', expectVersion: 0, value: { v: 1 }, tags: ['t'] }]);
+      for (const expectVersion of [0, 2]) {
+        const held = await store.lock('1', [a], 5000);
+        assert.ok(held.ok);
+        const request: CommitRequest = {
+          commitId: `c-${uid()}`, locks: [{ accountId: a, fence: held.grants[0]!.fence }], transfers: [deposit(a, 50)], release: true,
+          records: [
+            { collection: col, key: 'fresh', expectVersion: 0, value: { v: 1 } },
+            { collection: col, key: 'doc', expectVersion, value: { v: 2 }, tags: ['other'] },
+          ],
+        };
+        await rejectsWith(store.commit(request, { businessId: '1', requireLocks: true }), 'VERSION_CONFLICT', { collection: col, key: 'doc', expectVersion, version: 1 });
+        assert.equal((await store.lockInfo(a))?.ownerBusinessId, '1', 'a refused commit releases no lock');
+        await store.unlock('1', [a]);
+      }
+      assert.equal(await balance(a), 100);
+      assert.deepEqual(await store.readRecords(col, ['fresh']), [], 'no record of the refused commit was written');
+      const [doc] = await store.readRecords(col, ['doc']);
+      assert.deepEqual([doc?.version, doc?.value, doc?.tags], [1, { v: 1 }, ['t']]);
+      await rejectsWith(writeRecords([{ collection: col, key: 'never', expectVersion: 3, value: {} }]), 'VERSION_CONFLICT', { collection: col, key: 'never', expectVersion: 3, version: 0 });
+    });
+
+    test('records - creating the same record twice: the second create is refused', async () => {
+      const col = collectionName();
+      await writeRecords([{ collection: col, key: 'once', expectVersion: 0, value: { by: 'first' } }]);
+      await rejectsWith(writeRecords([{ collection: col, key: 'once', expectVersion: 0, value: { by: 'second' } }]), 'VERSION_CONFLICT');
+      const [once] = await store.readRecords(col, ['once']);
+      assert.deepEqual([once?.version, once?.value], [1, { by: 'first' }]);
+    });
+
+    test('records - the same record twice in one commit is refused, nothing written', async () => {
+      const col = collectionName();
+      const twice: RecordWrite[] = [
+        { collection: col, key: 'x', expectVersion: 0, value: { n: 1 } },
+        { collection: col, key: 'x', expectVersion: 1, value: { n: 2 } },
+      ];
+      await rejectsWith(writeRecords(twice), 'INVALID_REQUEST');
+      assert.deepEqual(await store.readRecords(col, ['x']), []);
+    });
+
+    test('records - of many concurrent writers from the same read version, exactly one wins', async () => {
+      const col = collectionName();
+      await writeRecords([{ collection: col, key: 'hot', expectVersion: 0, value: { winner: 'none' }, tags: ['hot'] }]);
+      const racers = Array.from({ length: 24 }, (_, i) => `w${i}`);
+      const updates = await Promise.allSettled(racers.map((who) => writeRecords([{ collection: col, key: 'hot', expectVersion: 1, value: { winner: who }, tags: [who] }])));
+      const won = updates.flatMap((outcome, i) => (outcome.status === 'fulfilled' ? [racers[i]] : []));
+      assert.equal(won.length, 1, 'exactly one update wins');
+      for (const outcome of updates) {
+        if (outcome.status === 'rejected') assert.equal((outcome.reason as BancaError).code, 'VERSION_CONFLICT');
+      }
+      const [hot] = await store.readRecords(col, ['hot']);
+      assert.deepEqual([hot?.version, hot?.value, hot?.tags], [2, { winner: won[0] }, [won[0]]]);
+
+      const creates = await Promise.allSettled(racers.map((who) => writeRecords([{ collection: col, key: 'new', expectVersion: 0, value: { winner: who } }])));
+      assert.equal(creates.filter((outcome) => outcome.status === 'fulfilled').length, 1, 'exactly one create wins');
+      assert.ok(creates.every((outcome) => outcome.status === 'fulfilled' || (outcome.reason as BancaError).code === 'VERSION_CONFLICT'));
+      assert.equal((await store.readRecords(col, ['new']))[0]?.version, 1);
+    });
+
+    test('records - a replayed commit is answered with the records as they are now and writes nothing', async () => {
+      const col = collectionName();
+      const a = `a-${uid()}`;
+      const held = await store.lock('1', [a], 5000);
+      assert.ok(held.ok);
+      const request: CommitRequest = {
+        commitId: `c-${uid()}`, locks: [{ accountId: a, fence: held.grants[0]!.fence }], transfers: [deposit(a, 40)], release: true,
+        records: [{ collection: col, key: 'r', expectVersion: 0, value: { n: 1 }, tags: ['t'] }],
+      };
+      const first = await store.commit(request, { businessId: '1', requireLocks: true });
+      const retry = await store.commit(request, { businessId: '1', requireLocks: true });
+      assert.equal(retry.replayed, true);
+      assert.deepEqual(retry.records, first.records);
+      assert.deepEqual(retry.transfers, first.transfers);
+      await writeRecords([{ collection: col, key: 'r', expectVersion: 1, value: { n: 2 }, tags: ['t2'] }]);
+      const later = await store.commit(request, { businessId: '1', requireLocks: true });
+      assert.equal(later.replayed, true);
+      assert.deepEqual(later.records?.map((r) => [r.version, r.value, r.tags]), [[2, { n: 2 }, ['t2']]], 'a replay shows the current state');
+      assert.equal(await balance(a), 40);
+      assert.equal((await store.readRecords(col, ['r']))[0]?.version, 2);
+      const changed = { ...request, records: [{ collection: col, key: 'r', expectVersion: 0, value: { n: 9 } }] };
+      await rejectsWith(store.commit(changed, { businessId: '1', requireLocks: true }), 'IDEMPOTENCY_CONFLICT');
+      const recordsOnly: CommitRequest = { commitId: `c-${uid()}`, locks: [], transfers: [], release: false, records: [{ collection: col, key: 'solo', expectVersion: 0, value: {} }] };
+      await store.commit(recordsOnly, { businessId: '1', requireLocks: true });
+      assert.deepEqual(versionsOf((await store.commit(recordsOnly, { businessId: '1', requireLocks: true })).records), [['solo', 1]]);
+      assert.deepEqual(versionsOf(await store.readRecords(col, ['solo'])), [['solo', 1]]);
+    });
+
+    test('records - a transfer and a record write commit together or not at all', async () => {
+      const col = collectionName();
+      const [a, b] = [`a-${uid()}`, `b-${uid()}`];
+      const both = await commitLocked('1', [deposit(a, 70)], { records: [{ collection: col, key: a, expectVersion: 0, value: { balance: 70 }, tags: ['accounts'] }] });
+      assert.deepEqual(versionsOf(both.records), [[a, 1]]);
+      assert.equal(await balance(a), 70);
+      // The transfer fails: the record is not written.
+      const huge = Array.from({ length: 10_001 }, () => deposit(b, 100_000_000_000));
+      await assert.rejects(
+        commitLocked('1', huge, { records: [{ collection: col, key: b, expectVersion: 0, value: {} }] }),
+        (error: unknown) => error instanceof BancaError && error.code === 'BALANCE_LIMIT_EXCEEDED',
+      );
+      await store.unlock('1', [b]);
+      // The lock is missing: neither is written.
+      await rejectsWith(store.commit({
+        commitId: `c-${uid()}`, locks: [], transfers: [deposit(b, 5)], release: true,
+        records: [{ collection: col, key: b, expectVersion: 0, value: {} }],
+      }, { businessId: '1', requireLocks: true }), 'LOCK_NOT_HELD');
+      assert.equal(await balance(b), undefined);
+      assert.deepEqual(await store.readRecords(col, [b]), []);
+      assert.deepEqual((await store.listRecords(col, 'accounts', 10)).map((r) => r.key), [a]);
     });
 
     test('queue - enqueue is idempotent; a claim takes the oldest when enough wait, one claim at a time', async () => {

@@ -29,6 +29,7 @@ export const errorCatalogue = {
   STALE_FENCING_TOKEN: { status: 409, retryable: false, message: 'The fencing token is older than the current lock.' },
   VERSION_CONFLICT: { status: 409, retryable: false, message: 'The record changed since it was read; read it again.' },
   ALREADY_REGISTERED: { status: 409, retryable: false, message: 'This e-mail, document or Pix key already belongs to an account of this bank.' },
+  HOLD_EXPIRED: { status: 409, retryable: false, message: 'The hold timed out before the transfer could complete; nothing was moved.' },
   STALE_TOKEN: { status: 409, retryable: false, message: 'The ring token is older than one this bank already saw.' },
   STALE_QUEUE_CLAIM: { status: 409, retryable: true, message: 'The queue claim expired or belongs to someone else.' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: 'The request body is too large.' },

@@ -8,10 +8,18 @@ const BUSINESS_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 const OPERATION_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
 /** Accounts outside the customers' reach that hold the other side of deposits and adjustments. */
-export const SYSTEM_ACCOUNTS = { cash: '@cash', adjustments: '@adjustments' } as const;
+export const SYSTEM_ACCOUNTS = { cash: '@cash', adjustments: '@adjustments', holds: '@holds' } as const;
+
+/** What this bank owes another bank of the consortium (or is owed by it, when negative). */
+const BANK_ACCOUNT = /^@bank:[1-9][0-9]?$/;
 
 export function isSystemAccount(accountId: string): boolean {
   return accountId.startsWith('@');
+}
+
+/** The system accounts a transfer may name: @cash, @adjustments, @holds and @bank:<id>. */
+export function isKnownSystemAccount(accountId: string): boolean {
+  return Object.values<string>(SYSTEM_ACCOUNTS).includes(accountId) || BANK_ACCOUNT.test(accountId);
 }
 
 export function parseAccountId(value: unknown, field = 'accountId'): string {

@@ -82,6 +82,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     openapi: {
       openapi: '3.0.3',
       info: { title: `banca ${options.service}`, description: options.description, version: options.version ?? '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { DEV_CLIENT_KEYS, devBusinessKeys } from '@banca/core/auth';
 import { startBank, type BankOptions, type RunningBank } from '@banca/launcher/bank';
+import { startConsortium, type Coordination, type RunningConsortium } from '@banca/launcher/consortium';
 import { BancaClient } from '@banca/sdk/client';
 
 export interface JsonResponse<T = any> {
@@ -93,4 +94,46 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, ti
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+export interface TestConsortium extends RunningConsortium {
+  bank(bankId: number): RunningBank;
+  url(bankId: number): string;
+  dataDir: string;
+  cleanup(): Promise<void>;
+}
+
+/** A consortium of banks on runtime ports in a temporary directory. */
+export async function startTestConsortium(
+  count = 3,
+  coordination: Coordination = 'holds',
+  overrides: Partial<Omit<BankOptions, 'bankId'>> & { perBank?: (bankId: number) => Partial<BankOptions> } = {},
+): Promise<TestConsortium> {
+  const dir = tempDir();
+  const consortium = await startConsortium(count, coordination, {
+    ports: 'random',
+    store: 'sqlite',
+    dataDir: dir.path,
+    businessServers: 3,
+    queueMode: 'batch',
+    logLevel: 'warn',
+    ...overrides,
+  });
+  return Object.assign(consortium, {
+    dataDir: dir.path,
+    bank(bankId: number) {
+      const bank = consortium.banks[bankId - 1];
+      if (!bank) throw new Error(`no bank ${bankId}`);
+      return bank;
+    },
+    url(bankId: number) {
+      const bank = consortium.banks[bankId - 1];
+      if (!bank) throw new Error(`no bank ${bankId}`);
+      return bank.gateway.url;
+    },
+    async cleanup() {
+      await consortium.stop();
+      dir.remove();
+    },
+  });
 }

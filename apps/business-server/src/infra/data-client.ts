@@ -8,7 +8,8 @@
 import { BalancedPool, type Dispatcher } from 'undici';
 import { BancaError } from '@banca/core/errors';
 import type {
-  ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, LockResponse, QueueEntry, QueuedOperation, TransferRecord,
+  ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, LockResponse, QueueEntry, QueuedOperation, StoredRecord,
+  TransferRecord,
 } from '@banca/core/protocol';
 
 export interface DataClientOptions {
@@ -54,6 +55,19 @@ export class DataClient {
 
   transfer(transferId: string, requestId?: string): Promise<TransferRecord> {
     return this.call('GET', `/v1/transfers/${encodeURIComponent(transferId)}`, undefined, requestId);
+  }
+
+  /** The records of these keys that exist (1 to 1000 keys), in the order of keys. */
+  async readRecords(collection: string, keys: readonly string[], requestId?: string): Promise<StoredRecord[]> {
+    const answer = await this.call<{ records: StoredRecord[] }>('POST', '/v1/records/read', { collection, keys }, requestId);
+    return answer.records;
+  }
+
+  /** Records of a collection carrying this tag, newest first (limit at most 1000). */
+  async listRecords(collection: string, tag: string, limit: number, requestId?: string): Promise<StoredRecord[]> {
+    const path = `/v1/records/${encodeURIComponent(collection)}?tag=${encodeURIComponent(tag)}&limit=${limit}`;
+    const answer = await this.call<{ records: StoredRecord[] }>('GET', path, undefined, requestId);
+    return answer.records;
   }
 
   enqueue(operationId: string, operation: QueuedOperation, requestId?: string): Promise<EnqueueResponse> {

@@ -1,12 +1,12 @@
 // The data server's use cases: the seeds' lock protocol (lock, read, set, unlock), batched locks
-// and atomic commits for business servers, the durable queue of seed mode, audits. Input is
-// checked here, so a refused request never reaches storage.
+// and atomic commits for business servers, versioned records, the durable queue of seed mode,
+// audits. Input is checked here, so a refused request never reaches storage.
 import { BancaError } from '@banca/core/errors';
-import { isSystemAccount, newId, parseAccountId, parseOperationId, SYSTEM_ACCOUNTS } from '@banca/core/ids';
+import { isKnownSystemAccount, isSystemAccount, newId, parseAccountId, parseOperationId, SYSTEM_ACCOUNTS } from '@banca/core/ids';
 import { asCents, BALANCE_CENTS_MAX } from '@banca/core/money';
 import {
-  operationAccounts, type CommitRequest, type CommitResponse, type LockGrant, type LockResponse, type QueuedOperation,
-  type TransferInput, type TransferKind,
+  operationAccounts, RECORD_COLLECTION, RECORD_KEY, RECORD_LIMITS, TRANSFER_KINDS, type CommitRequest, type CommitResponse,
+  type LockGrant, type LockResponse, type QueuedOperation, type RecordWrite, type StoredRecord, type TransferInput,
 } from '@banca/core/protocol';
 import type { LedgerStore, LockInfo } from '../infra/ledger-store.js';
 
@@ -18,7 +18,9 @@ export interface LedgerLimits {
   historyLimitMax: number;
 }
 
-const TRANSFER_KINDS: ReadonlySet<TransferKind> = new Set(['deposit', 'withdrawal', 'transfer', 'adjustment']);
+const KNOWN_KINDS: ReadonlySet<string> = new Set(TRANSFER_KINDS);
+const TAG_CHARS_MAX = 128;
+const RECORDS_LIST_DEFAULT = 100;
 
 export class LedgerService {
   constructor(readonly store: LedgerStore, private readonly limits: LedgerLimits) {}
@@ -122,9 +124,28 @@ export class LedgerService {
     if (request.transfers.length > this.limits.transfersPerCommitMax) {
       throw new BancaError('TOO_MANY_ACCOUNTS', `At most ${this.limits.transfersPerCommitMax} transfers per commit.`);
     }
-    this.accountList(request.locks.map((ref) => ref.accountId));
+    // A commit may come without locks when it touches no customer account (records, queue
+    // results, moves between system accounts); the store refuses any customer account not locked.
+    if (request.locks.length > 0) this.accountList(request.locks.map((ref) => ref.accountId));
     for (const transfer of request.transfers) checkTransfer(transfer);
+    checkRecordWrites(request.records ?? []);
     return this.store.commit(request, { businessId, requireLocks: true });
+  }
+
+  async readRecords(collectionInput: unknown, keys: readonly unknown[]): Promise<{ records: StoredRecord[] }> {
+    const collection = parseCollection(collectionInput);
+    if (keys.length === 0 || keys.length > RECORD_LIMITS.listLimitMax) {
+      throw new BancaError('INVALID_REQUEST', `Give 1 to ${RECORD_LIMITS.listLimitMax} record keys.`);
+    }
+    const unique = [...new Set(keys.map((key) => parseRecordKey(key)))];
+    return { records: await this.store.readRecords(collection, unique) };
+  }
+
+  async listRecords(collectionInput: unknown, tag: unknown, limit: number | undefined): Promise<{ records: StoredRecord[] }> {
+    const collection = parseCollection(collectionInput);
+    checkTag(tag, `the listing of ${collection}`);
+    const capped = Math.min(limit ?? RECORDS_LIST_DEFAULT, RECORD_LIMITS.listLimitMax);
+    return { records: await this.store.listRecords(collection, tag, capped) };
   }
 
   async enqueue(businessId: string, operationId: unknown, operation: QueuedOperation) {
@@ -178,16 +199,79 @@ export class LedgerService {
 
 function checkTransfer(transfer: TransferInput): void {
   parseOperationId(transfer.transferId, 'transferId');
-  if (!TRANSFER_KINDS.has(transfer.kind)) throw new BancaError('INVALID_REQUEST', `Unknown transfer kind ${JSON.stringify(transfer.kind)}.`);
+  if (!KNOWN_KINDS.has(transfer.kind)) throw new BancaError('INVALID_REQUEST', `Unknown transfer kind ${JSON.stringify(transfer.kind)}.`);
   for (const accountId of [transfer.debitAccountId, transfer.creditAccountId]) {
     if (isSystemAccount(accountId)) {
-      if (!Object.values<string>(SYSTEM_ACCOUNTS).includes(accountId)) throw new BancaError('INVALID_ACCOUNT_ID', `Unknown system account ${accountId}.`);
+      if (!isKnownSystemAccount(accountId)) throw new BancaError('INVALID_ACCOUNT_ID', `Unknown system account ${accountId}.`);
     } else {
       parseAccountId(accountId);
     }
   }
   if (transfer.debitAccountId === transfer.creditAccountId) throw new BancaError('SAME_ACCOUNT', `Transfer ${transfer.transferId} debits and credits the same account.`);
   asCents(transfer.amountCents, `amountCents of ${transfer.transferId}`);
+}
+
+/** Everything a store needs to hold of a record write; the versions are the store's to check. */
+function checkRecordWrites(writes: readonly RecordWrite[]): void {
+  if (writes.length > RECORD_LIMITS.writesPerCommitMax) {
+    throw new BancaError('INVALID_REQUEST', `At most ${RECORD_LIMITS.writesPerCommitMax} record writes per commit.`);
+  }
+  const seen = new Set<string>();
+  for (const write of writes) {
+    const collection = parseCollection(write.collection);
+    const key = parseRecordKey(write.key);
+    const name = `record ${collection}/${key}`;
+    const id = JSON.stringify([collection, key]);
+    if (seen.has(id)) throw new BancaError('INVALID_REQUEST', `The ${name} is written twice in one commit.`);
+    seen.add(id);
+    if (!Number.isSafeInteger(write.expectVersion) || write.expectVersion < 0) {
+      throw new BancaError('INVALID_REQUEST', `expectVersion of ${name} must be a whole number from 0 (0: the record must not exist yet).`);
+    }
+    checkRecordValue(write.value, name);
+    const tags: unknown = write.tags ?? [];
+    if (!Array.isArray(tags) || tags.length > RECORD_LIMITS.tagsMax) {
+      throw new BancaError('INVALID_REQUEST', `The tags of ${name} must be a list of at most ${RECORD_LIMITS.tagsMax}.`);
+    }
+    for (const tag of tags) checkTag(tag, name);
+  }
+}
+
+function checkRecordValue(value: unknown, name: string): void {
+  const prototype: unknown = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new BancaError('INVALID_REQUEST', `The value of ${name} must be a JSON object.`);
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    throw new BancaError('INVALID_REQUEST', `The value of ${name} cannot be written as JSON.`);
+  }
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > RECORD_LIMITS.valueBytesMax) {
+    throw new BancaError('INVALID_REQUEST', `The value of ${name} is ${bytes} bytes as JSON; at most ${RECORD_LIMITS.valueBytesMax} are allowed.`);
+  }
+}
+
+function checkTag(tag: unknown, where: string): asserts tag is string {
+  // PostgreSQL text cannot hold NUL, so no store accepts it.
+  if (typeof tag !== 'string' || tag.length === 0 || tag.length > TAG_CHARS_MAX || tag.includes('\u0000')) {
+    throw new BancaError('INVALID_REQUEST', `A tag of ${where} must be 1 to ${TAG_CHARS_MAX} characters (no NUL): got ${JSON.stringify(tag)?.slice(0, 40)}.`);
+  }
+}
+
+function parseCollection(value: unknown): string {
+  if (typeof value !== 'string' || !RECORD_COLLECTION.test(value)) {
+    throw new BancaError('INVALID_REQUEST', `The record collection ${JSON.stringify(value)?.slice(0, 40)} is not valid: use 1 to 32 lowercase letters, digits or '-', starting with a letter.`);
+  }
+  return value;
+}
+
+function parseRecordKey(value: unknown): string {
+  if (typeof value !== 'string' || !RECORD_KEY.test(value)) {
+    throw new BancaError('INVALID_REQUEST', `The record key ${JSON.stringify(value)?.slice(0, 40)} is not valid: use 1 to 128 letters, digits, '.', '_', ':', '@' or '-'.`);
+  }
+  return value;
 }
 
 function lockedBy(lock: LockInfo): BancaError {

@@ -1,13 +1,42 @@
 // Rules every ledger store applies the same way, so they answer alike: the request hash behind
-// commit idempotency, the adjustment transfers of the seeds' setAmount, and the lock errors.
+// commit idempotency, the adjustment transfers of the seeds' setAmount, the lock errors, and the
+// compare-and-set of versioned records.
 import { createHash } from 'node:crypto';
 import { BancaError } from '@banca/core/errors';
 import { SYSTEM_ACCOUNTS } from '@banca/core/ids';
-import type { CommitRequest, TransferInput } from '@banca/core/protocol';
+import type { CommitRequest, RecordWrite, TransferInput } from '@banca/core/protocol';
 
-/** What a replayed commit id must match: its transfers, absolute sets and queue results. */
+/** What a replayed commit id must match: its transfers, absolute sets, queue results and record
+ *  writes. Records join the hash only when present, so commits stored before them still match. */
 export function hashCommit(request: CommitRequest): string {
-  return createHash('sha256').update(JSON.stringify([request.transfers, request.setBalances ?? null, request.queue?.results ?? null])).digest('base64url');
+  const parts: unknown[] = [request.transfers, request.setBalances ?? null, request.queue?.results ?? null];
+  if (request.records !== undefined && request.records.length > 0) parts.push(request.records);
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+}
+
+/** A commit writes each record at most once: two writes of one key would both expect one version. */
+export function duplicateRecord(records: readonly RecordWrite[] | undefined): BancaError | undefined {
+  const seen = new Set<string>();
+  for (const { collection, key } of records ?? []) {
+    const id = JSON.stringify([collection, key]);
+    if (seen.has(id)) return new BancaError('INVALID_REQUEST', `Record ${collection}/${key} is written twice in one commit.`, { details: { collection, key } });
+    seen.add(id);
+  }
+  return undefined;
+}
+
+/** The record's version is not the one its writer read (0: it already exists). */
+export function versionConflict(write: RecordWrite, version: number): BancaError {
+  const { collection, key, expectVersion } = write;
+  const found = version === 0 ? 'does not exist (version 0)' : expectVersion === 0 ? `already exists (version ${version})` : `is at version ${version}`;
+  return new BancaError('VERSION_CONFLICT', `Record ${collection}/${key} ${found} but the commit expected version ${expectVersion}; read it again.`, {
+    details: { collection, key, expectVersion, version },
+  });
+}
+
+/** The tags a write stores: each once, in the order given. */
+export function recordTags(write: RecordWrite): string[] {
+  return [...new Set(write.tags ?? [])];
 }
 
 /** Turns the seeds' absolute setAmount into the adjustment transfer that reaches it. */

@@ -2,7 +2,7 @@
 // PostgreSQL) implements it and passes the same conformance suite.
 import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, FenceRef, LockConflict,
-  LockGrant, QueueEntry, QueuedOperation, TransferRecord,
+  LockGrant, QueueEntry, QueuedOperation, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
@@ -41,8 +41,13 @@ export interface LedgerStore {
   lockInfo(accountId: string): Promise<LockInfo | null>;
   readAccounts(accountIds: readonly string[]): Promise<AccountView[]>;
   findTransfers(transferIds: readonly string[]): Promise<TransferRecord[]>;
-  /** Atomic and idempotent by commitId; throws BancaError and changes nothing when refused. */
+  /** Atomic and idempotent by commitId; throws BancaError and changes nothing when refused. Its
+   *  records are compare-and-set on their versions: one stale version (VERSION_CONFLICT) refuses it. */
   commit(request: CommitRequest, options: CommitOptions): Promise<CommitResponse>;
+  /** The records of these keys that exist, in the order of keys. */
+  readRecords(collection: string, keys: readonly string[]): Promise<StoredRecord[]>;
+  /** Records of the collection now carrying this tag: newest updatedAtMs first, then by key. */
+  listRecords(collection: string, tag: string, limit: number): Promise<StoredRecord[]>;
   enqueue(businessId: string, operationId: string, operation: QueuedOperation): Promise<EnqueueResponse>;
   queueEntry(operationId: string): Promise<QueueEntry | null>;
   claimQueue(businessId: string, minCount: number, maxCount: number, leaseMs: number): Promise<ClaimResponse>;

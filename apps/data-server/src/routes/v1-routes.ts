@@ -1,8 +1,9 @@
 // The data server's v1 API for business servers: all-or-nothing locks that return balances,
-// atomic idempotent commits that release their locks, committed reads, the durable queue, audit.
+// atomic idempotent commits that release their locks (and compare-and-set versioned records),
+// committed reads, record reads, the durable queue, audit.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { CommitRequest, QueuedOperation } from '@banca/core/protocol';
+import { RECORD_LIMITS, TRANSFER_KINDS, type CommitRequest, type QueuedOperation } from '@banca/core/protocol';
 import type { LedgerService } from '../application/ledger-service.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 128 });
@@ -23,7 +24,7 @@ const FenceRef = Type.Object({ accountId: AccountId, fence: Type.Integer({ minim
 const Transfer = Type.Object(
   {
     transferId: Id,
-    kind: Type.Union([Type.Literal('deposit'), Type.Literal('withdrawal'), Type.Literal('transfer'), Type.Literal('adjustment')]),
+    kind: Type.Union(TRANSFER_KINDS.map((kind) => Type.Literal(kind))),
     debitAccountId: AccountId,
     creditAccountId: AccountId,
     amountCents: Type.Integer(),
@@ -40,6 +41,17 @@ const QueueResult = Type.Object(
   },
   { additionalProperties: false },
 );
+// Shapes only: the ledger service checks names, sizes and counts with clearer messages.
+const RecordWrite = Type.Object(
+  {
+    collection: Type.String(),
+    key: Type.String(),
+    expectVersion: Type.Integer(),
+    value: Type.Record(Type.String(), Type.Unknown()),
+    tags: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
 const CommitBody = Type.Object(
   {
     commitId: Id,
@@ -47,9 +59,15 @@ const CommitBody = Type.Object(
     transfers: Type.Array(Transfer),
     release: Type.Boolean(),
     queue: Type.Optional(Type.Object({ claimId: Id, results: Type.Array(QueueResult) }, { additionalProperties: false })),
+    records: Type.Optional(Type.Array(RecordWrite)),
   },
   { additionalProperties: false },
 );
+const ReadRecordsBody = Type.Object(
+  { collection: Type.String(), keys: Type.Array(Type.String(), { minItems: 1, maxItems: RECORD_LIMITS.listLimitMax }) },
+  { additionalProperties: false },
+);
+const CollectionParams = Type.Object({ collection: Type.String() });
 const Operation = Type.Union([
   Type.Object({ kind: Type.Literal('deposit'), accountId: AccountId, amountCents: Type.Integer() }, { additionalProperties: false }),
   Type.Object({ kind: Type.Literal('withdrawal'), accountId: AccountId, amountCents: Type.Integer() }, { additionalProperties: false }),
@@ -68,6 +86,10 @@ const AccountParams = Type.Object({ accountId: Type.String() });
 const OperationParams = Type.Object({ operationId: Type.String() });
 // Query strings arrive as text: numbers are matched as digits and converted in the handler.
 const HistoryQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) }, { additionalProperties: false });
+const RecordsQuery = Type.Object(
+  { tag: Type.String({ minLength: 1, maxLength: 128 }), limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) },
+  { additionalProperties: false },
+);
 
 const v1Tag = { tags: ["v1"] };
 
@@ -81,7 +103,7 @@ export function registerV1Routes(app: FastifyInstance, ledger: LedgerService): v
   }, async (request) => ledger.unlock(request.businessId, request.body.accountIds, request.body.fence));
 
   app.post<{ Body: Static<typeof CommitBody> }>('/v1/commits', {
-    schema: { ...v1Tag, summary: 'Commit a batch of double-entry transfers (and release its locks) atomically; idempotent by commitId', body: CommitBody },
+    schema: { ...v1Tag, summary: 'Commit a batch of double-entry transfers and record writes (and release its locks) atomically; idempotent by commitId', body: CommitBody },
   }, async (request) => ledger.commit(request.businessId, request.body as CommitRequest));
 
   app.get<{ Params: Static<typeof AccountParams> }>('/v1/accounts/:accountId', {
@@ -91,6 +113,14 @@ export function registerV1Routes(app: FastifyInstance, ledger: LedgerService): v
   app.get<{ Params: Static<typeof AccountParams>; Querystring: Static<typeof HistoryQuery> }>('/v1/accounts/:accountId/history', {
     schema: { ...v1Tag, summary: 'Latest transfers of an account, newest first', params: AccountParams, querystring: HistoryQuery },
   }, async (request) => ledger.history(request.params.accountId, request.query.limit === undefined ? undefined : Number(request.query.limit)));
+
+  app.post<{ Body: Static<typeof ReadRecordsBody> }>('/v1/records/read', {
+    schema: { ...v1Tag, summary: 'The versioned records of these keys that exist, in the order of the keys', body: ReadRecordsBody },
+  }, async (request) => ledger.readRecords(request.body.collection, request.body.keys));
+
+  app.get<{ Params: Static<typeof CollectionParams>; Querystring: Static<typeof RecordsQuery> }>('/v1/records/:collection', {
+    schema: { ...v1Tag, summary: 'Records of a collection carrying a tag, newest first (limit default 100, at most 1000)', params: CollectionParams, querystring: RecordsQuery },
+  }, async (request) => ledger.listRecords(request.params.collection, request.query.tag, request.query.limit === undefined ? undefined : Number(request.query.limit)));
 
   app.post<{ Body: Static<typeof EnqueueBody> }>('/v1/queue', {
     schema: { ...v1Tag, summary: 'Seed mode: add an operation to the durable queue; idempotent by operationId', body: EnqueueBody },

@@ -2,16 +2,18 @@
 // atomic commits, the durable queue of seed mode. Commits that arrive in the same turn of the
 // event loop are written in one transaction (group commit): one fsync for many requests, each
 // request still all-or-nothing because it is fully validated before any of its rows is written.
+// Commits of a group are validated and written one after the other inside that transaction, so
+// each one sees the balances and record versions the earlier ones wrote.
 import { randomUUID } from 'node:crypto';
 import { BancaError, invariant } from '@banca/core/errors';
 import { isSystemAccount } from '@banca/core/ids';
 import { BALANCE_CENTS_MAX } from '@banca/core/money';
 import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse,
-  QueueEntry, QueuedOperation, TransferRecord,
+  QueueEntry, QueuedOperation, RecordWrite, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
 import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, StoreKind, UnlockOutcome } from '../ledger-store.js';
-import { adjustments, hashCommit, lockError } from '../ledger-rules.js';
+import { adjustments, duplicateRecord, hashCommit, lockError, recordTags, versionConflict } from '../ledger-rules.js';
 import { LockTable } from './lock-table.js';
 import type { LedgerTables } from './tables.js';
 
@@ -78,6 +80,16 @@ export class EmbeddedStore implements LedgerStore {
   async findTransfers(transferIds: readonly string[]): Promise<TransferRecord[]> {
     this.assertOpen();
     return this.findKnown(transferIds);
+  }
+
+  async readRecords(collection: string, keys: readonly string[]): Promise<StoredRecord[]> {
+    this.assertOpen();
+    return keys.flatMap((key) => this.tables.record(collection, key) ?? []);
+  }
+
+  async listRecords(collection: string, tag: string, limit: number): Promise<StoredRecord[]> {
+    this.assertOpen();
+    return this.tables.listRecords(collection, tag, limit);
   }
 
   commit(request: CommitRequest, options: CommitOptions): Promise<CommitResponse> {
@@ -182,9 +194,11 @@ export class EmbeddedStore implements LedgerStore {
       if (existing.requestHash !== requestHash || existing.businessId !== businessId) {
         return refused('IDEMPOTENCY_CONFLICT', `Commit ${request.commitId} was already used for a different request.`);
       }
+      const response: CommitResponse = { commitId: request.commitId, replayed: true, transfers: this.tables.transfersOfCommit(request.commitId) };
+      if (request.records?.length) response.records = request.records.flatMap((w) => this.tables.record(w.collection, w.key) ?? []);
       return {
         ok: true,
-        response: { commitId: request.commitId, replayed: true, transfers: this.tables.transfersOfCommit(request.commitId) },
+        response,
         release: request.release ? this.releasableAfterReplay(businessId, request) : [],
         clearClaim: false,
       };
@@ -204,6 +218,8 @@ export class EmbeddedStore implements LedgerStore {
     }
     const claimProblem = this.checkClaim(request, businessId);
     if (claimProblem) return { ok: false, error: claimProblem };
+    const recordProblem = this.checkRecords(request.records);
+    if (recordProblem) return { ok: false, error: recordProblem };
 
     const balances = new Map<string, number>();
     const balanceOf = (accountId: string) => balances.get(accountId) ?? this.tables.balance(accountId) ?? 0;
@@ -223,9 +239,11 @@ export class EmbeddedStore implements LedgerStore {
     for (const record of records) this.tables.insertTransfer(record);
     this.tables.insertCommit({ commitId: request.commitId, businessId, requestHash, committedAtMs: now });
     for (const result of request.queue?.results ?? []) this.tables.finishQueueEntry(result);
+    const response: CommitResponse = { commitId: request.commitId, replayed: false, transfers: records };
+    if (request.records?.length) response.records = request.records.map((write) => this.writeRecord(write, now));
     return {
       ok: true,
-      response: { commitId: request.commitId, replayed: false, transfers: records },
+      response,
       release: request.release ? request.locks.map((ref) => ref.accountId) : [],
       clearClaim: request.queue !== undefined,
     };
@@ -249,6 +267,28 @@ export class EmbeddedStore implements LedgerStore {
     }
     const conflict = this.locks.heldByOther(businessId, [...touched]);
     return conflict ? lockError('ACCOUNT_LOCKED', conflict.accountId, conflict.ownerBusinessId) : undefined;
+  }
+
+  /** Compare-and-set: every record must still be at the version its writer read. */
+  private checkRecords(writes: readonly RecordWrite[] | undefined): BancaError | undefined {
+    const duplicate = duplicateRecord(writes);
+    if (duplicate) return duplicate;
+    for (const write of writes ?? []) {
+      const version = this.tables.record(write.collection, write.key)?.version ?? 0;
+      if (version !== write.expectVersion) return versionConflict(write, version);
+    }
+    return undefined;
+  }
+
+  private writeRecord(write: RecordWrite, now: number): StoredRecord {
+    const record: StoredRecord = {
+      collection: write.collection, key: write.key, version: write.expectVersion + 1, value: write.value, tags: recordTags(write), updatedAtMs: now,
+    };
+    this.tables.putRecord(record);
+    // Read back: the answer is the record as stored (its value through JSON).
+    const stored = this.tables.record(write.collection, write.key);
+    invariant(stored, 'a record just written can be read');
+    return stored;
   }
 
   private checkClaim(request: CommitRequest, businessId: string): BancaError | undefined {

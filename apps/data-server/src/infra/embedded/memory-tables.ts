@@ -1,6 +1,6 @@
 // The seeds' in-memory database: everything is lost when the process ends. A transaction keeps
 // an undo log, so a failure halfway leaves the tables as they were.
-import type { AuditReport, QueueEntry, QueueResult, TransferRecord } from '@banca/core/protocol';
+import type { AuditReport, QueueEntry, QueueResult, StoredRecord, TransferRecord } from '@banca/core/protocol';
 import { isSystemAccount } from '@banca/core/ids';
 import type { CommitRow, LedgerTables } from './tables.js';
 
@@ -10,6 +10,9 @@ export class MemoryTables implements LedgerTables {
   private readonly transfers = new Map<string, TransferRecord>();
   private readonly journal: TransferRecord[] = [];
   private readonly queue = new Map<string, QueueEntry>();
+  /** Records by recordId(collection, key), and the keys under each recordId(collection, tag). */
+  private readonly records = new Map<string, StoredRecord>();
+  private readonly recordTags = new Map<string, Set<string>>();
   private queueSeq = 0;
   private undo: (() => void)[] | null = null;
 
@@ -106,6 +109,51 @@ export class MemoryTables implements LedgerTables {
     this.queue.set(result.operationId, { ...entry, status: result.status, result });
   }
 
+  record(collection: string, key: string): StoredRecord | undefined {
+    const stored = this.records.get(recordId(collection, key));
+    // Copies: a caller changing what it got must not change the table.
+    return stored && { ...stored, value: structuredClone(stored.value), tags: [...stored.tags] };
+  }
+
+  putRecord(record: StoredRecord): void {
+    const { collection, key } = record;
+    const before = this.records.get(recordId(collection, key));
+    this.remember(() => this.setRecord(collection, key, before));
+    // A JSON round trip stores what the SQL stores would give back.
+    const value = JSON.parse(JSON.stringify(record.value)) as Record<string, unknown>;
+    this.setRecord(collection, key, { ...record, value, tags: [...record.tags] });
+  }
+
+  listRecords(collection: string, tag: string, limit: number): StoredRecord[] {
+    const keys = this.recordTags.get(recordId(collection, tag)) ?? new Set<string>();
+    return [...keys]
+      .flatMap((key) => this.record(collection, key) ?? [])
+      .sort((a, b) => b.updatedAtMs - a.updatedAtMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, limit);
+  }
+
+  /** Replaces one record's stored version (undefined: removes it) and its tag index entries. */
+  private setRecord(collection: string, key: string, next: StoredRecord | undefined): void {
+    const id = recordId(collection, key);
+    for (const tag of this.records.get(id)?.tags ?? []) {
+      const tagId = recordId(collection, tag);
+      const keys = this.recordTags.get(tagId);
+      keys?.delete(key);
+      if (keys?.size === 0) this.recordTags.delete(tagId);
+    }
+    if (!next) {
+      this.records.delete(id);
+      return;
+    }
+    this.records.set(id, next);
+    for (const tag of next.tags) {
+      const tagId = recordId(collection, tag);
+      const keys = this.recordTags.get(tagId) ?? new Set<string>();
+      keys.add(key);
+      this.recordTags.set(tagId, keys);
+    }
+  }
+
   audit(): AuditReport {
     const fromJournal = new Map<string, number>();
     for (const record of this.journal) {
@@ -128,4 +176,8 @@ export class MemoryTables implements LedgerTables {
   }
 
   close(): void {}
+}
+
+function recordId(collection: string, keyOrTag: string): string {
+  return JSON.stringify([collection, keyOrTag]);
 }

@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AuditReport, QueueEntry, QueueResult, TransferRecord } from '@banca/core/protocol';
+import type { AuditReport, QueueEntry, QueueResult, StoredRecord, TransferRecord } from '@banca/core/protocol';
 import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
 import type { CommitRow, LedgerTables } from './tables.js';
 
@@ -40,7 +40,27 @@ CREATE TABLE IF NOT EXISTS queue (
   result TEXT,
   enqueued_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS queue_pending ON queue (status, seq);
+-- Versioned JSON documents (value and tags as JSON text), and their tags as an index for listing.
+CREATE TABLE IF NOT EXISTS records (
+  collection TEXT NOT NULL,
+  key TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version > 0),
+  value TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (collection, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS record_tags (
+  collection TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  key TEXT NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (collection, tag, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS record_tags_newest ON record_tags (collection, tag, updated_at_ms DESC, key);
 `;
+
+interface RecordRow {
+  collection: string; key: string; version: number; value: string; tags: string; updated_at_ms: number;
+}
 
 export class SqliteTables implements LedgerTables {
   private readonly db: Database.Database;
@@ -73,6 +93,14 @@ export class SqliteTables implements LedgerTables {
       pendingQueue: db.prepare<[number], QueueRow>("SELECT * FROM queue WHERE status = 'pending' ORDER BY seq LIMIT ?"),
       pendingCount: db.prepare<[], { count: number }>("SELECT count(*) AS count FROM queue WHERE status = 'pending'"),
       finishQueue: db.prepare('UPDATE queue SET status = ?, result = ? WHERE operation_id = ?'),
+      record: db.prepare<[string, string], RecordRow>('SELECT * FROM records WHERE collection = ? AND key = ?'),
+      putRecord: db.prepare(`INSERT INTO records (collection, key, version, value, tags, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (collection, key) DO UPDATE SET version = excluded.version, value = excluded.value, tags = excluded.tags, updated_at_ms = excluded.updated_at_ms`),
+      dropRecordTags: db.prepare('DELETE FROM record_tags WHERE collection = ? AND key = ?'),
+      insertRecordTag: db.prepare('INSERT INTO record_tags (collection, tag, key, updated_at_ms) VALUES (?, ?, ?, ?)'),
+      listRecords: db.prepare<[string, string, number], RecordRow>(`SELECT r.* FROM record_tags t
+        JOIN records r ON r.collection = t.collection AND r.key = t.key
+        WHERE t.collection = ? AND t.tag = ? ORDER BY t.updated_at_ms DESC, t.key LIMIT ?`),
       epoch: db.prepare("INSERT INTO meta (key, value) VALUES ('epoch', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value"),
     };
   }
@@ -138,6 +166,21 @@ export class SqliteTables implements LedgerTables {
     this.statements.finishQueue.run(result.status, JSON.stringify(result), result.operationId);
   }
 
+  record(collection: string, key: string): StoredRecord | undefined {
+    const row = this.statements.record.get(collection, key);
+    return row && toRecord(row);
+  }
+
+  putRecord(r: StoredRecord): void {
+    this.statements.putRecord.run(r.collection, r.key, r.version, JSON.stringify(r.value), JSON.stringify(r.tags), r.updatedAtMs);
+    this.statements.dropRecordTags.run(r.collection, r.key);
+    for (const tag of r.tags) this.statements.insertRecordTag.run(r.collection, tag, r.key, r.updatedAtMs);
+  }
+
+  listRecords(collection: string, tag: string, limit: number): StoredRecord[] {
+    return this.statements.listRecords.all(collection, tag, limit).map(toRecord);
+  }
+
   audit(): AuditReport {
     const totals = this.db.prepare<[], { accounts: number; sum: number | null; customers: number | null }>(
       "SELECT count(*) AS accounts, sum(balance) AS sum, sum(CASE WHEN id LIKE '@%' THEN 0 ELSE balance END) AS customers FROM accounts").get();
@@ -169,4 +212,9 @@ export class SqliteTables implements LedgerTables {
   }
 }
 
-
+function toRecord(row: RecordRow): StoredRecord {
+  return {
+    collection: row.collection, key: row.key, version: row.version, value: JSON.parse(row.value) as Record<string, unknown>,
+    tags: JSON.parse(row.tags) as string[], updatedAtMs: row.updated_at_ms,
+  };
+}

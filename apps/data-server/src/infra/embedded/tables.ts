@@ -1,6 +1,6 @@
 // The synchronous tables an embedded store (memory or SQLite) keeps. The ledger rules live once,
 // in embedded-store.ts; an implementation of this interface only stores and finds rows.
-import type { AuditReport, QueueEntry, QueueResult, TransferRecord } from '@banca/core/protocol';
+import type { AuditReport, QueueEntry, QueueResult, StoredRecord, TransferRecord } from '@banca/core/protocol';
 
 export interface CommitRow {
   commitId: string;
@@ -25,6 +25,11 @@ export interface LedgerTables {
   pendingQueue(limit: number): QueueEntry[];
   pendingCount(): number;
   finishQueueEntry(result: QueueResult): void;
+  record(collection: string, key: string): StoredRecord | undefined;
+  /** Stores the record (inserted or replaced) and replaces its tags. */
+  putRecord(record: StoredRecord): void;
+  /** Newest updatedAtMs first, then by key. */
+  listRecords(collection: string, tag: string, limit: number): StoredRecord[];
   audit(): AuditReport;
   /** A number that grows across restarts, so fencing tokens never repeat. */
   nextEpoch(): number;

@@ -5,6 +5,8 @@
 // in key order, so transactions on the same account run one after the other and never deadlock;
 // rows it decides on are then read FOR UPDATE. Leases use the database's clock, fencing tokens a
 // SEQUENCE (they grow across restarts), and a commit is validated fully before its set-wise writes.
+// A commit's records get advisory locks too (so commits on one record also run one after the
+// other), and are written only at the version read: a racing writer makes the commit roll back.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PoolClient } from 'pg';
@@ -13,10 +15,10 @@ import { isSystemAccount, SYSTEM_ACCOUNTS } from '@banca/core/ids';
 import { BALANCE_CENTS_MAX } from '@banca/core/money';
 import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, FenceRef, LockConflict,
-  QueueEntry, QueueResult, QueuedOperation, TransferRecord,
+  QueueEntry, QueueResult, QueuedOperation, RecordWrite, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
 import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, UnlockOutcome } from '../ledger-store.js';
-import { adjustments, hashCommit, lockError } from '../ledger-rules.js';
+import { adjustments, duplicateRecord, hashCommit, lockError, recordTags, versionConflict } from '../ledger-rules.js';
 import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
 import { ACCOUNT_LOCK_SEED, NOW_MS, SCHEMA, SCHEMA_LOCK_KEY } from './schema.js';
 
@@ -159,6 +161,22 @@ export class PostgresStore implements LedgerStore {
   async findTransfers(transferIds: readonly string[]): Promise<TransferRecord[]> {
     this.assertOpen();
     return this.withClient((client) => selectTransfers(client, transferIds));
+  }
+
+  async readRecords(collection: string, keys: readonly string[]): Promise<StoredRecord[]> {
+    this.assertOpen();
+    return this.withClient((client) => selectRecords(client, keys.map((key) => ({ collection, key }))));
+  }
+
+  async listRecords(collection: string, tag: string, limit: number): Promise<StoredRecord[]> {
+    this.assertOpen();
+    const result = await this.query<RecordRow>(
+      `SELECT r.collection, r.key, r.version, r.value, r.tags, r.updated_at_ms FROM record_tags t
+         JOIN records r ON r.collection = t.collection AND r.key = t.key
+        WHERE t.collection = $1 AND t.tag = $2 ORDER BY t.updated_at_ms DESC, t.key LIMIT $3`,
+      [collection, tag, limit],
+    );
+    return result.rows.map(toRecord);
   }
 
   async commit(request: CommitRequest, options: CommitOptions): Promise<CommitResponse> {
@@ -322,6 +340,20 @@ interface KnownRow {
   /** json_agg rows: BIGINTs arrive as JSON numbers (all far below 2^53). */
   leases: { account_id: string; business_id: string; fence: number; expires_at_ms: number }[];
   balances: { id: string; balance: number }[];
+  versions: { collection: string; key: string; version: number }[];
+}
+
+/** A records row: pg parses the JSON columns. */
+interface RecordRow {
+  collection: string; key: string; version: number; value: Record<string, unknown>; tags: string[]; updated_at_ms: number;
+}
+
+function toRecord(row: RecordRow): StoredRecord {
+  return { collection: row.collection, key: row.key, version: row.version, value: row.value, tags: row.tags, updatedAtMs: row.updated_at_ms };
+}
+
+function recordId(collection: string, key: string): string {
+  return JSON.stringify([collection, key]);
 }
 
 /** Validates everything first (in the embedded store's order), then writes set-wise. */
@@ -337,23 +369,30 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
       if (!isSystemAccount(accountId)) customers.add(accountId);
     }
   }
-  const now = await lockAccounts(client, [...mutexes]);
+  const writes = request.records ?? [];
+  // Account ids never contain '/', so a record's mutex is never an account's.
+  const now = await lockAccounts(client, [...mutexes, ...writes.map((write) => `records/${write.collection}/${write.key}`)]);
 
   const ids = [...request.transfers, ...setBalances].map((transfer) => transfer.transferId);
   const leaseAccounts = [...new Set([...request.locks.map((ref) => ref.accountId), ...customers])];
   // Every read of the commit in one round trip: this commit id, transfer ids already used, the
-  // live leases and the balances (both rows locked for the rest of the transaction).
+  // live leases, the balances and the records' versions (rows locked for the rest of the transaction).
   const known = (await client.query<KnownRow>(
     `WITH leases AS (
        SELECT account_id, business_id, fence, expires_at_ms FROM locks WHERE account_id = ANY($3::text[]) ORDER BY account_id FOR UPDATE),
      balances AS (
-       SELECT id, balance FROM accounts WHERE id = ANY($4::text[]) ORDER BY id FOR UPDATE)
+       SELECT id, balance FROM accounts WHERE id = ANY($4::text[]) ORDER BY id FOR UPDATE),
+     versions AS (
+       SELECT r.collection, r.key, r.version FROM records r
+         JOIN unnest($5::text[], $6::text[]) AS w(collection, key) ON r.collection = w.collection AND r.key = w.key
+        ORDER BY r.collection, r.key FOR UPDATE OF r)
      SELECT c.business_id, c.request_hash,
             array(SELECT id FROM transfers WHERE id = ANY($2::text[])) AS taken,
             (SELECT coalesce(json_agg(leases), '[]'::json) FROM leases) AS leases,
-            (SELECT coalesce(json_agg(balances), '[]'::json) FROM balances) AS balances
+            (SELECT coalesce(json_agg(balances), '[]'::json) FROM balances) AS balances,
+            (SELECT coalesce(json_agg(versions), '[]'::json) FROM versions) AS versions
        FROM (SELECT 1) AS one LEFT JOIN commits c ON c.id = $1`,
-    [request.commitId, ids, leaseAccounts, [...mutexes]])).rows[0];
+    [request.commitId, ids, leaseAccounts, [...mutexes], writes.map((w) => w.collection), writes.map((w) => w.key)])).rows[0];
   invariant(known, 'the commit query returns a row');
   const existing = known.business_id === null ? undefined : known;
   if (existing) {
@@ -365,7 +404,9 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
       const leases = await liveLeases(client, request.locks.map((ref) => ref.accountId), now);
       if (checkHeld(leases, businessId, request.locks).ok) await releaseLocks(client, businessId, request.locks);
     }
-    return { commitId: request.commitId, replayed: true, transfers: transfers.rows.map(toTransfer) };
+    const replayed: CommitResponse = { commitId: request.commitId, replayed: true, transfers: transfers.rows.map(toTransfer) };
+    if (writes.length > 0) replayed.records = await selectRecords(client, writes);
+    return replayed;
   }
 
   const leases = new Map<string, Lease>();
@@ -408,6 +449,14 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
     }
   }
 
+  const duplicate = duplicateRecord(writes);
+  if (duplicate) throw duplicate;
+  const versions = new Map(known.versions.map((row) => [recordId(row.collection, row.key), row.version]));
+  for (const write of writes) {
+    const version = versions.get(recordId(write.collection, write.key)) ?? 0;
+    if (version !== write.expectVersion) throw versionConflict(write, version);
+  }
+
   const stored = new Map(known.balances.map((row) => [row.id, row.balance]));
   const balances = new Map<string, number>();
   const balanceOf = (accountId: string) => balances.get(accountId) ?? stored.get(accountId) ?? 0;
@@ -423,7 +472,8 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
     records.push({ ...transfer, commitId: request.commitId, businessId, debitBalanceAfterCents: debit, creditBalanceAfterCents: credit, committedAtMs: now });
   }
 
-  // Every write of the commit in one statement (one round trip): balances, journal rows, the
+  const written = await writeRecords(client, writes, now);
+  // Every other write of the commit in one statement (one round trip): balances, journal rows, the
   // commit record, and the release of its locks.
   const release = request.release ? request.locks.map((ref) => ref.accountId) : [];
   await client.query(
@@ -458,11 +508,70 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
     }
     await client.query("UPDATE queue_claim SET claim_id = NULL, business_id = NULL, operation_ids = '{}', expires_at_ms = 0 WHERE id = 1");
   }
-  return { commitId: request.commitId, replayed: false, transfers: records };
+  const response: CommitResponse = { commitId: request.commitId, replayed: false, transfers: records };
+  if (writes.length > 0) response.records = written;
+  return response;
 }
 
-/** Transaction-scoped advisory locks on these accounts, taken in key order in one statement (so
- *  two transactions never wait on each other in a cycle); returns the database's clock after. */
+/** Compare-and-set writes of a commit's records and their tags, in one statement: a row is created
+ *  only if absent (expectVersion 0) and updated only at the version read. A row that was not
+ *  written means another writer won the race, and the throw rolls the whole commit back. */
+async function writeRecords(client: PoolClient, writes: readonly RecordWrite[], now: number): Promise<StoredRecord[]> {
+  if (writes.length === 0) return [];
+  const tagged = writes.flatMap((write) => recordTags(write).map((tag) => ({ write, tag })));
+  const result = await client.query<RecordRow>(
+    `WITH w AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) AS w(collection, key, expect, value, tags)),
+     created AS (
+       INSERT INTO records (collection, key, version, value, tags, updated_at_ms)
+       SELECT w.collection, w.key, 1, w.value::json, w.tags::json, $9 FROM w WHERE w.expect = 0
+       ON CONFLICT (collection, key) DO NOTHING
+       RETURNING collection, key, version, value, tags, updated_at_ms),
+     updated AS (
+       UPDATE records r SET version = r.version + 1, value = w.value::json, tags = w.tags::json, updated_at_ms = $9
+         FROM w WHERE w.expect > 0 AND r.collection = w.collection AND r.key = w.key AND r.version = w.expect
+       RETURNING r.collection, r.key, r.version, r.value, r.tags, r.updated_at_ms),
+     new_tags AS (
+       SELECT * FROM unnest($6::text[], $7::text[], $8::text[]) AS n(collection, key, tag)),
+     dropped_tags AS (
+       DELETE FROM record_tags t USING w
+        WHERE t.collection = w.collection AND t.key = w.key
+          AND NOT EXISTS (SELECT 1 FROM new_tags n WHERE n.collection = t.collection AND n.key = t.key AND n.tag = t.tag)),
+     kept_tags AS (
+       INSERT INTO record_tags (collection, tag, key, updated_at_ms) SELECT n.collection, n.tag, n.key, $9 FROM new_tags n
+       ON CONFLICT (collection, tag, key) DO UPDATE SET updated_at_ms = excluded.updated_at_ms)
+     SELECT * FROM created UNION ALL SELECT * FROM updated`,
+    [
+      writes.map((w) => w.collection), writes.map((w) => w.key), writes.map((w) => w.expectVersion),
+      writes.map((w) => JSON.stringify(w.value)), writes.map((w) => JSON.stringify(recordTags(w))),
+      tagged.map((t) => t.write.collection), tagged.map((t) => t.write.key), tagged.map((t) => t.tag),
+      now,
+    ],
+  );
+  const byId = new Map(result.rows.map((row) => [recordId(row.collection, row.key), toRecord(row)]));
+  const lost = writes.find((write) => !byId.has(recordId(write.collection, write.key)));
+  if (lost) {
+    const [current] = await selectRecords(client, [lost]);
+    throw versionConflict(lost, current?.version ?? 0);
+  }
+  return writes.flatMap((write) => byId.get(recordId(write.collection, write.key)) ?? []);
+}
+
+/** The stored records of these (collection, key) pairs, in their order; missing ones left out. */
+async function selectRecords(client: PoolClient, refs: readonly { collection: string; key: string }[]): Promise<StoredRecord[]> {
+  if (refs.length === 0) return [];
+  const result = await client.query<RecordRow>(
+    `SELECT r.collection, r.key, r.version, r.value, r.tags, r.updated_at_ms FROM records r
+       JOIN unnest($1::text[], $2::text[]) AS w(collection, key) ON r.collection = w.collection AND r.key = w.key`,
+    [refs.map((ref) => ref.collection), refs.map((ref) => ref.key)],
+  );
+  const byId = new Map(result.rows.map((row) => [recordId(row.collection, row.key), toRecord(row)]));
+  return refs.flatMap((ref) => byId.get(recordId(ref.collection, ref.key)) ?? []);
+}
+
+/** Transaction-scoped advisory locks on these accounts (and records' mutexes), taken in key order in
+ *  one statement (so two transactions never wait on each other in a cycle); returns the database's
+ *  clock after. */
 async function lockAccounts(client: PoolClient, accountIds: readonly string[]): Promise<number> {
   const result = await client.query<{ now: number }>(
     `WITH taken AS MATERIALIZED (

@@ -57,4 +57,21 @@ CREATE TABLE IF NOT EXISTS queue_claim (
   operation_ids TEXT[] NOT NULL DEFAULT '{}',
   expires_at_ms BIGINT NOT NULL DEFAULT 0);
 INSERT INTO queue_claim (id) VALUES (1) ON CONFLICT (id) DO NOTHING;
+-- Versioned JSON documents (JSON keeps the value's text as written, like the embedded stores), and
+-- their tags as an index for listing newest first.
+CREATE TABLE IF NOT EXISTS records (
+  collection TEXT NOT NULL,
+  key TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version > 0),
+  value JSON NOT NULL,
+  tags JSON NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (collection, key));
+CREATE TABLE IF NOT EXISTS record_tags (
+  collection TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  key TEXT NOT NULL,
+  updated_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (collection, tag, key));
+CREATE INDEX IF NOT EXISTS record_tags_newest ON record_tags (collection, tag, updated_at_ms DESC, key);
 `;

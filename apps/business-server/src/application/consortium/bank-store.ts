@@ -1,0 +1,110 @@
+// The consortium's view of the bank's data store: versioned records (compare-and-set) and
+// commits that move money under account locks, both through the data server's v1 protocol.
+import { BancaError } from '@banca/core/errors';
+import type { RecordWrite, StoredRecord, TransferInput } from '@banca/core/protocol';
+import type { DataClient } from '../../infra/data-client.js';
+import { commitWithRetry, lockWithRetry, newCommitId, type LockPolicy } from '../lock-batch.js';
+
+export interface Versioned<T> {
+  version: number;
+  value: T;
+}
+
+export interface Change<T> {
+  collection: string;
+  key: string;
+  expectVersion: number;
+  value: T;
+  tags?: string[];
+}
+
+export interface LockedBalances {
+  balance(accountId: string): number;
+  exists(accountId: string): boolean;
+}
+
+export class BankStore {
+  constructor(private readonly data: DataClient, private readonly policy: LockPolicy) {}
+
+  async read<T>(collection: string, key: string): Promise<Versioned<T> | null> {
+    const [record] = await this.data.readRecords(collection, [key]);
+    return record ? { version: record.version, value: record.value as T } : null;
+  }
+
+  async list<T>(collection: string, tag: string, limit = 1000): Promise<Versioned<T>[]> {
+    const records = await this.data.listRecords(collection, tag, limit);
+    return records.map((record: StoredRecord) => ({ version: record.version, value: record.value as T }));
+  }
+
+  /** The committed balance; an account never credited has 0. */
+  async balance(accountId: string): Promise<number> {
+    try {
+      return (await this.data.account(accountId)).balanceCents;
+    } catch (error) {
+      if (error instanceof BancaError && error.code === 'ACCOUNT_NOT_FOUND') return 0;
+      throw error;
+    }
+  }
+
+  /** Writes records (and system-account transfers) atomically; false when a version moved. */
+  async write(changes: Change<unknown>[], transfers: TransferInput[] = []): Promise<boolean> {
+    try {
+      await commitWithRetry(this.data, { commitId: newCommitId(), locks: [], transfers, release: false, records: changes.map(toWrite) });
+      return true;
+    } catch (error) {
+      if (isLost(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Locks customer accounts, lets `plan` decide on their balances, and commits its transfers and
+   * records while releasing the locks. `plan` returning null commits nothing. False when a record
+   * version moved or a transfer id was already used (someone else did it first): re-read.
+   */
+  async withLocks(
+    accountIds: string[],
+    plan: (balances: LockedBalances) => { transfers: TransferInput[]; changes: Change<unknown>[] } | null,
+  ): Promise<boolean> {
+    const accounts = [...new Set(accountIds)].sort();
+    const locked = await lockWithRetry(this.data, this.policy, accounts, []);
+    const grants = new Map(locked.locks.map((grant) => [grant.accountId, grant]));
+    let committed = false;
+    try {
+      const decided = plan({
+        balance: (accountId) => grants.get(accountId)?.balanceCents ?? 0,
+        exists: (accountId) => grants.get(accountId)?.exists ?? false,
+      });
+      if (decided === null) return true;
+      await commitWithRetry(this.data, {
+        commitId: newCommitId(),
+        locks: locked.locks.map((grant) => ({ accountId: grant.accountId, fence: grant.fence })),
+        transfers: decided.transfers,
+        release: true,
+        records: decided.changes.map(toWrite),
+      });
+      committed = true;
+      return true;
+    } catch (error) {
+      if (isLost(error)) return false;
+      throw error;
+    } finally {
+      if (!committed) await this.data.release(accounts).catch(() => undefined);
+    }
+  }
+}
+
+function toWrite(change: Change<unknown>): RecordWrite {
+  return {
+    collection: change.collection,
+    key: change.key,
+    expectVersion: change.expectVersion,
+    value: change.value as Record<string, unknown>,
+    ...(change.tags ? { tags: change.tags } : {}),
+  };
+}
+
+/** Another writer got there first: the caller re-reads and decides again. */
+function isLost(error: unknown): boolean {
+  return error instanceof BancaError && (error.code === 'VERSION_CONFLICT' || error.code === 'IDEMPOTENCY_CONFLICT');
+}

@@ -1,0 +1,243 @@
+// What customers and other banks ask of this bank in the consortium: accounts, deposits with a
+// method, Pix and packets (coordinated here), the participant's side of other banks' packets,
+// and the sweeps that finish interbank work after a crash. Routes call this; it calls the bank's
+// data store (BankStore) and the other banks (RemoteBank).
+import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { BancaError } from '@banca/core/errors';
+import { maskDocument, parseDocument, parsePixKey } from '@banca/core/documents';
+import { formatCents } from '@banca/core/money';
+import type { KeyLookup, DocumentAccounts, RemoteBank } from '../../infra/interbank-client.js';
+import type { BankStore } from './bank-store.js';
+import type { Coordinator, LegInput, PacketRecord } from './coordinator.js';
+import { view, type CustomerRecord, type CustomerView, type Customers } from './customers.js';
+import type { BankLink, CreditRecord, HoldRecord, Participant } from './participant.js';
+
+export type DepositMethod = 'cash' | 'qrcode' | 'boleto';
+
+export interface DepositRecord {
+  transferId: string;
+  accountId: string;
+  amountCents: number;
+  method: DepositMethod;
+  createdAtMs: number;
+}
+
+export type TransactionStatus = 'pending' | 'completed' | 'failed';
+
+export interface Transaction {
+  id: string;
+  type: 'deposit' | 'pix-out' | 'pix-in';
+  amountCents: number;
+  amount: string;
+  status: TransactionStatus;
+  counterpart: string | null;
+  bankId: number | null;
+  method: DepositMethod | null;
+  packetId: string | null;
+  atMs: number;
+}
+
+export interface BankInfo {
+  bankId: number;
+  name: string;
+  color: string;
+  coordination: 'holds' | 'token-ring';
+  consortium: { bankId: number; name: string; url: string }[];
+}
+
+export interface LegOrder {
+  fromBankId: number;
+  toBankId: number;
+  key: string;
+  amountCents: number;
+  /** Which of the customer's accounts at fromBankId pays; the first one found when absent. */
+  fromAccountId?: string;
+}
+
+export class ConsortiumService {
+  constructor(
+    readonly info: BankInfo,
+    private readonly store: BankStore,
+    readonly customers: Customers,
+    readonly participant: Participant,
+    readonly coordinator: Coordinator,
+    private readonly peers: ReadonlyMap<number, RemoteBank>,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  link(bankId: number): BankLink {
+    if (bankId === this.info.bankId) return this.participant;
+    const peer = this.peers.get(bankId);
+    if (!peer) throw new BancaError('BANK_NOT_FOUND', `No bank ${bankId} in this consortium (banks: ${this.bankIds().join(', ')}).`);
+    return peer;
+  }
+
+  bankIds(): number[] {
+    return [this.info.bankId, ...this.peers.keys()].sort((a, b) => a - b);
+  }
+
+  async account(accountId: string): Promise<CustomerView & { balanceCents: number; balance: string; blockedCents: number; blocked: string; pendingIncomingCents: number; bankId: number }> {
+    const customer = await this.customers.require(accountId);
+    const [balances, blockedCents, pendingIncomingCents] = await Promise.all([
+      this.store.balance(accountId),
+      this.participant.blockedCents(accountId),
+      this.participant.pendingIncomingCents(accountId),
+    ]);
+    return {
+      ...view(customer), bankId: this.info.bankId, balanceCents: balances, balance: formatCents(balances),
+      blockedCents, blocked: formatCents(blockedCents), pendingIncomingCents,
+    };
+  }
+
+  async deposit(accountId: string, amountCents: number, method: DepositMethod, idempotencyKey: string): Promise<Transaction> {
+    await this.customers.require(accountId);
+    const transferId = `dep-${createHash('sha256').update(`${accountId}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = await this.store.read<DepositRecord>('deposits', transferId);
+      if (existing) {
+        if (existing.value.amountCents !== amountCents || existing.value.method !== method) {
+          throw new BancaError('IDEMPOTENCY_CONFLICT', `Idempotency key ${idempotencyKey} was already used for a different deposit.`);
+        }
+        return depositTransaction(existing.value);
+      }
+      const record: DepositRecord = { transferId, accountId, amountCents, method, createdAtMs: Date.now() };
+      const done = await this.store.withLocks([accountId], () => ({
+        transfers: [{ transferId, kind: 'deposit', debitAccountId: '@cash', creditAccountId: accountId, amountCents }],
+        changes: [{ collection: 'deposits', key: transferId, expectVersion: 0, value: record, tags: [`acct:${accountId}`] }],
+      }));
+      if (done) return depositTransaction(record);
+    }
+    throw new BancaError('UNAVAILABLE', 'The deposit kept conflicting; retry with the same key.');
+  }
+
+  /** Deposits, outgoing legs (held here) and incoming credits of an account, newest first. */
+  async transactions(accountId: string, limit: number): Promise<Transaction[]> {
+    const [deposits, holds, credits] = await Promise.all([
+      this.store.list<DepositRecord>('deposits', `acct:${accountId}`, limit),
+      this.participant.holdsOf(accountId, limit),
+      this.participant.creditsOf(accountId, limit),
+    ]);
+    const all = [
+      ...deposits.map((record) => depositTransaction(record.value)),
+      ...holds.filter((hold) => hold.amountCents > 0).map((hold) => holdTransaction(hold)),
+      ...credits.filter((credit) => credit.amountCents > 0).map((credit) => creditTransaction(credit)),
+    ];
+    return all.sort((a, b) => b.atMs - a.atMs).slice(0, limit);
+  }
+
+  /** Who a Pix key belongs to at a bank: name, bank and the document masked. */
+  async lookupKey(bankId: number, key: string): Promise<KeyLookup> {
+    parsePixKey(key);
+    if (bankId === this.info.bankId) return this.localKeyLookup(key);
+    const peer = this.peers.get(bankId);
+    if (!peer) throw new BancaError('BANK_NOT_FOUND', `No bank ${bankId} in this consortium.`);
+    return peer.lookupKey(key);
+  }
+
+  async localKeyLookup(key: string): Promise<KeyLookup> {
+    const customer = await this.customers.byPixKey(key);
+    const holder = customer.holders[0];
+    const kind = parsePixKey(key).kind;
+    return { bankId: this.info.bankId, bankName: this.info.name, name: holder?.name ?? '', documentMasked: maskDocument(holder?.document ?? ''), keyKind: kind };
+  }
+
+  localAccountsOf(document: string): DocumentAccountsPromise {
+    const digits = parseDocument(document).digits;
+    return this.customers.byDocument(digits).then((found) => ({
+      bankId: this.info.bankId,
+      bankName: this.info.name,
+      accounts: found.map((customer) => ({ accountId: customer.accountId, type: customer.type, joint: customer.joint, holderNames: customer.holders.map((holder) => holder.name) })),
+    }));
+  }
+
+  /** Which banks of the consortium know this document, and its accounts there; unreachable banks are listed as such. */
+  async banksOf(document: string): Promise<(DocumentAccounts | { bankId: number; bankName: string; unavailable: true })[]> {
+    const local = this.localAccountsOf(document);
+    const remote = [...this.peers.values()].map((peer) =>
+      peer.accountsOf(document).catch(() => ({ bankId: peer.peer.bankId, bankName: peer.peer.name, unavailable: true as const })));
+    return (await Promise.all([local, ...remote])).sort((a, b) => a.bankId - b.bankId);
+  }
+
+  /** A Pix or a packet of them, paid from the customer's accounts (at this or other banks). */
+  async submit(customer: CustomerRecord, document: string, kind: 'pix' | 'packet', orders: LegOrder[], idempotencyKey: string): Promise<PacketRecord> {
+    if (orders.length === 0 || orders.length > 20) throw new BancaError('INVALID_REQUEST', 'A packet has 1 to 20 transfers.');
+    const holder = customer.holders.find((candidate) => candidate.document === document);
+    if (!holder) throw new BancaError('FORBIDDEN', 'The token does not name a holder of this account.');
+    const legs: LegInput[] = [];
+    for (const [index, order] of orders.entries()) {
+      parsePixKey(order.key);
+      this.link(order.toBankId);
+      let fromAccountId = order.fromAccountId;
+      if (order.fromBankId === this.info.bankId) {
+        fromAccountId ??= customer.accountId;
+        if (fromAccountId !== customer.accountId && !(await this.customers.get(fromAccountId))?.holders.some((h) => h.document === document)) {
+          throw new BancaError('FORBIDDEN', `Transfer ${index + 1}: account ${fromAccountId} is not yours.`);
+        }
+      } else if (fromAccountId === undefined) {
+        const peer = this.peers.get(order.fromBankId);
+        if (!peer) throw new BancaError('BANK_NOT_FOUND', `Transfer ${index + 1}: no bank ${order.fromBankId} in this consortium.`);
+        const there = await peer.accountsOf(document);
+        const first = there.accounts[0];
+        if (!first) throw new BancaError('ACCOUNT_NOT_FOUND', `Transfer ${index + 1}: you have no account at bank ${order.fromBankId} (${peer.peer.name}).`);
+        fromAccountId = first.accountId;
+      }
+      legs.push({ fromBank: order.fromBankId, fromAccountId, toBank: order.toBankId, toKey: order.key, amountCents: order.amountCents });
+    }
+    return this.coordinator.submit({ kind, accountId: customer.accountId, document, payerName: holder.name, idempotencyKey, legs });
+  }
+
+  /** One round of the crash-recovery sweeps; every business server runs it on a timer. */
+  async sweep(staleMs: number): Promise<void> {
+    await this.participant.expireHolds().catch((error: unknown) => this.log.warn({ err: error }, 'hold expiry sweep failed'));
+    await this.coordinator.recover(staleMs).catch((error: unknown) => this.log.warn({ err: error }, 'packet recovery sweep failed'));
+    for (const credit of await this.participant.pendingCredits().catch(() => [])) {
+      if (Date.now() - credit.updatedAtMs < staleMs) continue;
+      await this.resolveCredit(credit).catch((error: unknown) => this.log.debug({ err: error, legId: credit.legId }, 'pending credit still undecided'));
+    }
+  }
+
+  /** A credit left pending: ask its coordinator what it decided. */
+  private async resolveCredit(credit: CreditRecord): Promise<void> {
+    let state: string;
+    if (credit.coordinatorBank === this.info.bankId) {
+      state = await this.coordinator.get(credit.packetId).then((packet) => packet.state, (error: unknown) => {
+        if (error instanceof BancaError && error.code === 'TRANSFER_NOT_FOUND') return 'unknown';
+        throw error;
+      });
+    } else {
+      const peer = this.peers.get(credit.coordinatorBank);
+      if (!peer) return;
+      state = await peer.packetState(credit.packetId).then((packet) => packet.state, (error: unknown) => {
+        if (error instanceof BancaError && error.code === 'TRANSFER_NOT_FOUND') return 'unknown';
+        throw error;
+      });
+    }
+    if (state === 'committed' || state === 'completed') await this.participant.commitCredit(credit.legId, credit.coordinatorBank);
+    else if (state === 'failed' || state === 'aborting' || state === 'unknown') await this.participant.voidCredit(credit.legId, credit.coordinatorBank);
+  }
+}
+
+type DocumentAccountsPromise = Promise<DocumentAccounts>;
+
+function depositTransaction(record: DepositRecord): Transaction {
+  return {
+    id: record.transferId, type: 'deposit', amountCents: record.amountCents, amount: formatCents(record.amountCents), status: 'completed',
+    counterpart: null, bankId: null, method: record.method, packetId: null, atMs: record.createdAtMs,
+  };
+}
+
+function holdTransaction(hold: HoldRecord): Transaction {
+  const status: TransactionStatus = hold.state === 'held' ? 'pending' : hold.state === 'posted' ? 'completed' : 'failed';
+  return {
+    id: hold.legId, type: 'pix-out', amountCents: hold.amountCents, amount: formatCents(hold.amountCents), status,
+    counterpart: hold.receiverName || null, bankId: hold.toBank, method: null, packetId: hold.packetId, atMs: hold.createdAtMs,
+  };
+}
+
+function creditTransaction(credit: CreditRecord): Transaction {
+  return {
+    id: credit.legId, type: 'pix-in', amountCents: credit.amountCents, amount: formatCents(credit.amountCents), status: credit.state,
+    counterpart: credit.payerName, bankId: credit.fromBank, method: null, packetId: credit.packetId, atMs: credit.createdAtMs,
+  };
+}

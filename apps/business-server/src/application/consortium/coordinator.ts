@@ -1,0 +1,268 @@
+// The coordinator of a packet of Pix legs (a lone Pix is a packet of one leg), run by the bank
+// where the customer asked, on any of its business servers. Its state is a record in the bank's
+// data store, moved only by compare-and-set, so a crashed server's packet is finished or undone
+// by another one (the recovery sweep) and two servers can never decide differently:
+//
+//   preparing --(every leg held at its paying bank, credit prepared at its receiving bank,
+//                then every hold posted)--> committed --(every credit applied)--> completed
+//   preparing --(a leg refused, a hold expired, or the prepare timeout)--> aborting
+//             --(holds voided or reversed, credits voided)--> failed
+//
+// Credits are applied only after the decision to commit, and a hold can be voided by its bank
+// (timeout) only while it is not posted, so either every leg moves money or none does. Posting
+// is still reversible (the money sits in @bank:<receiving bank> at the paying bank) until the
+// decision, which is why a late expired hold aborts the whole packet safely.
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BancaError, type ErrorCode } from '@banca/core/errors';
+import type { FastifyBaseLogger } from 'fastify';
+import type { BankStore } from './bank-store.js';
+import type { BankLink, CreditRecord, HoldRecord } from './participant.js';
+
+export type PacketState = 'queued' | 'preparing' | 'committed' | 'completed' | 'aborting' | 'failed';
+
+export interface PacketLeg {
+  legId: string;
+  fromBank: number;
+  fromAccountId: string;
+  toBank: number;
+  toKey: string;
+  amountCents: number;
+  receiverName: string | null;
+  receiverAccountId: string | null;
+}
+
+export interface PacketRecord {
+  packetId: string;
+  kind: 'pix' | 'packet';
+  bankId: number;
+  accountId: string;
+  document: string;
+  payerName: string;
+  legs: PacketLeg[];
+  state: PacketState;
+  failedLeg: number | null;
+  error: { code: ErrorCode; message: string } | null;
+  requestHash: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+export interface LegInput {
+  fromBank: number;
+  fromAccountId: string;
+  toBank: number;
+  toKey: string;
+  amountCents: number;
+}
+
+export interface PacketOrder {
+  kind: 'pix' | 'packet';
+  accountId: string;
+  document: string;
+  payerName: string;
+  idempotencyKey: string;
+  legs: LegInput[];
+}
+
+export interface CoordinatorOptions {
+  bankId: number;
+  queued: boolean;
+  prepareTimeoutMs: number;
+  retryDelayMs: number;
+}
+
+const PACKETS = 'packets';
+const FINAL: readonly PacketState[] = ['completed', 'failed'];
+
+function packetTags(packet: PacketRecord): string[] {
+  const tags = [`acct:${packet.accountId}`];
+  if (!FINAL.includes(packet.state)) tags.push('open');
+  if (packet.state === 'queued') tags.push('queued');
+  return tags;
+}
+
+export class Coordinator {
+  /** Token-ring mode: told when a packet was queued, so a bank holding the token runs it now. */
+  onQueued: () => void = () => undefined;
+
+  constructor(
+    private readonly options: CoordinatorOptions,
+    private readonly store: BankStore,
+    private readonly link: (bankId: number) => BankLink,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Records the packet (idempotent by the customer's key) and, unless queued for the token, runs it. */
+  async submit(order: PacketOrder): Promise<PacketRecord> {
+    const requestHash = createHash('sha256').update(JSON.stringify([order.kind, order.legs])).digest('hex');
+    const packetId = `p${this.options.bankId}-${createHash('sha256').update(`${order.accountId}\n${order.idempotencyKey}`).digest('hex').slice(0, 24)}`;
+    const now = Date.now();
+    const packet: PacketRecord = {
+      packetId, kind: order.kind, bankId: this.options.bankId, accountId: order.accountId, document: order.document, payerName: order.payerName,
+      legs: order.legs.map((leg, index) => ({ ...leg, legId: `${packetId}.${index + 1}`, receiverName: null, receiverAccountId: null })),
+      state: this.options.queued ? 'queued' : 'preparing', failedLeg: null, error: null, requestHash, createdAtMs: now, updatedAtMs: now,
+    };
+    if (!(await this.store.write([{ collection: PACKETS, key: packetId, expectVersion: 0, value: packet, tags: packetTags(packet) }]))) {
+      const existing = await this.get(packetId);
+      if (existing.requestHash !== requestHash) {
+        throw new BancaError('IDEMPOTENCY_CONFLICT', `Idempotency key ${order.idempotencyKey} was already used for a different ${existing.kind}.`);
+      }
+      return this.options.queued ? existing : this.drive(packetId);
+    }
+    if (!this.options.queued) return this.drive(packetId);
+    this.onQueued();
+    return packet;
+  }
+
+  async get(packetId: string): Promise<PacketRecord> {
+    const found = await this.store.read<PacketRecord>(PACKETS, packetId);
+    if (!found) throw new BancaError('TRANSFER_NOT_FOUND', `Bank ${this.options.bankId} coordinates no packet ${packetId}.`);
+    return found.value;
+  }
+
+  /** Waits for a packet to end (token-ring mode), up to waitMs; returns its state then. */
+  async waitFor(packetId: string, waitMs: number): Promise<PacketRecord> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const packet = await this.get(packetId);
+      if (FINAL.includes(packet.state) || Date.now() >= deadline) return packet;
+      await sleep(10);
+    }
+  }
+
+  async listOf(accountId: string, limit: number): Promise<PacketRecord[]> {
+    return (await this.store.list<PacketRecord>(PACKETS, `acct:${accountId}`, limit)).map((record) => record.value);
+  }
+
+  /** Token ring: runs up to `budget` queued packets, oldest first; returns how many ran. */
+  async runQueued(budget: number): Promise<number> {
+    const queued = (await this.store.list<PacketRecord>(PACKETS, 'queued')).sort((a, b) => a.value.createdAtMs - b.value.createdAtMs).slice(0, budget);
+    let ran = 0;
+    for (const { version, value } of queued) {
+      const next: PacketRecord = { ...value, state: 'preparing', updatedAtMs: Date.now() };
+      if (!(await this.store.write([{ collection: PACKETS, key: value.packetId, expectVersion: version, value: next, tags: packetTags(next) }]))) continue;
+      await this.drive(value.packetId).catch((error: unknown) => this.log.warn({ err: error, packetId: value.packetId }, 'packet left for the recovery sweep'));
+      ran++;
+    }
+    return ran;
+  }
+
+  /** Finishes packets whose server died or gave up; any business server of the bank may run it. */
+  async recover(staleMs: number): Promise<number> {
+    let driven = 0;
+    for (const { value } of await this.store.list<PacketRecord>(PACKETS, 'open')) {
+      if (value.state === 'queued' || Date.now() - value.updatedAtMs < staleMs) continue;
+      await this.drive(value.packetId).catch((error: unknown) => this.log.warn({ err: error, packetId: value.packetId }, 'packet recovery will retry'));
+      driven++;
+    }
+    return driven;
+  }
+
+  /** Moves a packet forward until it is final or cannot progress now (then the sweep goes on). */
+  async drive(packetId: string): Promise<PacketRecord> {
+    for (let step = 0; step < 20; step++) {
+      const current = await this.store.read<PacketRecord>(PACKETS, packetId);
+      if (!current) throw new BancaError('TRANSFER_NOT_FOUND', `No packet ${packetId}.`);
+      const packet = current.value;
+      let next: PacketRecord | null;
+      switch (packet.state) {
+        case 'queued':
+        case 'completed':
+        case 'failed':
+          return packet;
+        case 'preparing':
+          next = await this.prepare(packet);
+          break;
+        case 'committed':
+          next = await this.applyCredits(packet);
+          break;
+        case 'aborting':
+          next = await this.undo(packet);
+          break;
+      }
+      if (next === null) return packet;
+      next.updatedAtMs = Date.now();
+      await this.store.write([{ collection: PACKETS, key: packetId, expectVersion: current.version, value: next, tags: packetTags(next) }]);
+    }
+    return this.get(packetId);
+  }
+
+  /** Phase one, then posting: returns the decision (committed or aborting). */
+  private async prepare(packet: PacketRecord): Promise<PacketRecord | null> {
+    const deadline = packet.createdAtMs + this.options.prepareTimeoutMs;
+    const legs = packet.legs.map((leg) => ({ ...leg }));
+    for (;;) {
+      const results = await Promise.allSettled(legs.map(async (leg) => {
+        const [hold, credit] = await Promise.all([
+          this.link(leg.fromBank).hold({
+            legId: leg.legId, packetId: packet.packetId, coordinatorBank: packet.bankId, payerAccountId: leg.fromAccountId,
+            payerDocument: packet.document, toBank: leg.toBank, amountCents: leg.amountCents, receiverName: '',
+          }),
+          this.link(leg.toBank).prepareCredit({
+            legId: leg.legId, packetId: packet.packetId, coordinatorBank: packet.bankId, fromBank: leg.fromBank, key: leg.toKey,
+            amountCents: leg.amountCents, payerName: packet.payerName, payerDocument: packet.document,
+          }),
+        ]);
+        leg.receiverName = credit.receiverName;
+        leg.receiverAccountId = credit.receiverAccountId;
+        return checkPrepared(hold, credit);
+      }));
+      const refused = firstRefusal(results);
+      if (refused) return { ...packet, legs, state: 'aborting', failedLeg: refused.index + 1, error: refused.error };
+      if (results.every((result) => result.status === 'fulfilled')) break;
+      if (Date.now() >= deadline) {
+        const index = results.findIndex((result) => result.status === 'rejected');
+        const error = errorOf((results[index] as PromiseRejectedResult | undefined)?.reason);
+        return { ...packet, legs, state: 'aborting', failedLeg: index + 1, error: { code: 'BANK_UNAVAILABLE', message: `Leg ${index + 1} could not be prepared in time: ${error.message}` } };
+      }
+      await sleep(this.options.retryDelayMs);
+    }
+    for (;;) {
+      const posted = await Promise.allSettled(legs.map((leg) => this.link(leg.fromBank).post(leg.legId, packet.bankId)));
+      const expired = posted.findIndex((result) => result.status === 'fulfilled' && result.value.state !== 'posted');
+      if (expired >= 0) {
+        return { ...packet, legs, state: 'aborting', failedLeg: expired + 1, error: { code: 'HOLD_EXPIRED', message: `The hold of leg ${expired + 1} timed out before it could be posted.` } };
+      }
+      if (posted.every((result) => result.status === 'fulfilled')) return { ...packet, legs, state: 'committed' };
+      if (Date.now() >= deadline + this.options.prepareTimeoutMs) return null;
+      await sleep(this.options.retryDelayMs);
+    }
+  }
+
+  private async applyCredits(packet: PacketRecord): Promise<PacketRecord | null> {
+    const results = await Promise.allSettled(packet.legs.map((leg) => this.link(leg.toBank).commitCredit(leg.legId, packet.bankId)));
+    if (results.every((result) => result.status === 'fulfilled' && result.value.state === 'completed')) return { ...packet, state: 'completed' };
+    const broken = results.find((result) => result.status === 'fulfilled' && result.value.state === 'failed');
+    if (broken) this.log.error({ packetId: packet.packetId }, 'a credit was voided after the packet committed: the receiving bank broke the protocol');
+    return null;
+  }
+
+  private async undo(packet: PacketRecord): Promise<PacketRecord | null> {
+    const results = await Promise.allSettled(packet.legs.flatMap((leg) => [
+      this.link(leg.fromBank).cancel(leg.legId, packet.bankId),
+      this.link(leg.toBank).voidCredit(leg.legId, packet.bankId),
+    ]));
+    return results.every((result) => result.status === 'fulfilled') ? { ...packet, state: 'failed' } : null;
+  }
+}
+
+function checkPrepared(hold: HoldRecord, credit: CreditRecord): true {
+  if (hold.state === 'voided' || hold.state === 'reversed') throw new BancaError('HOLD_EXPIRED', `The hold was voided: ${hold.reason ?? 'timed out'}.`);
+  if (credit.state === 'failed') throw new BancaError('HOLD_EXPIRED', 'The receiving bank had already voided this credit.');
+  return true;
+}
+
+function errorOf(reason: unknown): BancaError {
+  return reason instanceof BancaError ? reason : new BancaError('INTERNAL', String(reason));
+}
+
+/** The first leg refused for good (not a retryable failure such as a bank being down). */
+function firstRefusal(results: PromiseSettledResult<unknown>[]): { index: number; error: { code: ErrorCode; message: string } } | null {
+  for (const [index, result] of results.entries()) {
+    if (result.status === 'fulfilled') continue;
+    const error = errorOf(result.reason);
+    if (!error.retryable) return { index, error: { code: error.code, message: error.message } };
+  }
+  return null;
+}

@@ -1,0 +1,293 @@
+// This bank's side of an interbank Pix leg (two phases with holds), for whichever bank
+// coordinates the packet, this one included. Paying side: hold (the money leaves the payer's
+// available balance into @holds and shows as blocked), then post (to @bank:<receiving bank>) or
+// cancel (void the hold, or reverse a posted leg). Receiving side: a pending credit, then commit
+// (@bank:<paying bank> -> receiver) or void. Every step is idempotent by the leg's id and
+// compare-and-set on the leg's record, so a retry, a crash or a racing business server cannot
+// apply a step twice or both post and void one hold.
+import { BancaError } from '@banca/core/errors';
+import { maskDocument } from '@banca/core/documents';
+import type { TransferInput } from '@banca/core/protocol';
+import type { BankStore, Versioned } from './bank-store.js';
+import type { Customers } from './customers.js';
+
+export const HOLDS_ACCOUNT = '@holds';
+export const bankAccount = (bankId: number) => `@bank:${bankId}`;
+
+export type HoldState = 'held' | 'posted' | 'voided' | 'reversed';
+export type CreditState = 'pending' | 'completed' | 'failed';
+
+export interface HoldRequest {
+  legId: string;
+  packetId: string;
+  coordinatorBank: number;
+  payerAccountId: string;
+  /** The document of the customer asking; must be a holder of the payer account. */
+  payerDocument: string;
+  toBank: number;
+  amountCents: number;
+  receiverName: string;
+}
+
+export interface HoldRecord extends HoldRequest {
+  payerName: string;
+  state: HoldState;
+  reason: string | null;
+  createdAtMs: number;
+  expiresAtMs: number;
+  updatedAtMs: number;
+}
+
+export interface CreditRequest {
+  legId: string;
+  packetId: string;
+  coordinatorBank: number;
+  fromBank: number;
+  key: string;
+  amountCents: number;
+  payerName: string;
+  payerDocument: string;
+}
+
+export interface CreditRecord {
+  legId: string;
+  packetId: string;
+  coordinatorBank: number;
+  fromBank: number;
+  receiverAccountId: string;
+  receiverName: string;
+  receiverDocumentMasked: string;
+  payerName: string;
+  payerDocumentMasked: string;
+  amountCents: number;
+  state: CreditState;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+/** What a coordinator can ask of a bank: implemented here for this bank, over HTTP for the others. */
+export interface BankLink {
+  hold(request: HoldRequest): Promise<HoldRecord>;
+  post(legId: string, coordinatorBank: number): Promise<HoldRecord>;
+  cancel(legId: string, coordinatorBank: number): Promise<HoldRecord>;
+  prepareCredit(request: CreditRequest): Promise<CreditRecord>;
+  commitCredit(legId: string, coordinatorBank: number): Promise<CreditRecord>;
+  voidCredit(legId: string, coordinatorBank: number): Promise<CreditRecord>;
+}
+
+const HOLDS = 'holds';
+const CREDITS = 'credits';
+const ATTEMPTS = 8;
+
+function holdTags(hold: HoldRecord): string[] {
+  const tags = [`acct:${hold.payerAccountId}`, `packet:${hold.packetId}`];
+  if (hold.state === 'held') tags.push('open', `held:${hold.payerAccountId}`);
+  return tags;
+}
+
+function creditTags(credit: CreditRecord): string[] {
+  const tags = [`acct:${credit.receiverAccountId}`, `packet:${credit.packetId}`];
+  if (credit.state === 'pending') tags.push('open', `pending:${credit.receiverAccountId}`);
+  return tags;
+}
+
+export class Participant implements BankLink {
+  constructor(
+    private readonly bankId: number,
+    private readonly store: BankStore,
+    private readonly customers: Customers,
+    private readonly holdTimeoutMs: number,
+  ) {}
+
+  async hold(request: HoldRequest): Promise<HoldRecord> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
+      if (existing) return sameHold(existing.value, request);
+      const payer = await this.customers.require(request.payerAccountId);
+      const holder = payer.holders.find((candidate) => candidate.document === request.payerDocument);
+      if (!holder) throw new BancaError('FORBIDDEN', `The customer asking is not a holder of account ${request.payerAccountId} at bank ${this.bankId}.`);
+      const now = Date.now();
+      const record: HoldRecord = {
+        ...request, payerName: holder.name, state: 'held', reason: null, createdAtMs: now, expiresAtMs: now + this.holdTimeoutMs, updatedAtMs: now,
+      };
+      let refused: BancaError | undefined;
+      const done = await this.store.withLocks([request.payerAccountId], (balances) => {
+        const available = balances.balance(request.payerAccountId);
+        if (available < request.amountCents) {
+          refused = new BancaError('INSUFFICIENT_FUNDS', `Account ${request.payerAccountId} at bank ${this.bankId} has ${available} cents available; the transfer needs ${request.amountCents}.`);
+          return null;
+        }
+        return {
+          transfers: [movement(`${request.legId}:hold`, 'hold', request.payerAccountId, HOLDS_ACCOUNT, request.amountCents)],
+          changes: [{ collection: HOLDS, key: request.legId, expectVersion: 0, value: record, tags: holdTags(record) }],
+        };
+      });
+      if (refused) throw refused;
+      if (done) return record;
+    }
+    throw contention(request.legId);
+  }
+
+  post(legId: string, coordinatorBank: number): Promise<HoldRecord> {
+    return this.moveHold(legId, coordinatorBank, (hold) => {
+      if (hold.state !== 'held') return null;
+      return { state: 'posted', transfer: movement(`${legId}:post`, 'post', HOLDS_ACCOUNT, bankAccount(hold.toBank), hold.amountCents), lock: null };
+    });
+  }
+
+  /** Voids a hold, reverses a posted leg, and leaves a tombstone for a leg never held (a late hold is then refused). */
+  async cancel(legId: string, coordinatorBank: number, reason = 'cancelled by the coordinator'): Promise<HoldRecord> {
+    const existing = await this.store.read<HoldRecord>(HOLDS, legId);
+    if (!existing) {
+      const now = Date.now();
+      const tombstone: HoldRecord = {
+        legId, packetId: legId.split('.')[0] ?? legId, coordinatorBank, payerAccountId: 'none', payerDocument: '', toBank: 0, amountCents: 0,
+        receiverName: '', payerName: '', state: 'voided', reason: `${reason} before any hold`, createdAtMs: now, expiresAtMs: now, updatedAtMs: now,
+      };
+      if (await this.store.write([{ collection: HOLDS, key: legId, expectVersion: 0, value: tombstone, tags: [] }])) return tombstone;
+    }
+    return this.moveHold(legId, coordinatorBank, (hold) => {
+      if (hold.state === 'held') return { state: 'voided', transfer: movement(`${legId}:void`, 'void', HOLDS_ACCOUNT, hold.payerAccountId, hold.amountCents), lock: hold.payerAccountId, reason };
+      if (hold.state === 'posted') return { state: 'reversed', transfer: movement(`${legId}:reverse`, 'reverse', bankAccount(hold.toBank), hold.payerAccountId, hold.amountCents), lock: hold.payerAccountId, reason };
+      return null;
+    });
+  }
+
+  async prepareCredit(request: CreditRequest): Promise<CreditRecord> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const existing = await this.store.read<CreditRecord>(CREDITS, request.legId);
+      if (existing) return sameCredit(existing.value, request);
+      const receiver = await this.customers.byPixKey(request.key);
+      const holder = receiver.holders[0];
+      if (!holder) throw new BancaError('INTERNAL', 'An account without holders.');
+      const now = Date.now();
+      const record: CreditRecord = {
+        legId: request.legId, packetId: request.packetId, coordinatorBank: request.coordinatorBank, fromBank: request.fromBank,
+        receiverAccountId: receiver.accountId, receiverName: holder.name, receiverDocumentMasked: maskDocument(holder.document),
+        payerName: request.payerName, payerDocumentMasked: maskDocument(request.payerDocument), amountCents: request.amountCents,
+        state: 'pending', createdAtMs: now, updatedAtMs: now,
+      };
+      if (await this.store.write([{ collection: CREDITS, key: request.legId, expectVersion: 0, value: record, tags: creditTags(record) }])) return record;
+    }
+    throw contention(request.legId);
+  }
+
+  async commitCredit(legId: string, coordinatorBank: number): Promise<CreditRecord> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const current = await this.readCredit(legId, coordinatorBank);
+      if (current.value.state !== 'pending') return current.value;
+      const credit = current.value;
+      const next: CreditRecord = { ...credit, state: 'completed', updatedAtMs: Date.now() };
+      const done = await this.store.withLocks([credit.receiverAccountId], () => ({
+        transfers: [movement(`${legId}:credit`, 'credit', bankAccount(credit.fromBank), credit.receiverAccountId, credit.amountCents)],
+        changes: [{ collection: CREDITS, key: legId, expectVersion: current.version, value: next, tags: creditTags(next) }],
+      }));
+      if (done) return next;
+    }
+    throw contention(legId);
+  }
+
+  async voidCredit(legId: string, coordinatorBank: number): Promise<CreditRecord> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const existing = await this.store.read<CreditRecord>(CREDITS, legId);
+      if (!existing) {
+        const now = Date.now();
+        const tombstone: CreditRecord = {
+          legId, packetId: legId.split('.')[0] ?? legId, coordinatorBank, fromBank: 0, receiverAccountId: 'none', receiverName: '',
+          receiverDocumentMasked: '', payerName: '', payerDocumentMasked: '', amountCents: 0, state: 'failed', createdAtMs: now, updatedAtMs: now,
+        };
+        if (await this.store.write([{ collection: CREDITS, key: legId, expectVersion: 0, value: tombstone, tags: [] }])) return tombstone;
+        continue;
+      }
+      assertCoordinator(existing.value.coordinatorBank, coordinatorBank, legId);
+      if (existing.value.state !== 'pending') return existing.value;
+      const next: CreditRecord = { ...existing.value, state: 'failed', updatedAtMs: Date.now() };
+      if (await this.store.write([{ collection: CREDITS, key: legId, expectVersion: existing.version, value: next, tags: creditTags(next) }])) return next;
+    }
+    throw contention(legId);
+  }
+
+  /** Holds past their timeout, whatever the coordinator is doing: voided (its post then fails). */
+  async expireHolds(now = Date.now()): Promise<number> {
+    let voided = 0;
+    for (const { value: hold } of await this.store.list<HoldRecord>(HOLDS, 'open')) {
+      if (hold.state !== 'held' || hold.expiresAtMs > now) continue;
+      const after = await this.cancel(hold.legId, hold.coordinatorBank, 'the hold timed out');
+      if (after.state === 'voided') voided++;
+    }
+    return voided;
+  }
+
+  async pendingCredits(): Promise<CreditRecord[]> {
+    return (await this.store.list<CreditRecord>(CREDITS, 'open')).map((record) => record.value).filter((credit) => credit.state === 'pending');
+  }
+
+  async blockedCents(accountId: string): Promise<number> {
+    return (await this.store.list<HoldRecord>(HOLDS, `held:${accountId}`)).reduce((sum, { value }) => sum + (value.state === 'held' ? value.amountCents : 0), 0);
+  }
+
+  async pendingIncomingCents(accountId: string): Promise<number> {
+    return (await this.store.list<CreditRecord>(CREDITS, `pending:${accountId}`)).reduce((sum, { value }) => sum + (value.state === 'pending' ? value.amountCents : 0), 0);
+  }
+
+  async holdsOf(accountId: string, limit: number): Promise<HoldRecord[]> {
+    return (await this.store.list<HoldRecord>(HOLDS, `acct:${accountId}`, limit)).map((record) => record.value);
+  }
+
+  async creditsOf(accountId: string, limit: number): Promise<CreditRecord[]> {
+    return (await this.store.list<CreditRecord>(CREDITS, `acct:${accountId}`, limit)).map((record) => record.value);
+  }
+
+  private async readCredit(legId: string, coordinatorBank: number): Promise<Versioned<CreditRecord>> {
+    const current = await this.store.read<CreditRecord>(CREDITS, legId);
+    if (!current) throw new BancaError('TRANSFER_NOT_FOUND', `Bank ${this.bankId} has no pending credit ${legId}.`);
+    assertCoordinator(current.value.coordinatorBank, coordinatorBank, legId);
+    return current;
+  }
+
+  private async moveHold(
+    legId: string,
+    coordinatorBank: number,
+    decide: (hold: HoldRecord) => { state: HoldState; transfer: TransferInput; lock: string | null; reason?: string } | null,
+  ): Promise<HoldRecord> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const current = await this.store.read<HoldRecord>(HOLDS, legId);
+      if (!current) throw new BancaError('TRANSFER_NOT_FOUND', `Bank ${this.bankId} has no hold ${legId}.`);
+      assertCoordinator(current.value.coordinatorBank, coordinatorBank, legId);
+      const step = decide(current.value);
+      if (!step) return current.value;
+      const next: HoldRecord = { ...current.value, state: step.state, reason: step.reason ?? current.value.reason, updatedAtMs: Date.now() };
+      const change = { collection: HOLDS, key: legId, expectVersion: current.version, value: next, tags: holdTags(next) };
+      const done = step.lock === null
+        ? await this.store.write([change], [step.transfer])
+        : await this.store.withLocks([step.lock], () => ({ transfers: [step.transfer], changes: [change] }));
+      if (done) return next;
+    }
+    throw contention(legId);
+  }
+}
+
+function movement(transferId: string, kind: TransferInput['kind'], debitAccountId: string, creditAccountId: string, amountCents: number): TransferInput {
+  return { transferId, kind, debitAccountId, creditAccountId, amountCents };
+}
+
+function assertCoordinator(expected: number, caller: number, legId: string): void {
+  if (expected !== caller) throw new BancaError('FORBIDDEN', `Leg ${legId} is coordinated by bank ${expected}, not by bank ${caller}.`);
+}
+
+function sameHold(existing: HoldRecord, request: HoldRequest): HoldRecord {
+  const same = existing.packetId === request.packetId && existing.payerAccountId === request.payerAccountId
+    && existing.amountCents === request.amountCents && existing.toBank === request.toBank && existing.coordinatorBank === request.coordinatorBank;
+  if (!same && existing.payerAccountId !== 'none') throw new BancaError('IDEMPOTENCY_CONFLICT', `Leg ${request.legId} was already held with different details.`);
+  return existing;
+}
+
+function sameCredit(existing: CreditRecord, request: CreditRequest): CreditRecord {
+  const same = existing.packetId === request.packetId && existing.amountCents === request.amountCents && existing.fromBank === request.fromBank;
+  if (!same && existing.receiverAccountId !== 'none') throw new BancaError('IDEMPOTENCY_CONFLICT', `Leg ${request.legId} was already prepared with different details.`);
+  return existing;
+}
+
+function contention(legId: string): BancaError {
+  return new BancaError('UNAVAILABLE', `Leg ${legId} kept changing under this request; retry.`);
+}

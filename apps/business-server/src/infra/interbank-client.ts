@@ -1,0 +1,118 @@
+// This bank's client of the other banks of the consortium, through each bank's gateway, with
+// this bank's interbank key. Every call is idempotent (by leg or packet id), so a call whose
+// answer was lost is simply made again; a bank that cannot be reached is BANK_UNAVAILABLE
+// (retryable), and the bank's own error codes come back as they are.
+import { Pool, type Dispatcher } from 'undici';
+import { BancaError } from '@banca/core/errors';
+import type { BankLink, CreditRecord, CreditRequest, HoldRecord, HoldRequest } from '../application/consortium/participant.js';
+
+export interface PeerBank {
+  bankId: number;
+  name: string;
+  url: string;
+}
+
+export interface InterbankClientOptions {
+  bankId: number;
+  key: string;
+  timeoutMs: number;
+}
+
+export class RemoteBank implements BankLink {
+  private readonly pool: Pool;
+
+  constructor(readonly peer: PeerBank, private readonly options: InterbankClientOptions) {
+    this.pool = new Pool(peer.url, {
+      connections: 32,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connectTimeout: Math.min(options.timeoutMs, 2000),
+    });
+  }
+
+  hold(request: HoldRequest): Promise<HoldRecord> {
+    return this.call('POST', '/interbank/v1/holds', request);
+  }
+
+  post(legId: string): Promise<HoldRecord> {
+    return this.call('POST', `/interbank/v1/holds/${encodeURIComponent(legId)}/post`, {});
+  }
+
+  cancel(legId: string): Promise<HoldRecord> {
+    return this.call('POST', `/interbank/v1/holds/${encodeURIComponent(legId)}/cancel`, {});
+  }
+
+  prepareCredit(request: CreditRequest): Promise<CreditRecord> {
+    return this.call('POST', '/interbank/v1/credits', request);
+  }
+
+  commitCredit(legId: string): Promise<CreditRecord> {
+    return this.call('POST', `/interbank/v1/credits/${encodeURIComponent(legId)}/commit`, {});
+  }
+
+  voidCredit(legId: string): Promise<CreditRecord> {
+    return this.call('POST', `/interbank/v1/credits/${encodeURIComponent(legId)}/void`, {});
+  }
+
+  packetState(packetId: string): Promise<{ packetId: string; state: string }> {
+    return this.call('GET', `/interbank/v1/packets/${encodeURIComponent(packetId)}`);
+  }
+
+  lookupKey(key: string): Promise<KeyLookup> {
+    return this.call('POST', '/interbank/v1/keys/lookup', { key });
+  }
+
+  accountsOf(document: string): Promise<DocumentAccounts> {
+    return this.call('GET', `/interbank/v1/documents/${encodeURIComponent(document)}`);
+  }
+
+  sendToken(token: unknown): Promise<unknown> {
+    return this.call('POST', '/interbank/v1/token', token);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.call('GET', '/interbank/v1/ping');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { 'bank-id': String(this.options.bankId), 'auth-token': this.options.key };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.pool.request({ method, path, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (cause) {
+      throw new BancaError('BANK_UNAVAILABLE', `Bank ${this.peer.bankId} (${this.peer.name}) cannot be reached: ${(cause as Error).message}.`, { cause });
+    }
+    const answer: unknown = await response.body.json().catch(() => undefined);
+    if (response.statusCode >= 200 && response.statusCode < 300) return answer as T;
+    const error = BancaError.fromBody(response.statusCode, answer);
+    // A gateway with no live business server answers 502/503: the bank is down for us.
+    if (error.code === 'BAD_GATEWAY' || error.code === 'UNAVAILABLE' || error.code === 'UPSTREAM_TIMEOUT') {
+      throw new BancaError('BANK_UNAVAILABLE', `Bank ${this.peer.bankId} (${this.peer.name}) is unavailable: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+export interface KeyLookup {
+  bankId: number;
+  bankName: string;
+  name: string;
+  documentMasked: string;
+  keyKind: string;
+}
+
+export interface DocumentAccounts {
+  bankId: number;
+  bankName: string;
+  accounts: { accountId: string; type: string; joint: boolean; holderNames: string[] }[];
+}

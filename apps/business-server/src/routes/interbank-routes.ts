@@ -1,0 +1,130 @@
+// The interbank API (seed 003's routes between banks): other banks of the consortium, and only
+// they, authenticated by `bank-id` + `auth-token`, ask this bank to hold, post or cancel a leg's
+// money, prepare, commit or void a credit, look up a Pix key or a document, tell how a packet it
+// coordinates ended, and pass the token ring's token. Every step is idempotent by its leg id, and
+// a leg's later steps are accepted only from the bank that coordinates it.
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { KeyRing } from '@banca/core/auth';
+import { BancaError } from '@banca/core/errors';
+import { isOperationId, parseAccountId } from '@banca/core/ids';
+import { asCents } from '@banca/core/money';
+import { authenticate } from '@banca/server-kit/auth-hook';
+import type { ConsortiumService } from '../application/consortium/consortium-service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    callerBank: number;
+  }
+}
+
+export interface RingEndpoint {
+  receive(token: { nodeSender: number; counters: number[] }): Promise<unknown>;
+  status(): Promise<unknown>;
+}
+
+const LegId = Type.String({ minLength: 1, maxLength: 128 });
+const BankId = Type.Integer({ minimum: 1, maximum: 99 });
+const HoldBody = Type.Object(
+  {
+    legId: LegId, packetId: LegId, coordinatorBank: BankId, payerAccountId: Type.String({ maxLength: 64 }), payerDocument: Type.String({ maxLength: 14 }),
+    toBank: BankId, amountCents: Type.Integer(), receiverName: Type.String({ maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+const CreditBody = Type.Object(
+  {
+    legId: LegId, packetId: LegId, coordinatorBank: BankId, fromBank: BankId, key: Type.String({ maxLength: 254 }), amountCents: Type.Integer(),
+    payerName: Type.String({ maxLength: 200 }), payerDocument: Type.String({ maxLength: 14 }),
+  },
+  { additionalProperties: false },
+);
+const LegParams = Type.Object({ legId: LegId });
+const TokenBody = Type.Object(
+  { nodeSender: BankId, counters: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 99, description: "seed 003's tokenIDList: one pass counter per bank" }) },
+  { additionalProperties: false },
+);
+const interbankTag = { tags: ['interbank'] };
+
+export function registerInterbankRoutes(app: FastifyInstance, consortium: ConsortiumService, interbankKeys: KeyRing, ring: RingEndpoint | null): void {
+  app.decorateRequest('callerBank', 0);
+  app.addHook('onRequest', async (request) => {
+    const bankId = authenticate(request, interbankKeys, 'bank-id');
+    request.callerBank = Number(bankId);
+  });
+  const leg = (legId: string) => {
+    if (!isOperationId(legId)) throw new BancaError('INVALID_REQUEST', 'The leg id is not valid.');
+    return legId;
+  };
+  const fromCoordinator = (request: { callerBank: number }, coordinatorBank: number) => {
+    if (request.callerBank !== coordinatorBank) throw new BancaError('FORBIDDEN', `Bank ${request.callerBank} cannot act for bank ${coordinatorBank}.`);
+  };
+  const participant = consortium.participant;
+
+  app.get('/interbank/v1/ping', { schema: { ...interbankTag, summary: "Is this bank up (seed 003's /verify-conection)" } }, async () => ({
+    bankId: consortium.info.bankId, name: consortium.info.name, ok: true,
+  }));
+
+  app.post<{ Body: Static<typeof TokenBody> }>('/interbank/v1/token', {
+    schema: { ...interbankTag, summary: 'Token ring: receive the token; 409 STALE_TOKEN when it is older than one already seen', body: TokenBody },
+  }, async (request) => {
+    if (!ring) throw new BancaError('ROUTE_NOT_FOUND', 'This bank does not run the token ring (coordination: holds).');
+    if (request.body.nodeSender !== request.callerBank) throw new BancaError('FORBIDDEN', 'A bank passes only its own token.');
+    await ring.receive(request.body);
+    return { accepted: true };
+  });
+
+  app.get('/interbank/v1/ring', { schema: { ...interbankTag, summary: "Token ring: this bank's counters and whether it holds the token" } }, async () => {
+    if (!ring) throw new BancaError('ROUTE_NOT_FOUND', 'This bank does not run the token ring (coordination: holds).');
+    return ring.status();
+  });
+
+  app.get<{ Params: { document: string } }>('/interbank/v1/documents/:document', {
+    schema: { ...interbankTag, summary: "The accounts a CPF/CNPJ holds at this bank (seed 003's /search-account)", params: Type.Object({ document: Type.String({ maxLength: 32 }) }) },
+  }, async (request) => consortium.localAccountsOf(request.params.document));
+
+  app.post<{ Body: { key: string } }>('/interbank/v1/keys/lookup', {
+    schema: { ...interbankTag, summary: "Who a Pix key belongs to here, document masked (seed 003's /account/pix)", body: Type.Object({ key: Type.String({ maxLength: 254 }) }, { additionalProperties: false }) },
+  }, async (request) => consortium.localKeyLookup(request.body.key));
+
+  app.post<{ Body: Static<typeof HoldBody> }>('/interbank/v1/holds', {
+    schema: { ...interbankTag, summary: 'Phase one at the paying bank: hold the amount (blocked balance); idempotent by legId', body: HoldBody },
+  }, async (request) => {
+    const body = request.body;
+    fromCoordinator(request, body.coordinatorBank);
+    return participant.hold({ ...body, legId: leg(body.legId), payerAccountId: parseAccountId(body.payerAccountId), amountCents: asCents(body.amountCents) });
+  });
+
+  app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/holds/:legId/post', {
+    schema: { ...interbankTag, summary: 'Phase two at the paying bank: post the hold (answers the state it is in when it cannot)', params: LegParams },
+  }, async (request) => participant.post(leg(request.params.legId), request.callerBank));
+
+  app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/holds/:legId/cancel', {
+    schema: { ...interbankTag, summary: 'Abort at the paying bank: void the hold, or reverse a posted leg', params: LegParams },
+  }, async (request) => participant.cancel(leg(request.params.legId), request.callerBank));
+
+  app.post<{ Body: Static<typeof CreditBody> }>('/interbank/v1/credits', {
+    schema: { ...interbankTag, summary: "Phase one at the receiving bank: record a pending credit to the key's account (seed 003's /account/receive-pix)", body: CreditBody },
+  }, async (request) => {
+    const body = request.body;
+    fromCoordinator(request, body.coordinatorBank);
+    return participant.prepareCredit({ ...body, legId: leg(body.legId), amountCents: asCents(body.amountCents) });
+  });
+
+  app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/credits/:legId/commit', {
+    schema: { ...interbankTag, summary: "Phase two at the receiving bank: apply the credit (seed 003's /account/confirmation-operation)", params: LegParams },
+  }, async (request) => participant.commitCredit(leg(request.params.legId), request.callerBank));
+
+  app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/credits/:legId/void', {
+    schema: { ...interbankTag, summary: "Abort at the receiving bank (seed 003's /account/error-transaction)", params: LegParams },
+  }, async (request) => participant.voidCredit(leg(request.params.legId), request.callerBank));
+
+  app.get<{ Params: { packetId: string } }>('/interbank/v1/packets/:packetId', {
+    schema: { ...interbankTag, summary: 'How a packet coordinated here stands, for a bank holding one of its legs', params: Type.Object({ packetId: LegId }) },
+  }, async (request) => {
+    const packet = await consortium.coordinator.get(request.params.packetId);
+    const involved = packet.legs.some((candidate) => candidate.fromBank === request.callerBank || candidate.toBank === request.callerBank);
+    if (!involved) throw new BancaError('TRANSFER_NOT_FOUND', `No packet ${request.params.packetId} involving bank ${request.callerBank}.`);
+    return { packetId: packet.packetId, state: packet.state };
+  });
+}

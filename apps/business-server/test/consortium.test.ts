@@ -1,0 +1,184 @@
+// A consortium of 3 banks, each its own processes: customers, Pix between banks, packets paid
+// from accounts at several banks (all or nothing), and the money across the consortium.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { auditConsortium, deposit, DOCUMENTS, login, me, pix, signUp, type TestCustomer } from '@banca/testkit/consortium';
+import { http, startTestConsortium, type TestConsortium } from '@banca/testkit/testkit';
+
+let consortium: TestConsortium;
+let ana: TestCustomer;
+let anaAt3: TestCustomer;
+let bruno: TestCustomer;
+let carla: TestCustomer;
+const url = (bankId: number) => consortium.url(bankId);
+
+before(async () => {
+  consortium = await startTestConsortium(3, 'holds', { businessServer: { holdTimeoutMs: 3000, recoveryIntervalMs: 200 } });
+  ana = await signUp(url(1), 1, 'Ana Souza', DOCUMENTS.cpf[0]!);
+  anaAt3 = await signUp(url(3), 3, 'Ana Souza', DOCUMENTS.cpf[0]!);
+  bruno = await signUp(url(2), 2, 'Bruno Lima', DOCUMENTS.cpf[1]!);
+  carla = await signUp(url(3), 3, 'Carla Dias Ltda', DOCUMENTS.cnpj[0]!);
+  await deposit(url(1), ana, '100.00', 'cash');
+  await deposit(url(3), anaAt3, '50.00', 'boleto');
+});
+after(async () => consortium.cleanup());
+
+describe('consortium - customers', () => {
+  test('sign-up validates CPF/CNPJ check digits and refuses a taken e-mail or document', async () => {
+    const bad = await http(`${url(1)}/v1/customers`, { method: 'POST', json: { type: 'individual', holders: [{ name: 'X Y', document: '111.444.777-36' }], email: 'x@example.com', password: 'long enough' } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'INVALID_DOCUMENT');
+    const wrongKind = await http(`${url(1)}/v1/customers`, { method: 'POST', json: { type: 'company', holders: [{ name: 'X Y', document: DOCUMENTS.cpf[2] }], email: 'y@example.com', password: 'long enough' } });
+    assert.equal(wrongKind.body.error.code, 'INVALID_DOCUMENT');
+    const again = await http(`${url(1)}/v1/customers`, { method: 'POST', json: { type: 'individual', holders: [{ name: 'Ana Again', document: DOCUMENTS.cpf[0] }], email: 'other@example.com', password: 'long enough' } });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'ALREADY_REGISTERED');
+    const sameEmail = await http(`${url(1)}/v1/customers`, { method: 'POST', json: { type: 'individual', holders: [{ name: 'Someone', document: DOCUMENTS.cpf[3] }], email: ana.email, password: 'long enough' } });
+    assert.equal(sameEmail.body.error.code, 'ALREADY_REGISTERED');
+  });
+
+  test('a joint account has two holders; login needs the right password; the password is never shown', async () => {
+    const email = `joint.${randomUUID().slice(0, 6)}@example.com`;
+    const created = await http(`${url(2)}/v1/customers`, {
+      method: 'POST',
+      json: { type: 'individual', holders: [{ name: 'Davi Rocha', document: DOCUMENTS.cpf[4] }, { name: 'Eva Rocha', document: DOCUMENTS.cpf[5] }], email, password: 'correct horse' },
+    });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.joint, true);
+    assert.equal(created.body.holders.length, 2);
+    assert.equal(JSON.stringify(created.body).includes('scrypt'), false);
+    const wrong = await http(`${url(2)}/v1/sessions`, { method: 'POST', json: { email, password: 'wrong horse' } });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.body.error.code, 'INVALID_CREDENTIALS');
+    const unknown = await http(`${url(2)}/v1/sessions`, { method: 'POST', json: { email: 'nobody@example.com', password: 'wrong horse' } });
+    assert.equal(unknown.body.error.code, 'INVALID_CREDENTIALS');
+    const davi = await login(url(2), 2, email, DOCUMENTS.cpf[4]!);
+    assert.equal((await me(url(2), davi)).holders[1].name, 'Eva Rocha');
+  });
+
+  test('tokens: missing, tampered, or issued by another bank are refused', async () => {
+    assert.equal((await http(`${url(1)}/v1/me`)).status, 401);
+    const tampered = `${ana.token.slice(0, -2)}xx`;
+    assert.equal((await http(`${url(1)}/v1/me`, { headers: { authorization: `Bearer ${tampered}` } })).body.error.code, 'UNAUTHENTICATED');
+    const elsewhere = await http(`${url(2)}/v1/me`, { headers: ana.auth });
+    assert.equal(elsewhere.status, 401);
+    assert.match(elsewhere.body.error.message, /not issued for this bank/);
+  });
+
+  test('a bank finds which banks know a CPF; a key lookup shows the name and bank, document masked', async () => {
+    const banks = await http(`${url(1)}/v1/me/banks`, { headers: ana.auth });
+    assert.equal(banks.status, 200);
+    const withAccounts = banks.body.banks.filter((bank: { accounts?: unknown[] }) => (bank.accounts?.length ?? 0) > 0).map((bank: { bankId: number }) => bank.bankId);
+    assert.deepEqual(withAccounts, [1, 3]);
+    const lookup = await http(`${url(1)}/v1/pix-keys/lookup?bankId=2&key=${encodeURIComponent('529.982.247-25')}`, { headers: ana.auth });
+    assert.equal(lookup.status, 200);
+    assert.deepEqual({ name: lookup.body.name, bank: lookup.body.bankName, document: lookup.body.documentMasked }, { name: 'Bruno Lima', bank: consortium.members[1]!.name, document: '***.982.247-**' });
+    const missing = await http(`${url(1)}/v1/pix-keys/lookup?bankId=2&key=${DOCUMENTS.cpf[6]}`, { headers: ana.auth });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, 'PIX_KEY_NOT_FOUND');
+  });
+});
+
+describe('consortium - Pix and packets', () => {
+  test('Pix to another bank: completed on both sides, idempotent by key, money conserved', async () => {
+    const before = await auditConsortium(consortium);
+    const key = randomUUID();
+    const sent = await pix(url(1), ana, 2, DOCUMENTS.cpf[1]!, '30.00', key);
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.status, 'completed');
+    assert.equal(sent.body.transfers[0].receiverName, 'Bruno Lima');
+    const replay = await pix(url(1), ana, 2, DOCUMENTS.cpf[1]!, '30.00', key);
+    assert.equal(replay.body.packetId, sent.body.packetId);
+    assert.equal((await me(url(1), ana)).balanceCents, 7000);
+    assert.equal((await me(url(2), bruno)).balanceCents, 3000);
+    const history = await http(`${url(2)}/v1/me/transactions`, { headers: bruno.auth });
+    assert.deepEqual(history.body.transactions.map((t: { type: string; status: string; counterpart: string }) => [t.type, t.status, t.counterpart]), [['pix-in', 'completed', 'Ana Souza']]);
+    const reused = await pix(url(1), ana, 2, DOCUMENTS.cpf[1]!, '31.00', key);
+    assert.equal(reused.body.error.code, 'IDEMPOTENCY_CONFLICT');
+    const after = await auditConsortium(consortium);
+    assert.deepEqual(after, { ...before, customersCents: before.customersCents });
+    assert.equal(after.holdsCents, 0);
+    assert.equal(after.interbankCents, 0);
+    assert.equal(after.ledgersSound, true);
+  });
+
+  test('a Pix without funds, or to an unknown key, is refused and moves nothing', async () => {
+    const poor = await pix(url(1), ana, 3, DOCUMENTS.cnpj[0]!, '1000.00');
+    assert.equal(poor.status, 422);
+    assert.equal(poor.body.error.code, 'INSUFFICIENT_FUNDS');
+    const unknown = await pix(url(1), ana, 3, DOCUMENTS.cpf[6]!, '1.00');
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.code, 'PIX_KEY_NOT_FOUND');
+    const account = await me(url(1), ana);
+    assert.deepEqual([account.balanceCents, account.blockedCents], [7000, 0]);
+    const statuses = (await http(`${url(1)}/v1/me/transactions`, { headers: ana.auth })).body.transactions.map((t: { status: string }) => t.status);
+    assert.ok(statuses.includes('failed'), 'the refused Pix shows as failed');
+  });
+
+  test('a packet paid from accounts at two banks applies all its transfers together', async () => {
+    const before = await auditConsortium(consortium);
+    const response = await http(`${url(1)}/v1/me/packets`, {
+      method: 'POST',
+      headers: { ...ana.auth, 'idempotency-key': randomUUID() },
+      json: { transfers: [
+        { fromBankId: 1, toBankId: 2, key: DOCUMENTS.cpf[1], amount: '10.00' },
+        { fromBankId: 3, toBankId: 3, key: DOCUMENTS.cnpj[0], amount: '20.00' },
+        { fromBankId: 3, toBankId: 2, key: bruno.email, amount: '5.00' },
+      ] },
+    });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    assert.equal(response.body.status, 'completed');
+    assert.equal((await me(url(1), ana)).balanceCents, 6000);
+    assert.equal((await me(url(3), anaAt3)).balanceCents, 2500);
+    assert.equal((await me(url(2), bruno)).balanceCents, 4500);
+    assert.equal((await me(url(3), carla)).balanceCents, 2000);
+    const after = await auditConsortium(consortium);
+    assert.deepEqual(after, before);
+  });
+
+  test('a packet with one failing leg is refused whole: the answer names the leg, every balance is as it was', async () => {
+    const balances = async () => [(await me(url(1), ana)).balanceCents, (await me(url(3), anaAt3)).balanceCents, (await me(url(2), bruno)).balanceCents, (await me(url(3), carla)).balanceCents];
+    const before = await balances();
+    const audit = await auditConsortium(consortium);
+    const response = await http(`${url(1)}/v1/me/packets`, {
+      method: 'POST',
+      headers: { ...ana.auth, 'idempotency-key': randomUUID() },
+      json: { transfers: [
+        { fromBankId: 1, toBankId: 2, key: DOCUMENTS.cpf[1], amount: '10.00' },
+        { fromBankId: 3, toBankId: 3, key: DOCUMENTS.cnpj[0], amount: '500.00' },
+        { fromBankId: 1, toBankId: 3, key: DOCUMENTS.cnpj[0], amount: '1.00' },
+      ] },
+    });
+    assert.equal(response.status, 422);
+    assert.equal(response.body.error.code, 'PACKET_REFUSED');
+    assert.equal(response.body.error.details.failedLeg, 2);
+    assert.equal(response.body.error.details.code, 'INSUFFICIENT_FUNDS');
+    assert.deepEqual(await balances(), before);
+    assert.equal((await me(url(1), ana)).blockedCents, 0);
+    assert.deepEqual(await auditConsortium(consortium), audit);
+  });
+
+  test('a customer cannot pay from an account that is not theirs', async () => {
+    const response = await http(`${url(1)}/v1/me/packets`, {
+      method: 'POST',
+      headers: { ...ana.auth, 'idempotency-key': randomUUID() },
+      json: { transfers: [{ fromBankId: 2, fromAccountId: bruno.accountId, toBankId: 1, key: DOCUMENTS.cpf[0], amount: '1.00' }] },
+    });
+    assert.equal(response.status, 422);
+    assert.equal(response.body.error.details.code, 'FORBIDDEN');
+    assert.equal((await me(url(2), bruno)).balanceCents, 4500);
+  });
+
+  test('interbank routes refuse callers without a bank key, and a bank acting for another', async () => {
+    const anonymous = await http(`${url(2)}/interbank/v1/ping`);
+    assert.equal(anonymous.status, 401);
+    const forged = await http(`${url(2)}/interbank/v1/holds`, {
+      method: 'POST',
+      headers: { 'bank-id': '1', 'auth-token': 'dev-insecure-interbank-1' },
+      json: { legId: 'x.1', packetId: 'x', coordinatorBank: 3, payerAccountId: bruno.accountId, payerDocument: DOCUMENTS.cpf[1], toBank: 1, amountCents: 100, receiverName: '' },
+    });
+    assert.equal(forged.status, 403);
+    assert.equal((await me(url(2), bruno)).balanceCents, 4500);
+  });
+});

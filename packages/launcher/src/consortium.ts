@@ -1,0 +1,84 @@
+// A consortium of banks on this machine: each bank is started by startBank, and its business
+// servers learn every bank's gateway (where interbank calls go), its own name and colours, and
+// the coordination mode. Gateway ports are fixed before any bank starts, so every bank can be
+// told where the others will be.
+import { defaultPorts } from '@banca/core/config';
+import { startBank, type BankOptions, type RunningBank } from './bank.js';
+import { freePort } from './free-port.js';
+
+export const BANK_BRANDS: readonly { name: string; color: string }[] = [
+  { name: 'Banco Aurora', color: '#0b6e4f' },
+  { name: 'Banco Ipê', color: '#b8336a' },
+  { name: 'Banco Jangada', color: '#1d4e89' },
+  { name: 'Banco Cerrado', color: '#b5651d' },
+  { name: 'Banco Maré', color: '#4b3f72' },
+  { name: 'Banco Sertão', color: '#8a6d1d' },
+  { name: 'Banco Caatinga', color: '#2f6f73' },
+  { name: 'Banco Pampa', color: '#7a2e2e' },
+  { name: 'Banco Várzea', color: '#3d5a1e' },
+];
+
+export interface Member {
+  bankId: number;
+  name: string;
+  color: string;
+  url: string;
+  gatewayPort: number;
+}
+
+export type Coordination = 'holds' | 'token-ring';
+
+/** The banks of a consortium and where their gateways will listen. */
+export async function planConsortium(banks: number, ports: 'default' | 'random'): Promise<Member[]> {
+  if (banks < 1 || banks > BANK_BRANDS.length) throw new Error(`a consortium has 1 to ${BANK_BRANDS.length} banks`);
+  const members: Member[] = [];
+  for (let bankId = 1; bankId <= banks; bankId++) {
+    const gatewayPort = ports === 'default' ? defaultPorts.gateway(bankId) : await freePort();
+    const brand = BANK_BRANDS[bankId - 1]!;
+    members.push({ bankId, ...brand, url: `http://127.0.0.1:${gatewayPort}`, gatewayPort });
+  }
+  return members;
+}
+
+/** The part of a bank's options that makes it a member of the consortium. */
+export function memberOptions(member: Member, members: readonly Member[], coordination: Coordination, base: Partial<BankOptions> = {}): Partial<BankOptions> {
+  return {
+    bankId: member.bankId,
+    businessServer: {
+      bankId: member.bankId,
+      bankName: member.name,
+      bankColor: member.color,
+      coordination,
+      consortium: members.map(({ bankId, name, url }) => ({ bankId, name, url })),
+      ...base.businessServer,
+    },
+    gateway: { port: member.gatewayPort, ...base.gateway },
+  };
+}
+
+export interface RunningConsortium {
+  members: Member[];
+  banks: RunningBank[];
+  stop(): Promise<void>;
+}
+
+/** Starts every bank (in order, each whole or not at all); stops those started if one fails. */
+export async function startConsortium(
+  count: number,
+  coordination: Coordination,
+  options: Omit<BankOptions, 'bankId'> & { perBank?: (bankId: number) => Partial<BankOptions> },
+): Promise<RunningConsortium> {
+  const members = await planConsortium(count, options.ports);
+  const banks: RunningBank[] = [];
+  try {
+    for (const member of members) {
+      const extra = options.perBank?.(member.bankId) ?? {};
+      const merged = { ...options, ...extra };
+      banks.push(await startBank({ ...merged, ...memberOptions(member, members, coordination, merged) } as BankOptions));
+    }
+  } catch (error) {
+    await Promise.all(banks.map((bank) => bank.stop()));
+    throw error;
+  }
+  return { members, banks, stop: async () => void (await Promise.all(banks.map((bank) => bank.stop()))) };
+}
