@@ -9,7 +9,13 @@ export interface BenchArgs {
   concurrency: number;
   /** Measured seconds of each part (c) phase (4 of them, plus a pgbench run of the same length). */
   pgSeconds: number;
-  only: 'a' | 'b' | 'c' | null;
+  /** Measured seconds of each part (d) coordination mode. */
+  interbankSeconds: number;
+  /** Pix in flight in part (d). */
+  interbankConcurrency: number;
+  /** Customers per bank in part (d). */
+  interbankCustomers: number;
+  only: 'a' | 'b' | 'c' | 'd' | null;
   accounts: number;
   /** Business servers' batchSizeMax in part (b); the product's default is 5. */
   batchSize: number;
@@ -18,18 +24,22 @@ export interface BenchArgs {
 }
 
 export const USAGE = `usage: npm run bench -- [flags]
-  --seconds N          measured seconds per end-to-end phase (default 10)
-  --commit-seconds N   measured seconds per commit phase of part (a) (default 0.4 x --seconds, at least 1)
-  --concurrency N      requests in flight for part (b) (default 64)
-  --pg-seconds N       measured seconds per phase of part (c) and of its pgbench run (default: --seconds, at most 3)
-  --only a|b|c         run one part: (a) data server commit vs raw SQLite, (b) end to end, (c) PostgreSQL store vs pgbench
-  --accounts N         funded accounts for part (b) transfers (default 1000)
-  --batch-size N       business servers' batchSizeMax for part (b) (default 5, the product's default)
-  --no-progress        no progress bar on stderr
+  --seconds N                measured seconds per end-to-end phase (default 10)
+  --commit-seconds N         measured seconds per commit phase of part (a) (default 0.4 x --seconds, at least 1)
+  --concurrency N            requests in flight for part (b) (default 64)
+  --pg-seconds N             measured seconds per phase of part (c) and of its pgbench run (default: --seconds, at most 3)
+  --interbank-seconds N      measured seconds per coordination mode of part (d) (default 10)
+  --interbank-concurrency N  Pix in flight in part (d) (default 32)
+  --interbank-customers N    customers per bank in part (d) (default 20)
+  --only a|b|c|d             run one part: (a) data server commit vs raw SQLite, (b) end to end, (c) PostgreSQL store vs pgbench,
+                             (d) interbank Pix across 3 banks, holds vs token ring
+  --accounts N               funded accounts for part (b) transfers (default 1000)
+  --batch-size N             business servers' batchSizeMax for part (b) (default 5, the product's default)
+  --no-progress              no progress bar on stderr
 `;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { seconds: 10, commitSeconds: NaN, pgSeconds: NaN, concurrency: 64, only: null, accounts: 1000, batchSize: 5, progress: true, help: false };
+  const args: BenchArgs = { seconds: 10, commitSeconds: NaN, pgSeconds: NaN, concurrency: 64, interbankSeconds: 10, interbankConcurrency: 32, interbankCustomers: 20, only: null, accounts: 1000, batchSize: 5, progress: true, help: false };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index]!;
     const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
@@ -51,10 +61,13 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--pg-seconds': args.pgSeconds = positive(value(), false); break;
       case '--concurrency': args.concurrency = positive(value(), true); break;
       case '--batch-size': args.batchSize = positive(value(), true); break;
+      case '--interbank-seconds': args.interbankSeconds = positive(value(), false); break;
+      case '--interbank-concurrency': args.interbankConcurrency = positive(value(), true); break;
+      case '--interbank-customers': args.interbankCustomers = positive(value(), true); break;
       case '--accounts': args.accounts = Math.max(2, positive(value(), true)); break;
       case '--only': {
         const part = value();
-        if (part !== 'a' && part !== 'b' && part !== 'c') throw new Error(`--only takes a, b or c (got ${JSON.stringify(part)})`);
+        if (part !== 'a' && part !== 'b' && part !== 'c' && part !== 'd') throw new Error(`--only takes a, b, c or d (got ${JSON.stringify(part)})`);
         args.only = part;
         break;
       }

@@ -33,6 +33,15 @@ export interface PhaseResult {
   latency: LatencySummary;
   /** The first distinct error messages, for diagnosis. */
   errorSamples: string[];
+  /** Failed operations by kind, for errors that carry a string `kind` (see OperationError); others are not tallied here. */
+  errorsByKind: Record<string, number>;
+}
+
+/** A failed operation of a known kind (an answer the load expects to see some of, such as 202 or 422). */
+export class OperationError extends Error {
+  constructor(readonly kind: string, message: string) {
+    super(message);
+  }
 }
 
 class PhaseClock {
@@ -44,6 +53,7 @@ class PhaseClock {
   errors = 0;
   readonly samples = new LatencySamples();
   readonly errorSamples: string[] = [];
+  readonly errorsByKind: Record<string, number> = {};
 
   constructor(readonly options: PhaseOptions) {
     this.warmEnd = this.start + BigInt(Math.round(options.warmupSeconds * 1e9));
@@ -60,6 +70,7 @@ class PhaseClock {
       return;
     }
     this.errors += 1;
+    if (error instanceof OperationError) this.errorsByKind[error.kind] = (this.errorsByKind[error.kind] ?? 0) + 1;
     const message = error instanceof Error ? error.message : String(error);
     if (this.errorSamples.length < 3 && !this.errorSamples.includes(message)) this.errorSamples.push(message);
   }
@@ -89,6 +100,7 @@ class PhaseClock {
       unitsPerOp,
       latency: this.samples.summary(),
       errorSamples: this.errorSamples,
+      errorsByKind: this.errorsByKind,
     };
   }
 }

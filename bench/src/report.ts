@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { CommitBenchReport } from './data-commit.js';
 import type { CpuReport } from './cpu.js';
 import type { EndToEndReport } from './end-to-end.js';
+import type { InterbankReport, InterbankRow } from './interbank.js';
 import type { PostgresBenchReport } from './postgres-commit.js';
 import { formatCount } from './progress.js';
 
@@ -13,6 +14,9 @@ export const TARGETS = {
   transfersP99Ms: 25,
   /** Part (c): transfers/s at batch 5, 8 in flight / pgbench TPC-B-like tps on the same PostgreSQL. */
   pgbenchRatioAtBatch5: 2,
+  /** Part (d), from the issue: interbank transfers/s and their p99 in the default coordination mode (holds). */
+  interbankPerSec: 1000,
+  interbankP99Ms: 100,
 };
 
 export interface BenchResults {
@@ -20,6 +24,7 @@ export interface BenchResults {
   a: CommitBenchReport | null;
   b: EndToEndReport | null;
   c: PostgresBenchReport | null;
+  d: InterbankReport | null;
 }
 
 const CPU_NOTE = 'CPU during each measured phase (machine busy and steal: % of all cores; processes: % of one core, 100% = one core ' +
@@ -196,6 +201,85 @@ export function postgresMarkdown(report: PostgresBenchReport): string {
     ...(pgbench.available ? [{ label: 'pgbench', cpu: pgbench.cpu }] : []),
     ...report.rows.map((row) => ({ label: `batch ${row.batchSize}, data server x${row.concurrency}`, cpu: row.cpu })),
   ]));
+  return lines.join('\n');
+}
+
+function modeName(row: Pick<InterbankRow, 'coordination' | 'opsPerPass'>): string {
+  return row.coordination === 'holds' ? 'holds (default)' : `token-ring, ${row.opsPerPass ?? 1} op${row.opsPerPass === 1 ? '' : 's'}/pass`;
+}
+
+const cents = (value: number) => `${value < 0 ? '-' : ''}${Math.floor(Math.abs(value) / 100).toLocaleString('en-US')}.${String(Math.abs(value) % 100).padStart(2, '0')}`;
+
+export function interbankMarkdown(report: InterbankReport): string {
+  const lines: string[] = [];
+  const concurrency = report.rows[0]?.result.concurrency ?? 0;
+  lines.push(`## (d) Interbank Pix across a consortium of ${report.banks} banks: holds vs token ring`);
+  lines.push('');
+  const ringRows = report.rows.filter((row) => row.coordination === 'token-ring');
+  const ringNote = ringRows.length === 0 ? '' : ' Token ring rows: the business servers are started with `businessServer: { ring: { opsPerPass: N } }`, ' +
+    `N = ${ringRows.map((row) => row.opsPerPass ?? 1).join(' and ')} (queued interbank packets a bank runs per pass of the token; ` +
+    'the product\'s and seed 003\'s default is 1).';
+  lines.push(`${report.banks} banks started like \`npm start\` (startConsortium), each its own processes: a data server (SQLite), ${report.businessServers} business ` +
+    `server${report.businessServers === 1 ? '' : 's'} (batch mode), a gateway; a fresh consortium for each coordination mode. ${report.customersPerBank} customers per bank ` +
+    `sign up (own CPF), log in and deposit ${cents(report.depositCents)}. Closed loop, ${concurrency} Pix in flight: each a 0.01 Pix from a random customer of a random ` +
+    'bank to a random customer of another bank (key: CPF), POST /v1/me/pix at the paying bank\'s gateway with its own idempotency key; ' +
+    `"completed" is a 200 answer (status completed).${ringNote}`);
+  lines.push('');
+  lines.push(table(
+    ['coordination', 'in flight', 'completed Pix/s', 'vs holds', 'p50 ms', 'p99 ms', 'max ms', 'completed', 'pending (202)', 'refused (4xx)', 'failed (5xx, network)'],
+    report.rows.map((row) => [
+      modeName(row), String(row.result.concurrency), formatCount(row.result.opsPerSec), row.coordination === 'holds' ? '(ref)' : times(row.ratioToHolds),
+      ms(row.result.latency.p50Ms), ms(row.result.latency.p99Ms), ms(row.result.latency.maxMs), formatCount(row.answers.completed),
+      formatCount(row.answers.pending), formatCount(row.answers.refused), formatCount(row.answers.failed),
+    ]),
+  ));
+  lines.push('');
+  const holds = report.rows.find((row) => row.coordination === 'holds');
+  if (holds) {
+    const rate = holds.result.opsPerSec;
+    const p99 = holds.result.latency.p99Ms;
+    const ok = rate >= TARGETS.interbankPerSec && p99 < TARGETS.interbankP99Ms;
+    lines.push(`- Target (issue): at least ${formatCount(TARGETS.interbankPerSec)} interbank transfers/s with p99 under ${TARGETS.interbankP99Ms} ms in the default mode: ` +
+      `${formatCount(rate)}/s, p99 ${ms(p99)} ms **${verdict(ok)}**`);
+  }
+  for (const row of ringRows) {
+    lines.push(`- Throughput ${modeName(row)} / holds: ${times(row.ratioToHolds)}`);
+  }
+  for (const row of report.rows) {
+    const name = modeName(row);
+    const kinds = Object.entries(row.answers.byKind).sort((a, b) => b[1] - a[1]).map(([kind, count]) => `${kind} ×${formatCount(count)}`);
+    if (kinds.length > 0) lines.push(`- Refused/failed, ${name}: ${kinds.join(', ')}` + (row.result.errorSamples.length > 0 ? `; e.g. ${row.result.errorSamples.join(' / ')}` : ''));
+    if (row.pending.tracked > 0) {
+      lines.push(`- Pending (202) answers, ${name}: ${formatCount(row.pending.tracked)} (warm-up included); afterwards ${formatCount(row.pending.completed)} completed, ` +
+        `${formatCount(row.pending.failed)} failed, ${formatCount(row.pending.stillPending)} still pending after ${row.settleSeconds.toFixed(1)} s.`);
+    }
+    const audit = row.audit;
+    if (audit) {
+      const problems = [
+        ...(audit.ledgersSound ? [] : [`ledgers NOT sound (${audit.banks.filter((bank) => bank.balanceSumCents !== 0 || bank.mismatchedAccounts > 0).map((bank) => `bank ${bank.bankId}: sum ${bank.balanceSumCents}, ${bank.mismatchedAccounts} mismatched`).join('; ')})`]),
+        ...(audit.conserved ? [] : [`money NOT conserved (customers + holds + interbank = ${cents(audit.customersCents + audit.holdsCents + audit.interbankCents)} vs ${cents(audit.depositedCents)} deposited)`]),
+        ...(audit.settled ? [] : [`NOT settled after ${row.settleSeconds.toFixed(1)} s (holds ${audit.holdsCents} cents, interbank ${audit.interbankCents} cents)`]),
+      ];
+      lines.push(`- Consortium audit, ${name}: ${audit.ok ? 'ok' : 'PROBLEM'}: customers hold ${cents(audit.customersCents)} of ${cents(audit.depositedCents)} deposited, ` +
+        `holds ${audit.holdsCents} cents, interbank ${audit.interbankCents} cents, ledgers ${audit.ledgersSound ? 'sound' : 'NOT sound'} ` +
+        `(${formatCount(audit.banks.reduce((sum, bank) => sum + bank.transfers, 0))} journal entries; settled in ${row.settleSeconds.toFixed(1)} s)` +
+        (problems.length > 0 ? `; ${problems.join('; ')}` : '') + '.');
+    } else {
+      lines.push(`- Consortium audit, ${name}: could not be read.`);
+    }
+    if (row.setupFailures.length > 0) {
+      lines.push(`- Setup requests that failed and were retried, ${name}: ${row.setupFailures.length}, e.g. ${row.setupFailures.slice(0, 3).join(' / ')}`);
+    }
+    if (row.serviceLog.warnings + row.serviceLog.errors > 0) {
+      lines.push(`- Service logs, ${name}: ${formatCount(row.serviceLog.warnings)} warnings, ${formatCount(row.serviceLog.errors)} errors; most frequent: ` +
+        row.serviceLog.top.map((entry) => `"${entry.message}" ×${formatCount(entry.count)}`).join(', '));
+    }
+  }
+  lines.push(`- Setup (start the banks, sign up, log in, deposit): ${report.rows.map((row) => `${row.setupSeconds.toFixed(1)} s`).join(' / ')}.`);
+  lines.push('');
+  lines.push(CPU_NOTE);
+  lines.push('');
+  lines.push(cpuTable(report.rows.map((row) => ({ label: modeName(row), cpu: row.cpu }))));
   return lines.join('\n');
 }
 

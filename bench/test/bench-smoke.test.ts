@@ -5,10 +5,12 @@ import assert from 'node:assert/strict';
 import { parseArgs } from '../src/args.js';
 import { runCommitBench } from '../src/data-commit.js';
 import { runEndToEndBench } from '../src/end-to-end.js';
+import { randomCpfs, runInterbankBench } from '../src/interbank.js';
 import type { PhaseResult } from '../src/load.js';
 import { onPath, parsePgbench } from '../src/pg-tools.js';
 import { runPostgresBench } from '../src/postgres-commit.js';
-import { commitMarkdown, endToEndMarkdown, postgresMarkdown } from '../src/report.js';
+import { commitMarkdown, endToEndMarkdown, interbankMarkdown, postgresMarkdown } from '../src/report.js';
+import { isValidCpf } from '@banca/core/documents';
 import { percentile, ratio, summarize } from '../src/stats.js';
 
 function assertPositive(value: unknown, what: string): void {
@@ -48,7 +50,10 @@ test('args: defaults and flags', () => {
   assert.equal(given.only, 'b');
   assert.equal(parseArgs(['--only', 'c', '--seconds', '1']).pgSeconds, 1);
   assert.equal(parseArgs(['--only', 'c', '--pg-seconds', '5']).pgSeconds, 5);
-  assert.throws(() => parseArgs(['--only', 'd']));
+  assert.deepEqual([defaults.interbankSeconds, defaults.interbankConcurrency, defaults.interbankCustomers], [10, 32, 20]);
+  const interbank = parseArgs(['--only', 'd', '--interbank-seconds', '2', '--interbank-concurrency=8', '--interbank-customers', '5']);
+  assert.deepEqual([interbank.only, interbank.interbankSeconds, interbank.interbankConcurrency, interbank.interbankCustomers], ['d', 2, 8, 5]);
+  assert.throws(() => parseArgs(['--only', 'e']));
   assert.throws(() => parseArgs(['--seconds', '-1']));
 });
 
@@ -105,4 +110,30 @@ test('(c) data server commits on PostgreSQL vs pgbench, tiny', { timeout: 120_00
   }
   assert.ok(report.audit?.ok, 'the data server audit is clean');
   assert.match(postgresMarkdown(report), /pgbench/);
+});
+
+test('(d) interbank Pix across a consortium, holds and token ring, tiny', { timeout: 120_000 }, async () => {
+  const cpfs = randomCpfs(50);
+  assert.equal(new Set(cpfs).size, 50);
+  assert.ok(cpfs.every(isValidCpf), 'generated CPFs have valid check digits');
+  const report = await runInterbankBench({
+    banks: 2, modes: [{ coordination: 'holds', opsPerPass: null }, { coordination: 'token-ring', opsPerPass: 32 }], customersPerBank: 2, businessServers: 1,
+    concurrency: 4, seconds: 1, warmupSeconds: 0.3, settleSeconds: 15, progress: false,
+  });
+  assert.deepEqual(report.rows.map((row) => row.coordination), ['holds', 'token-ring']);
+  for (const row of report.rows) {
+    const what = row.coordination;
+    assertPositive(row.result.ops, `${what}: completed Pix`);
+    assertPositive(row.result.opsPerSec, `${what}: Pix/s`);
+    assertPositive(row.result.latency.p50Ms, `${what}: p50`);
+    assertPositive(row.result.latency.p99Ms, `${what}: p99`);
+    assert.ok(row.result.latency.p99Ms >= row.result.latency.p50Ms, `${what}: p99 >= p50`);
+    assert.equal(row.answers.completed, row.result.ops);
+    assert.equal(row.answers.failed, 0, `${what}: no 5xx or network failures (${JSON.stringify(row.answers.byKind)})`);
+    assertPositive(row.ratioToHolds, `${what}: ratio to holds`);
+    assert.ok(row.audit, `${what}: the consortium audit was read`);
+    assert.deepEqual([row.audit.ledgersSound, row.audit.conserved, row.audit.settled, row.audit.ok], [true, true, true, true], `${what}: audit ${JSON.stringify(row.audit)}`);
+    assert.equal(row.audit.customersCents, row.audit.depositedCents);
+  }
+  assert.match(interbankMarkdown(report), /Target \(issue\)/);
 });

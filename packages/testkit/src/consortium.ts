@@ -45,7 +45,7 @@ export async function me(url: string, customer: TestCustomer) {
   return (await http(`${url}/v1/me`, { headers: customer.auth })).body;
 }
 
-export async function pix(url: string, customer: TestCustomer, toBankId: number, key: string, amount: string, idempotencyKey = randomUUID()) {
+export async function pix(url: string, customer: TestCustomer, toBankId: number, key: string, amount: string, idempotencyKey: string = randomUUID()) {
   return http(`${url}/v1/me/pix`, { method: 'POST', headers: { ...customer.auth, 'idempotency-key': idempotencyKey }, json: { toBankId, key, amount } });
 }
 

@@ -75,8 +75,12 @@ export function registerCustomerRoutes(app: FastifyInstance, consortium: Consort
     const settled = packet.state === 'completed' || packet.state === 'failed' ? packet : await consortium.coordinator.waitFor(packet.packetId, transferWaitMs);
     if (settled.state === 'failed' && settled.error) {
       const leg = settled.failedLeg;
-      if (settled.kind === 'pix') throw new BancaError(settled.error.code, settled.error.message, { details: { packetId: settled.packetId } });
-      throw new BancaError('PACKET_REFUSED', `Transfer ${leg} of the packet failed (${settled.error.code}): ${settled.error.message} Nothing was moved.`, {
+      // A lone Pix fails with its leg's own code, unless that code says "retry" (a bank was down):
+      // the transfer has ended, and repeating the same request would only repeat this answer.
+      const final = new BancaError(settled.error.code, settled.error.message);
+      if (settled.kind === 'pix' && !final.retryable) throw new BancaError(settled.error.code, settled.error.message, { details: { packetId: settled.packetId } });
+      const what = settled.kind === 'pix' ? 'The Pix' : `Transfer ${leg} of the packet`;
+      throw new BancaError('PACKET_REFUSED', `${what} failed (${settled.error.code}): ${settled.error.message} Nothing was moved.`, {
         details: { packetId: settled.packetId, failedLeg: leg, code: settled.error.code, message: settled.error.message },
       });
     }

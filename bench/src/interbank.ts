@@ -1,0 +1,452 @@
+// Part (d): interbank Pix across a consortium of banks on this machine (each bank its own
+// processes: data server on SQLite, business servers, gateway), once per coordination mode:
+// 'holds' (two phases with holds, no global order) and 'token-ring' (seed 003: only the bank
+// holding the token runs interbank work, ring.opsPerPass packets per pass). Customers sign up and
+// log in at every bank and get a deposit; then closed-loop load sends 1-cent Pix from a random
+// customer of one bank to a random customer of another; afterwards, once the transfers still in
+// flight have settled, the money across the consortium is audited.
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'undici';
+import { isValidCpf } from '@banca/core/documents';
+import { startConsortium, type Coordination, type RunningConsortium } from '@banca/launcher/consortium';
+import { ownChildren, Resources, stopChildren } from './cleanup.js';
+import { measureCpu, type CpuReport, type CpuTarget } from './cpu.js';
+import { BUSINESS_HEADERS, getJson, HttpStatusError, keepAlivePool, postJson } from './http.js';
+import { OperationError, runAll, runClosedLoop, type PhaseResult } from './load.js';
+import { note } from './progress.js';
+import { ratio } from './stats.js';
+
+export interface InterbankMode {
+  coordination: Coordination;
+  /** token-ring: the business servers' ring.opsPerPass (the product's default is 1); null for holds. */
+  opsPerPass: number | null;
+}
+
+export interface InterbankOptions {
+  banks: number;
+  modes: InterbankMode[];
+  customersPerBank: number;
+  /** Business servers per bank. */
+  businessServers: number;
+  /** Pix requests in flight. */
+  concurrency: number;
+  seconds: number;
+  warmupSeconds: number;
+  /** How long to wait after the load for transfers still in flight to settle before the audit. */
+  settleSeconds: number;
+  progress: boolean;
+}
+
+/** What the customers were answered in the measured window. */
+export interface PixAnswers {
+  /** 200, status completed. */
+  completed: number;
+  /** 202: still pending when the bank stopped waiting (transferWaitMs). */
+  pending: number;
+  /** 4xx with an error code (the bank refused the Pix: insufficient funds, account locked...). */
+  refused: number;
+  /** 5xx or no answer at all. */
+  failed: number;
+  /** Refused and failed answers by error code (e.g. "refused ACCOUNT_LOCKED", "failed HTTP 503 BANK_UNAVAILABLE"). */
+  byKind: Record<string, number>;
+}
+
+export interface BankAudit {
+  bankId: number;
+  transfers: number;
+  /** Sum of every balance of the bank's ledger, system accounts included: zero when sound. */
+  balanceSumCents: number;
+  mismatchedAccounts: number;
+  customersCents: number;
+  holdsCents: number;
+  /** Sum of the bank's @bank:<n> accounts (what it owes other banks minus what they owe it). */
+  interbankCents: number;
+}
+
+export interface ConsortiumAudit {
+  /** Every deposit the bench made, across the consortium. */
+  depositedCents: number;
+  customersCents: number;
+  holdsCents: number;
+  interbankCents: number;
+  /** Every bank's ledger sums to zero and matches its journal. */
+  ledgersSound: boolean;
+  /** customers + holds + interbank = deposited: no cent created or lost. */
+  conserved: boolean;
+  /** Nothing in flight: holds and interbank accounts at zero, so customers = deposited. */
+  settled: boolean;
+  ok: boolean;
+  banks: BankAudit[];
+}
+
+export interface PendingOutcome {
+  /** 202 answers during the load (warm-up included), followed afterwards by packet id. */
+  tracked: number;
+  completed: number;
+  failed: number;
+  /** Still not final when the settle wait ended. */
+  stillPending: number;
+}
+
+export interface ServiceLog {
+  warnings: number;
+  errors: number;
+  /** The most frequent distinct messages, "bank N level: message", with how often. */
+  top: { message: string; count: number }[];
+}
+
+export interface InterbankRow {
+  coordination: Coordination;
+  opsPerPass: number | null;
+  /** ops: completed Pix; errors: every other answer (see answers). */
+  result: PhaseResult;
+  answers: PixAnswers;
+  /** ops/s of this row / ops/s of the holds row. */
+  ratioToHolds: number | null;
+  /** Starting the banks, signing customers up, logging them in, depositing. */
+  setupSeconds: number;
+  /** Setup requests that failed and were retried (none expected). */
+  setupFailures: string[];
+  /** From the end of the load until settled (or the wait ran out). */
+  settleSeconds: number;
+  pending: PendingOutcome;
+  audit: ConsortiumAudit | null;
+  serviceLog: ServiceLog;
+  cpu: CpuReport;
+}
+
+export interface InterbankReport {
+  banks: number;
+  customersPerBank: number;
+  businessServers: number;
+  depositCents: number;
+  rows: InterbankRow[];
+}
+
+const DEPOSIT = '1000.00';
+const DEPOSIT_CENTS = 100_000;
+const SETUP_CONCURRENCY = 6;
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+interface Customer {
+  bankId: number;
+  cpf: string;
+  accountId: string;
+  /** Authorization alone (GET); with the JSON content type (POST). */
+  auth: Record<string, string>;
+  headers: Record<string, string>;
+}
+
+interface PendingPacket {
+  bankId: number;
+  auth: Record<string, string>;
+  packetId: string;
+  final: boolean;
+  status: string;
+}
+
+function checkDigit(digits: string): number {
+  let sum = 0;
+  for (let index = 0; index < digits.length; index++) sum += Number(digits[index]) * (digits.length + 1 - index);
+  const rest = sum % 11;
+  return rest < 2 ? 0 : 11 - rest;
+}
+
+/** `count` distinct valid CPFs: 9 random digits and their two check digits. */
+export function randomCpfs(count: number): string[] {
+  const found = new Set<string>();
+  while (found.size < count) {
+    const base = String(Math.floor(Math.random() * 1e9)).padStart(9, '0');
+    const first = `${base}${checkDigit(base)}`;
+    const cpf = `${first}${checkDigit(first)}`;
+    if (isValidCpf(cpf)) found.add(cpf);
+  }
+  return [...found];
+}
+
+function randomIndex(count: number): number {
+  return Math.floor(Math.random() * count);
+}
+
+/** The error code of a banca error answer ({ error: { code, message } }), or the status alone. */
+function errorOf(status: number, text: string): { code: string; message: string } {
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    if (body.error?.code) return { code: body.error.code, message: body.error.message ?? '' };
+  } catch {
+    // not JSON
+  }
+  return { code: `HTTP_${status}`, message: text.slice(0, 200) };
+}
+
+async function balanceOf(pool: Pool, accountId: string): Promise<number> {
+  try {
+    return (await getJson<{ balanceCents: number }>(pool, `/v1/accounts/${encodeURIComponent(accountId)}`, BUSINESS_HEADERS)).balanceCents;
+  } catch (error) {
+    if (error instanceof HttpStatusError && error.status === 404) return 0;
+    throw error;
+  }
+}
+
+/** Every bank's audit and its system accounts, summed over the consortium. */
+export async function auditConsortium(dataPools: readonly Pool[], depositedCents: number): Promise<ConsortiumAudit> {
+  const bankIds = dataPools.map((_, index) => index + 1);
+  const banks: BankAudit[] = [];
+  for (const [index, pool] of dataPools.entries()) {
+    const report = await getJson<{ transfers: number; balanceSumCents: number; mismatchedAccounts: string[]; customerBalanceSumCents: number }>(pool, '/v1/audit', BUSINESS_HEADERS);
+    let interbankCents = 0;
+    for (const other of bankIds) interbankCents += await balanceOf(pool, `@bank:${other}`);
+    banks.push({
+      bankId: index + 1, transfers: report.transfers, balanceSumCents: report.balanceSumCents, mismatchedAccounts: report.mismatchedAccounts.length,
+      customersCents: report.customerBalanceSumCents, holdsCents: await balanceOf(pool, '@holds'), interbankCents,
+    });
+  }
+  const sum = (pick: (bank: BankAudit) => number) => banks.reduce((total, bank) => total + pick(bank), 0);
+  const customersCents = sum((bank) => bank.customersCents);
+  const holdsCents = sum((bank) => bank.holdsCents);
+  const interbankCents = sum((bank) => bank.interbankCents);
+  const ledgersSound = banks.every((bank) => bank.balanceSumCents === 0 && bank.mismatchedAccounts === 0);
+  const conserved = customersCents + holdsCents + interbankCents === depositedCents;
+  const settled = holdsCents === 0 && interbankCents === 0;
+  return { depositedCents, customersCents, holdsCents, interbankCents, ledgersSound, conserved, settled, ok: ledgersSound && conserved && settled && customersCents === depositedCents, banks };
+}
+
+/** Counts the services' warn/error log lines (pino JSON: level 40 and up), by message. */
+class LogTally {
+  warnings = 0;
+  errors = 0;
+  private readonly messages = new Map<string, number>();
+  open = true;
+
+  line(bankId: number, line: string): void {
+    if (!this.open || !line.startsWith('{')) return;
+    let entry: { level?: number; msg?: string; err?: { message?: string } };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      return;
+    }
+    if (typeof entry.level !== 'number' || entry.level < 40) return;
+    if (entry.level >= 50) this.errors += 1;
+    else this.warnings += 1;
+    const text = `bank ${bankId} ${entry.level >= 50 ? 'error' : 'warn'}: ${entry.msg ?? ''}${entry.err?.message ? ` (${entry.err.message.slice(0, 160)})` : ''}`;
+    this.messages.set(text, (this.messages.get(text) ?? 0) + 1);
+  }
+
+  summary(): ServiceLog {
+    const top = [...this.messages].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([message, count]) => ({ message, count }));
+    return { warnings: this.warnings, errors: this.errors, top };
+  }
+}
+
+/** Adds up the shares of targets with the same name (every bank's gateway is one "gateways" column). */
+function mergeShares(report: CpuReport): CpuReport {
+  const merged = new Map<string, number>();
+  for (const share of report.processes) merged.set(share.name, (merged.get(share.name) ?? 0) + share.percent);
+  return { ...report, processes: [...merged].map(([name, percent]) => ({ name, percent })) };
+}
+
+function answersOf(result: PhaseResult): PixAnswers {
+  const answers: PixAnswers = { completed: result.ops, pending: 0, refused: 0, failed: 0, byKind: {} };
+  let tallied = 0;
+  for (const [kind, count] of Object.entries(result.errorsByKind)) {
+    tallied += count;
+    if (kind === 'pending') answers.pending += count;
+    else if (kind.startsWith('refused')) answers.refused += count;
+    else answers.failed += count;
+    if (kind !== 'pending') answers.byKind[kind] = count;
+  }
+  if (result.errors > tallied) {
+    answers.failed += result.errors - tallied;
+    answers.byKind['failed (other)'] = result.errors - tallied;
+  }
+  return answers;
+}
+
+async function startMembers(options: InterbankOptions, mode: InterbankMode, resources: Resources, logs: LogTally): Promise<RunningConsortium> {
+  const dataDir = resources.tempDir('banca-bench-d-');
+  // startBank stops nothing it started when a later service fails to start: stop those here.
+  const before = new Set(ownChildren());
+  resources.defer('stop processes of a half-started consortium', () => stopChildren(before));
+  const consortium = await startConsortium(options.banks, mode.coordination, {
+    ports: 'random', store: 'sqlite', dataDir, businessServers: options.businessServers, queueMode: 'batch', logLevel: 'warn',
+    businessServer: mode.opsPerPass === null ? {} : { ring: { opsPerPass: mode.opsPerPass } },
+    perBank: (bankId) => ({ onLine: (line: string) => logs.line(bankId, line) }),
+  });
+  resources.defer('stop the consortium', async () => {
+    logs.open = false;
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([
+      consortium.stop().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 20_000))),
+    ]);
+    clearTimeout(timer);
+    if (!stopped) {
+      await Promise.all(consortium.banks.flatMap((bank) => [bank.gateway, ...bank.businessServers, ...bank.dataServers]).map((service) => service.kill()));
+    }
+  });
+  return consortium;
+}
+
+/** Runs `attempt` up to 3 times; each failure is noted in `failures` (an odd answer worth reporting). */
+async function retrying<T>(what: string, failures: string[], attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push(`${what}: ${message.slice(0, 300)}`);
+      if (tries >= 3) throw new Error(`${what} failed 3 times: ${message}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/**
+ * Signs up, logs in and funds `perBank` customers at every bank, each with a CPF of its own. A
+ * failed sign-up is retried with another CPF and e-mail (the failed one may have been created).
+ */
+async function openAccounts(pools: readonly Pool[], perBank: number, failures: string[]): Promise<Customer[][]> {
+  const customers: Customer[][] = pools.map(() => []);
+  const password = 'correct horse battery';
+  await runAll(pools.length * perBank, SETUP_CONCURRENCY, async (index) => {
+    const bankIndex = Math.floor(index / perBank);
+    const pool = pools[bankIndex]!;
+    const { cpf, email } = await retrying(`sign-up at bank ${bankIndex + 1}`, failures, async () => {
+      const cpf = randomCpfs(1)[0]!;
+      const email = `bench.${bankIndex + 1}.${index}.${randomUUID().slice(0, 8)}@example.com`;
+      await postJson(pool, '/v1/customers', JSON_HEADERS, JSON.stringify({
+        type: 'individual', holders: [{ name: `Cliente ${index + 1}`, document: cpf }], email, password,
+      }));
+      return { cpf, email };
+    });
+    const session = await retrying(`login at bank ${bankIndex + 1}`, failures, () =>
+      postJson<{ token: string; account: { accountId: string } }>(pool, '/v1/sessions', JSON_HEADERS, JSON.stringify({ email, password })));
+    const auth = { authorization: `Bearer ${session.token}` };
+    const headers = { ...JSON_HEADERS, ...auth };
+    const key = randomUUID(); // the same key on retry: one deposit whatever happens
+    await retrying(`deposit at bank ${bankIndex + 1}`, failures, () =>
+      postJson(pool, '/v1/me/deposits', { ...headers, 'idempotency-key': key }, JSON.stringify({ amount: DEPOSIT, method: 'cash' })));
+    customers[bankIndex]!.push({ bankId: bankIndex + 1, cpf, accountId: session.account.accountId, auth, headers });
+  });
+  return customers;
+}
+
+/** One Pix from a random customer of a random bank to a random customer of another bank; throws unless completed. */
+async function sendPix(pools: readonly Pool[], customers: readonly Customer[][], pending: PendingPacket[]): Promise<void> {
+  const fromBank = randomIndex(pools.length);
+  let toBank = randomIndex(pools.length - 1);
+  if (toBank >= fromBank) toBank += 1;
+  const from = customers[fromBank]![randomIndex(customers[fromBank]!.length)]!;
+  const to = customers[toBank]![randomIndex(customers[toBank]!.length)]!;
+  let response;
+  try {
+    response = await pools[fromBank]!.request({
+      method: 'POST', path: '/v1/me/pix', headers: { ...from.headers, 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ toBankId: to.bankId, key: to.cpf, amount: '0.01' }),
+    });
+  } catch (error) {
+    throw new OperationError('failed network', error instanceof Error ? error.message : String(error));
+  }
+  if (response.statusCode === 200) {
+    await response.body.dump({ limit: 64 * 1024 * 1024 });
+    return;
+  }
+  const text = await response.body.text();
+  if (response.statusCode === 202) {
+    const packetId = (JSON.parse(text) as { packetId: string }).packetId;
+    if (pending.length < 100_000) pending.push({ bankId: from.bankId, auth: from.auth, packetId, final: false, status: 'pending' });
+    throw new OperationError('pending', 'HTTP 202: still pending');
+  }
+  const { code, message } = errorOf(response.statusCode, text);
+  const verdict = response.statusCode >= 400 && response.statusCode < 500 ? 'refused' : `failed HTTP ${response.statusCode}`;
+  throw new OperationError(`${verdict} ${code}`, `HTTP ${response.statusCode} ${code}: ${message.slice(0, 200)}`);
+}
+
+/** Follows the 202 answers to the end and waits for the consortium's books to settle, up to `seconds`. */
+async function settle(pools: readonly Pool[], dataPools: readonly Pool[], pending: PendingPacket[], depositedCents: number, seconds: number): Promise<{ audit: ConsortiumAudit | null; seconds: number }> {
+  const start = process.hrtime.bigint();
+  const deadline = Date.now() + seconds * 1000;
+  let audit: ConsortiumAudit | null = null;
+  for (;;) {
+    const open = pending.filter((packet) => !packet.final);
+    await runAll(open.length, SETUP_CONCURRENCY, async (index) => {
+      const packet = open[index]!;
+      const view = await getJson<{ status: string }>(pools[packet.bankId - 1]!, `/v1/me/packets/${encodeURIComponent(packet.packetId)}`, packet.auth)
+        .catch(() => ({ status: 'pending' }));
+      packet.status = view.status;
+      packet.final = view.status !== 'pending';
+    });
+    audit = await auditConsortium(dataPools, depositedCents).catch((error: unknown) => {
+      note(`(d) audit failed: ${error instanceof Error ? error.message : String(error)}`, true);
+      return null;
+    });
+    const done = pending.every((packet) => packet.final) && audit !== null && audit.settled;
+    if (done || Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { audit, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+function modeLabel(mode: InterbankMode): string {
+  return mode.coordination === 'holds' ? 'holds' : `token-ring, ${mode.opsPerPass ?? 1} op${mode.opsPerPass === 1 ? '' : 's'}/pass`;
+}
+
+async function runMode(options: InterbankOptions, mode: InterbankMode): Promise<Omit<InterbankRow, 'ratioToHolds'>> {
+  const resources = new Resources();
+  const logs = new LogTally();
+  try {
+    const label = modeLabel(mode);
+    const setupStart = process.hrtime.bigint();
+    note(`(d) ${label}: starting ${options.banks} banks (data server, ${options.businessServers} business servers, gateway each)...`, options.progress);
+    const consortium = await startMembers(options, mode, resources, logs);
+    const pools = consortium.banks.map((bank) => keepAlivePool(bank.gateway.url, options.concurrency));
+    const dataPools = consortium.banks.map((bank) => keepAlivePool(bank.dataServer.url, 2));
+    resources.defer('close the pools', () => Promise.all([...pools, ...dataPools].map((pool) => pool.destroy())));
+
+    note(`(d) ${label}: ${options.customersPerBank} customers per bank sign up, log in and deposit ${DEPOSIT}...`, options.progress);
+    const setupFailures: string[] = [];
+    const customers = await openAccounts(pools, options.customersPerBank, setupFailures);
+    const depositedCents = options.banks * options.customersPerBank * DEPOSIT_CENTS;
+    const setupSeconds = Number(process.hrtime.bigint() - setupStart) / 1e9;
+
+    const self: CpuTarget = { name: 'bench (client)', pid: process.pid };
+    const targets: CpuTarget[] = [self, ...consortium.banks.flatMap((bank) => [
+      { name: 'gateways', pid: bank.gateway.child.pid },
+      ...bank.businessServers.map((server) => ({ name: 'business servers', pid: server.child.pid })),
+      ...bank.dataServers.map((server) => ({ name: 'data servers', pid: server.child.pid })),
+    ])];
+    const pending: PendingPacket[] = [];
+    const cpu = measureCpu(targets, options.warmupSeconds * 1000);
+    const result = await runClosedLoop({
+      label: `(d) interbank Pix, ${label}`, concurrency: options.concurrency, seconds: options.seconds, warmupSeconds: options.warmupSeconds,
+      progress: options.progress, unit: 'Pix',
+    }, () => sendPix(pools, customers, pending));
+    const cpuReport = mergeShares(cpu.stop());
+
+    note(`(d) ${label}: waiting up to ${options.settleSeconds} s for transfers in flight to settle, then auditing...`, options.progress);
+    const settled = await settle(pools, dataPools, pending, depositedCents, options.settleSeconds);
+    const outcome: PendingOutcome = {
+      tracked: pending.length,
+      completed: pending.filter((packet) => packet.status === 'completed').length,
+      failed: pending.filter((packet) => packet.status === 'failed').length,
+      stillPending: pending.filter((packet) => !packet.final).length,
+    };
+    return {
+      coordination: mode.coordination, opsPerPass: mode.opsPerPass, result, answers: answersOf(result), setupSeconds,
+      settleSeconds: settled.seconds, pending: outcome, audit: settled.audit, serviceLog: logs.summary(), setupFailures, cpu: cpuReport,
+    };
+  } finally {
+    await resources.close();
+  }
+}
+
+export async function runInterbankBench(options: InterbankOptions): Promise<InterbankReport> {
+  if (options.banks < 2) throw new Error('part (d) needs at least 2 banks');
+  if (options.customersPerBank < 1) throw new Error('part (d) needs at least 1 customer per bank');
+  const rows: InterbankRow[] = [];
+  for (const mode of options.modes) rows.push({ ...(await runMode(options, mode)), ratioToHolds: null });
+  const holds = rows.find((row) => row.coordination === 'holds');
+  for (const row of rows) row.ratioToHolds = holds ? ratio(row.result.opsPerSec, holds.result.opsPerSec) : null;
+  return { banks: options.banks, customersPerBank: options.customersPerBank, businessServers: options.businessServers, depositCents: DEPOSIT_CENTS, rows };
+}
