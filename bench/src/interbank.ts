@@ -11,7 +11,7 @@ import { isValidCpf } from '@banca/core/documents';
 import { startConsortium, type Coordination, type RunningConsortium } from '@banca/launcher/consortium';
 import { ownChildren, Resources, stopChildren } from './cleanup.js';
 import { measureCpu, type CpuReport, type CpuTarget } from './cpu.js';
-import { BUSINESS_HEADERS, getJson, HttpStatusError, keepAlivePool, postJson } from './http.js';
+import { BUSINESS_HEADERS, getJson, keepAlivePool, postJson } from './http.js';
 import { OperationError, runAll, runClosedLoop, type PhaseResult } from './load.js';
 import { note } from './progress.js';
 import { ratio } from './stats.js';
@@ -51,6 +51,11 @@ export interface PixAnswers {
   byKind: Record<string, number>;
 }
 
+export interface OpenRecords {
+  count: number;
+  cents: number;
+}
+
 export interface BankAudit {
   bankId: number;
   transfers: number;
@@ -58,23 +63,34 @@ export interface BankAudit {
   balanceSumCents: number;
   mismatchedAccounts: number;
   customersCents: number;
-  holdsCents: number;
-  /** Sum of the bank's @bank:<n> accounts (what it owes other banks minus what they owe it). */
-  interbankCents: number;
+  /** Holds not yet posted or voided (the money in @holds). */
+  openHolds: OpenRecords;
+  /** Credits prepared here and not yet applied or voided. */
+  pendingCredits: OpenRecords;
+  /** Packets this bank coordinates that are not completed or failed yet. */
+  openPackets: number;
 }
 
+/**
+ * The money across the consortium, from every data server's audit and the interbank records it
+ * keeps. The data server does not serve system accounts (@holds, @bank:<n>) on GET
+ * /v1/accounts/:id (400 INVALID_ACCOUNT_ID), so what sits in them is derived: with sound ledgers,
+ * every cent deposited is in a customer account or in flight (@holds, or owed between banks).
+ */
 export interface ConsortiumAudit {
   /** Every deposit the bench made, across the consortium. */
   depositedCents: number;
   customersCents: number;
-  holdsCents: number;
-  interbankCents: number;
+  /** deposited - customers: in @holds or in the banks' @bank:<n> accounts, not yet credited. */
+  inFlightCents: number;
+  openHolds: OpenRecords;
+  pendingCredits: OpenRecords;
+  openPackets: number;
   /** Every bank's ledger sums to zero and matches its journal. */
   ledgersSound: boolean;
-  /** customers + holds + interbank = deposited: no cent created or lost. */
-  conserved: boolean;
-  /** Nothing in flight: holds and interbank accounts at zero, so customers = deposited. */
+  /** Nothing in flight: no open hold, pending credit or open packet, and customers hold every cent deposited. */
   settled: boolean;
+  /** Sound ledgers and settled: no cent created or lost. */
   ok: boolean;
   banks: BankAudit[];
 }
@@ -179,36 +195,37 @@ function errorOf(status: number, text: string): { code: string; message: string 
   return { code: `HTTP_${status}`, message: text.slice(0, 200) };
 }
 
-async function balanceOf(pool: Pool, accountId: string): Promise<number> {
-  try {
-    return (await getJson<{ balanceCents: number }>(pool, `/v1/accounts/${encodeURIComponent(accountId)}`, BUSINESS_HEADERS)).balanceCents;
-  } catch (error) {
-    if (error instanceof HttpStatusError && error.status === 404) return 0;
-    throw error;
-  }
+const RECORDS_LIMIT = 1000;
+
+async function openRecords(pool: Pool, collection: string): Promise<{ values: { amountCents?: number }[] }> {
+  const answer = await getJson<{ records: { value: { amountCents?: number } }[] }>(pool, `/v1/records/${collection}?tag=open&limit=${RECORDS_LIMIT}`, BUSINESS_HEADERS);
+  return { values: answer.records.map((record) => record.value) };
 }
 
-/** Every bank's audit and its system accounts, summed over the consortium. */
+function tally(values: { amountCents?: number }[]): OpenRecords {
+  return { count: values.length, cents: values.reduce((sum, value) => sum + (value.amountCents ?? 0), 0) };
+}
+
+/** Every bank's audit and open interbank records, summed over the consortium. */
 export async function auditConsortium(dataPools: readonly Pool[], depositedCents: number): Promise<ConsortiumAudit> {
-  const bankIds = dataPools.map((_, index) => index + 1);
   const banks: BankAudit[] = [];
   for (const [index, pool] of dataPools.entries()) {
     const report = await getJson<{ transfers: number; balanceSumCents: number; mismatchedAccounts: string[]; customerBalanceSumCents: number }>(pool, '/v1/audit', BUSINESS_HEADERS);
-    let interbankCents = 0;
-    for (const other of bankIds) interbankCents += await balanceOf(pool, `@bank:${other}`);
+    const [holds, credits, packets] = await Promise.all([openRecords(pool, 'holds'), openRecords(pool, 'credits'), openRecords(pool, 'packets')]);
     banks.push({
       bankId: index + 1, transfers: report.transfers, balanceSumCents: report.balanceSumCents, mismatchedAccounts: report.mismatchedAccounts.length,
-      customersCents: report.customerBalanceSumCents, holdsCents: await balanceOf(pool, '@holds'), interbankCents,
+      customersCents: report.customerBalanceSumCents, openHolds: tally(holds.values), pendingCredits: tally(credits.values), openPackets: packets.values.length,
     });
   }
   const sum = (pick: (bank: BankAudit) => number) => banks.reduce((total, bank) => total + pick(bank), 0);
   const customersCents = sum((bank) => bank.customersCents);
-  const holdsCents = sum((bank) => bank.holdsCents);
-  const interbankCents = sum((bank) => bank.interbankCents);
+  const openHolds = { count: sum((bank) => bank.openHolds.count), cents: sum((bank) => bank.openHolds.cents) };
+  const pendingCredits = { count: sum((bank) => bank.pendingCredits.count), cents: sum((bank) => bank.pendingCredits.cents) };
+  const openPackets = sum((bank) => bank.openPackets);
   const ledgersSound = banks.every((bank) => bank.balanceSumCents === 0 && bank.mismatchedAccounts === 0);
-  const conserved = customersCents + holdsCents + interbankCents === depositedCents;
-  const settled = holdsCents === 0 && interbankCents === 0;
-  return { depositedCents, customersCents, holdsCents, interbankCents, ledgersSound, conserved, settled, ok: ledgersSound && conserved && settled && customersCents === depositedCents, banks };
+  const inFlightCents = depositedCents - customersCents;
+  const settled = openHolds.count === 0 && pendingCredits.count === 0 && openPackets === 0 && inFlightCents === 0;
+  return { depositedCents, customersCents, inFlightCents, openHolds, pendingCredits, openPackets, ledgersSound, settled, ok: ledgersSound && settled, banks };
 }
 
 /** Counts the services' warn/error log lines (pino JSON: level 40 and up), by message. */

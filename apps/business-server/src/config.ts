@@ -58,7 +58,8 @@ export const BusinessServerConfigSchema = Type.Object(
     ring: Type.Object(
       {
         opsPerPass: Type.Integer({ minimum: 1, maximum: 10_000, default: 1 }),
-        timeoutMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 3_000 }),
+        /** Lost-token timeout (the seed: 30 s); must outlast a pass, i.e. twice prepareTimeoutMs. */
+        timeoutMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 12_000 }),
         timeoutStepMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 250 }),
         checkAttempts: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
         checkIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 200 }),
@@ -96,6 +97,9 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   refuseDevKeysInProduction({ customerTokenSecret: config.customerTokenSecret }, 'business-server customerTokenSecret', env);
   if (config.consortium.length > 0 && !config.consortium.some((bank) => bank.bankId === config.bankId)) {
     throw new ConfigError(`business-server: consortium must list this bank (bankId ${config.bankId})`);
+  }
+  if (config.coordination === 'token-ring' && config.ring.timeoutMs <= 2 * config.prepareTimeoutMs) {
+    throw new ConfigError(`business-server: ring.timeoutMs (${config.ring.timeoutMs}) must be above twice prepareTimeoutMs (${config.prepareTimeoutMs}): a pass may last that long, and a shorter timeout regenerates a token that is not lost`);
   }
   for (const bank of config.consortium) {
     if (!config.interbankKeys[String(bank.bankId)]) throw new ConfigError(`business-server: interbankKeys has no key for bank ${bank.bankId}`);

@@ -16,7 +16,8 @@ before(async () => {
   consortium = await startTestConsortium(3, 'token-ring', {
     businessServer: {
       transferWaitMs: 8000,
-      ring: { opsPerPass: 4, timeoutMs: 1500, timeoutStepMs: 100, checkAttempts: 2, checkIntervalMs: 100, holdLeaseMs: 1000, tickMs: 20 },
+      prepareTimeoutMs: 1000,
+      ring: { opsPerPass: 4, timeoutMs: 3000, timeoutStepMs: 100, checkAttempts: 2, checkIntervalMs: 100, holdLeaseMs: 1000, tickMs: 20 },
     },
   });
   for (const bankId of [1, 2, 3]) {
@@ -64,7 +65,8 @@ describe('token ring - in a consortium', () => {
       return current.holdsCents === 0 && current.interbankCents === 0 && current;
     }, 10_000, 'the consortium to settle');
     assert.equal(audit.customersCents, 30_000);
-    const regenerations = (await Promise.all([1, 2, 3].map(ringOf))).reduce((sum, status) => sum + status.regenerations, 0);
-    assert.ok(regenerations <= 1, `at most one regeneration for one lost token (got ${regenerations})`);
+    const statuses = await Promise.all([1, 2, 3].map(ringOf));
+    const regenerations = statuses.reduce((sum, status) => sum + status.regenerations, 0);
+    assert.ok(regenerations <= 1, `at most one regeneration for one lost token (got ${regenerations}: ${JSON.stringify(statuses)})`);
   });
 });

@@ -138,14 +138,15 @@ export class Coordinator {
   /** Token ring: runs up to `budget` queued packets, oldest first; returns how many ran. */
   async runQueued(budget: number): Promise<number> {
     const queued = (await this.store.list<PacketRecord>(PACKETS, 'queued')).sort((a, b) => a.value.createdAtMs - b.value.createdAtMs).slice(0, budget);
-    let ran = 0;
-    for (const { version, value } of queued) {
+    // The packets of one pass run side by side (account locks keep them apart), so a pass lasts
+    // about one packet's time, bounded by the prepare timeout, whatever the budget.
+    const ran = await Promise.all(queued.map(async ({ version, value }) => {
       const next: PacketRecord = { ...value, state: 'preparing', updatedAtMs: Date.now() };
-      if (!(await this.store.write([{ collection: PACKETS, key: value.packetId, expectVersion: version, value: next, tags: packetTags(next) }]))) continue;
+      if (!(await this.store.write([{ collection: PACKETS, key: value.packetId, expectVersion: version, value: next, tags: packetTags(next) }]))) return 0;
       await this.drive(value.packetId).catch((error: unknown) => this.log.warn({ err: error, packetId: value.packetId }, 'packet left for the recovery sweep'));
-      ran++;
-    }
-    return ran;
+      return 1;
+    }));
+    return ran.reduce<number>((sum, one) => sum + one, 0);
   }
 
   /** Finishes packets whose server died or gave up; any business server of the bank may run it. */
