@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Histogram } from 'prom-client';
 import { createServer } from '@banca/server-kit/create-server';
+import { AccountGate } from './application/account-gate.js';
 import { BankService } from './application/bank-service.js';
 import { Batcher } from './application/batcher.js';
 import { SeedQueue } from './application/seed-queue.js';
@@ -37,13 +38,15 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
     registers: [app.metrics],
   });
+  // One gate for everything in this process that locks accounts (see AccountGate).
+  const gate = new AccountGate();
   const saver = config.queueMode === 'batch'
-    ? { mode: 'batch' as const, batcher: new Batcher(data, config, app.log, { batchCommitted: (size, seconds) => batchSeconds.observe({ size: String(size) }, seconds) }) }
-    : { mode: 'seed' as const, queue: new SeedQueue(data, config, app.log) };
+    ? { mode: 'batch' as const, batcher: new Batcher(data, config, app.log, { batchCommitted: (size, seconds) => batchSeconds.observe({ size: String(size) }, seconds) }, gate) }
+    : { mode: 'seed' as const, queue: new SeedQueue(data, config, app.log, gate) };
   const bank = new BankService(data, saver);
   await app.register(async (scope) => registerClientRoutes(scope, bank, config.clientKeys));
 
-  const consortium = buildConsortium(config, data, app.log);
+  const consortium = buildConsortium(config, data, gate, app.log);
   await app.register(async (scope) => registerCustomerRoutes(scope, consortium.service, consortium.tokens, config.transferWaitMs));
   await app.register(async (scope) => registerInterbankRoutes(scope, consortium.service, config.interbankKeys, consortium.ring));
   const sweeper = setInterval(() => {
@@ -67,8 +70,8 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
 }
 
 /** The consortium side of the business server: customers, Pix and packets, the interbank API, the token ring. */
-function buildConsortium(config: BusinessServerConfig, data: DataClient, log: FastifyInstance['log']) {
-  const store = new BankStore(data, config);
+function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: AccountGate, log: FastifyInstance['log']) {
+  const store = new BankStore(data, config, gate);
   const tokens = new CustomerTokens(config.customerTokenSecret, config.bankId, config.customerTokenTtlSeconds);
   const customers = new Customers(store, tokens);
   const participant = new Participant(config.bankId, store, customers, config.holdTimeoutMs);
@@ -106,6 +109,7 @@ function buildConsortium(config: BusinessServerConfig, data: DataClient, log: Fa
         }
       },
       ping: async (bank) => (await peers.get(bank)?.ping()) ?? false,
+      status: async (bank) => (await peers.get(bank)?.ringStatus()) ?? null,
     };
     ring = new TokenRing(
       { ...config.ring, bankIndex: config.bankId, bankCount: Math.max(...config.consortium.map((bank) => bank.bankId), config.bankId), serverId: `bs-${config.businessId}-${process.pid}` },

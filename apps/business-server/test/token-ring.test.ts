@@ -80,6 +80,8 @@ class Consortium {
   private readonly inWork = new Set<Member>();
   private readonly gates: (() => void)[] = [];
   private serial = 0;
+  /** Whether banks can ask each other's ring status (the detection beyond the seed). */
+  withStatus = false;
 
   constructor(private readonly timing: Timing = TIMING, queued: number[] = [1000, 1000, 1000]) {
     this.banks = queued.map((ops, position) => ({
@@ -158,6 +160,11 @@ class Consortium {
       ping: async (to) => {
         await yieldTurn();
         return this.reach(server, to) !== null;
+      },
+      status: async (to) => {
+        await yieldTurn();
+        const target = this.withStatus ? this.reach(server, to) : null;
+        return target ? target.ring.status() : null;
       },
     };
   }
@@ -405,5 +412,24 @@ describe('token ring', () => {
     const server = ring.bank(1).servers[0]!;
     await assert.rejects(server.ring.receive({ nodeSender: 2, counters: [1, 2] }), (error: unknown) => error instanceof BancaError && error.code === 'INVALID_REQUEST');
     await assert.rejects(server.ring.receive({ nodeSender: 7, counters: [1, 2, 3] }), (error: unknown) => error instanceof BancaError && error.code === 'INVALID_REQUEST');
+  });
+
+  test('token ring - beyond the seed: a bank the others cannot reach does not regenerate while they saw the token recently', async () => {
+    const ring = consortium();
+    ring.withStatus = true;
+    await until(() => ring.passes(2) >= 2, 3000, 'the ring runs');
+    // Bank 2 can reach the others but they cannot reach it (as while it restarts behind its gateway).
+    await killWhileWaiting(ring, 2);
+    for (const server of ring.bank(2).servers) server.crashed = false;
+    ring.bank(2).servers.splice(0);
+    ring.addServers(ring.bank(2));
+    const passes2 = ring.passes(2);
+    await delay(2000); // past bank 2's lost-token timeout and checks
+    assert.equal(ring.regenerations(), 0, 'the seed would regenerate here: the previous bank answers, the token does not come');
+    assert.equal(ring.passes(2), passes2);
+    ring.bank(2).reachable = true;
+    await until(() => ring.passes(2) > passes2, 3000, 'bank 2 gets the live token once reachable');
+    assert.equal(ring.regenerations(), 0);
+    assert.deepEqual(ring.violations, []);
   });
 });

@@ -23,7 +23,7 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 /** `banca start` on free ports; resolves with the gateway URL once everything listens. */
 async function startBank(extra: string[]): Promise<{ child: ChildProcess; gateway: string; output: string[] }> {
   const dir = tempDir();
-  const child = spawn(process.execPath, [cli, 'start', '--random-ports', '--data-dir', dir.path, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'start', '--random-ports', '--data-dir', dir.path, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   started.push(child);
   child.once('exit', () => dir.remove());
   const output: string[] = [];
@@ -43,7 +43,14 @@ async function startBank(extra: string[]): Promise<{ child: ChildProcess; gatewa
 }
 
 after(() => {
-  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+  // The whole process group: banca start and every service it spawned, even if it died first.
+  for (const child of started) {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 });
 
 describe('cli', () => {

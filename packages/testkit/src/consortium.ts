@@ -74,7 +74,9 @@ export async function auditConsortium(consortium: TestConsortium): Promise<Money
     ledgersSound &&= audit.body.balanceSumCents === 0 && audit.body.mismatchedAccounts.length === 0;
     const balance = async (accountId: string) => {
       const response = await http(`${data}/v1/accounts/${encodeURIComponent(accountId)}`, { headers: businessHeaders() });
-      return response.status === 200 ? (response.body.balanceCents as number) : 0;
+      if (response.status === 200) return response.body.balanceCents as number;
+      if (response.status === 404 && response.body.error?.code === 'ACCOUNT_NOT_FOUND') return 0;
+      throw new Error(`reading ${accountId} at bank ${bankId}: ${response.status} ${JSON.stringify(response.body)}`);
     };
     holdsCents += await balance('@holds');
     for (const other of bankIds) interbankCents += await balance(`@bank:${other}`);

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { BancaError } from '@banca/core/errors';
 import { operationAccounts } from '@banca/core/protocol';
 import type { DataClient } from '../infra/data-client.js';
+import { AccountGate } from './account-gate.js';
 import { accountsOf, commitWithRetry, lockWithRetry, newCommitId, planBatch, type LockPolicy } from './lock-batch.js';
 import { resultOf, type Operation, type OperationResult } from './operations.js';
 
@@ -29,7 +30,6 @@ export interface BatchObserver {
 
 export class Batcher {
   private pending: Waiting[] = [];
-  private readonly busyAccounts = new Set<string>();
   private inFlight = 0;
   private lingerTimer: NodeJS.Timeout | null = null;
   private idle: (() => void)[] = [];
@@ -40,7 +40,13 @@ export class Batcher {
     private readonly options: BatcherOptions,
     private readonly log: FastifyBaseLogger,
     private readonly observer?: BatchObserver,
-  ) {}
+    private readonly gate: AccountGate = new AccountGate(),
+  ) {
+    // Accounts freed by other work of this server (the consortium's) may unblock waiting operations.
+    gate.onLeave(() => {
+      if (this.pending.length > 0 && !this.lingerTimer) this.flush();
+    });
+  }
 
   submit(operation: Operation): Promise<OperationResult> {
     if (this.closing) return Promise.reject(new BancaError('UNAVAILABLE', 'This business server is shutting down; retry (the gateway sends you to another).'));
@@ -82,10 +88,11 @@ export class Batcher {
       const batch = this.takeBatch();
       if (batch.length === 0) break;
       this.inFlight += 1;
-      for (const item of batch) for (const accountId of item.accounts) this.busyAccounts.add(accountId);
+      const accounts = [...new Set(batch.flatMap((item) => item.accounts))];
+      this.gate.take(accounts);
       void this.run(batch).finally(() => {
-        for (const item of batch) for (const accountId of item.accounts) this.busyAccounts.delete(accountId);
         this.inFlight -= 1;
+        this.gate.leave(accounts);
         if (this.pending.length > 0) this.flush();
         this.idle.splice(0).forEach((wake) => wake());
       });
@@ -95,10 +102,11 @@ export class Batcher {
   /** Oldest first; an operation waits while an earlier one on the same account waits or flies. */
   private takeBatch(): Waiting[] {
     const taken: Waiting[] = [];
-    const blocked = new Set(this.busyAccounts);
+    const blocked = new Set<string>();
     const rest: Waiting[] = [];
     for (const item of this.pending) {
-      if (taken.length < this.options.batchSizeMax && item.accounts.every((accountId) => !blocked.has(accountId))) {
+      const free = item.accounts.every((accountId) => !blocked.has(accountId) && !this.gate.isBusy(accountId));
+      if (taken.length < this.options.batchSizeMax && free) {
         taken.push(item);
       } else {
         rest.push(item);

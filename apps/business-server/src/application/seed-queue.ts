@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { BancaError } from '@banca/core/errors';
 import type { QueueEntry, QueueResult } from '@banca/core/protocol';
 import type { DataClient } from '../infra/data-client.js';
+import { AccountGate } from './account-gate.js';
 import { accountsOf, commitWithRetry, lockWithRetry, newCommitId, planBatch, type LockPolicy } from './lock-batch.js';
 import type { Operation } from './operations.js';
 
@@ -31,7 +32,12 @@ export class SeedQueue {
   private again: Promise<DrainOutcome> | null = null;
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly data: DataClient, private readonly options: SeedQueueOptions, private readonly log: FastifyBaseLogger) {
+  constructor(
+    private readonly data: DataClient,
+    private readonly options: SeedQueueOptions,
+    private readonly log: FastifyBaseLogger,
+    private readonly gate: AccountGate = new AccountGate(),
+  ) {
     // Finishes groups whose business server died between accepting the fifth operation and saving.
     this.sweeper = setInterval(() => void this.drain(), options.seedSweepIntervalMs);
     this.sweeper.unref();
@@ -100,6 +106,15 @@ export class SeedQueue {
   private async applyGroup(claimId: string, entries: QueueEntry[]): Promise<void> {
     const operations: Operation[] = entries.map((entry) => ({ operationId: entry.operationId, body: entry.operation }));
     const accounts = accountsOf(operations);
+    await this.gate.enter(accounts);
+    try {
+      await this.applyLocked(claimId, operations, accounts);
+    } finally {
+      this.gate.leave(accounts);
+    }
+  }
+
+  private async applyLocked(claimId: string, operations: Operation[], accounts: string[]): Promise<void> {
     const grants = await lockWithRetry(this.data, this.options, accounts, operations.map((o) => o.operationId));
     try {
       const outcomes = planBatch(operations, grants);

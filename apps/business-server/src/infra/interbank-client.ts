@@ -5,6 +5,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { BancaError } from '@banca/core/errors';
 import type { BankLink, CreditRecord, CreditRequest, HoldRecord, HoldRequest } from '../application/consortium/participant.js';
+import type { RingStatus } from '../application/consortium/token-ring.js';
 
 export interface PeerBank {
   bankId: number;
@@ -68,6 +69,15 @@ export class RemoteBank implements BankLink {
 
   sendToken(token: unknown): Promise<unknown> {
     return this.call('POST', '/interbank/v1/token', token);
+  }
+
+  /** The bank's token-ring status, null when it cannot be reached or does not answer it. */
+  async ringStatus(): Promise<RingStatus | null> {
+    try {
+      return await this.call<RingStatus>('GET', '/interbank/v1/ring');
+    } catch {
+      return null;
+    }
   }
 
   async ping(): Promise<boolean> {

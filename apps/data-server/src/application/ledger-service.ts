@@ -74,8 +74,9 @@ export class LedgerService {
   }
 
   /** The last committed balance; commits are atomic, so it never shows half a batch. */
+  /** A committed balance; system accounts (@cash, @holds, @bank:<id>, ...) can be read too. */
   async readCommitted(accountIdInput: unknown) {
-    const accountId = parseAccountId(accountIdInput);
+    const accountId = typeof accountIdInput === 'string' && isKnownSystemAccount(accountIdInput) ? accountIdInput : parseAccountId(accountIdInput);
     const [view] = await this.store.readAccounts([accountId]);
     if (!view?.exists) throw new BancaError('ACCOUNT_NOT_FOUND', `Account ${accountId} does not exist.`);
     const lock = await this.store.lockInfo(accountId);

@@ -3,6 +3,7 @@
 import { BancaError } from '@banca/core/errors';
 import type { RecordWrite, StoredRecord, TransferInput } from '@banca/core/protocol';
 import type { DataClient } from '../../infra/data-client.js';
+import type { AccountGate } from '../account-gate.js';
 import { commitWithRetry, lockWithRetry, newCommitId, type LockPolicy } from '../lock-batch.js';
 
 export interface Versioned<T> {
@@ -24,7 +25,7 @@ export interface LockedBalances {
 }
 
 export class BankStore {
-  constructor(private readonly data: DataClient, private readonly policy: LockPolicy) {}
+  constructor(private readonly data: DataClient, private readonly policy: LockPolicy, private readonly gate: AccountGate) {}
 
   async read<T>(collection: string, key: string): Promise<Versioned<T> | null> {
     const [record] = await this.data.readRecords(collection, [key]);
@@ -67,10 +68,11 @@ export class BankStore {
     plan: (balances: LockedBalances) => { transfers: TransferInput[]; changes: Change<unknown>[] } | null,
   ): Promise<boolean> {
     const accounts = [...new Set(accountIds)].sort();
-    const locked = await lockWithRetry(this.data, this.policy, accounts, []);
-    const grants = new Map(locked.locks.map((grant) => [grant.accountId, grant]));
+    await this.gate.enter(accounts);
     let committed = false;
     try {
+      const locked = await lockWithRetry(this.data, this.policy, accounts, []);
+      const grants = new Map(locked.locks.map((grant) => [grant.accountId, grant]));
       const decided = plan({
         balance: (accountId) => grants.get(accountId)?.balanceCents ?? 0,
         exists: (accountId) => grants.get(accountId)?.exists ?? false,
@@ -90,6 +92,7 @@ export class BankStore {
       throw error;
     } finally {
       if (!committed) await this.data.release(accounts).catch(() => undefined);
+      this.gate.leave(accounts);
     }
   }
 }
@@ -104,7 +107,12 @@ function toWrite(change: Change<unknown>): RecordWrite {
   };
 }
 
-/** Another writer got there first: the caller re-reads and decides again. */
+/**
+ * Another writer got there first, or the lease ran out before the commit (a slow moment): nothing
+ * was written, so the caller re-reads and decides again.
+ */
 function isLost(error: unknown): boolean {
-  return error instanceof BancaError && (error.code === 'VERSION_CONFLICT' || error.code === 'IDEMPOTENCY_CONFLICT');
+  return error instanceof BancaError && LOST.has(error.code);
 }
+
+const LOST = new Set(['VERSION_CONFLICT', 'IDEMPOTENCY_CONFLICT', 'LOCK_NOT_HELD', 'STALE_FENCING_TOKEN']);

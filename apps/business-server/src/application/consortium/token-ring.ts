@@ -65,6 +65,9 @@ export type SendOutcome = 'accepted' | 'stale' | 'unreachable';
 export interface RingPeersPort {
   sendToken(toBank: number, token: RingToken): Promise<SendOutcome>;
   ping(bank: number): Promise<boolean>;
+  /** A bank's ring status, null when it cannot be reached. Optional: without it, the seed's
+   *  detection runs unchanged. */
+  status?(bank: number): Promise<RingStatus | null>;
 }
 
 export interface TokenRingOptions {
@@ -90,6 +93,8 @@ export interface RingStatus {
   standby: boolean;
   regenerations: number;
   passes: number;
+  /** How long ago this bank last received or passed the token. */
+  sinceTokenMs: number;
 }
 
 export type RingLog = Pick<FastifyBaseLogger, 'info' | 'warn'>;
@@ -151,7 +156,7 @@ export class TokenRing {
   async status(): Promise<RingStatus> {
     const { state } = await this.read();
     const { holding, passing, counters, myCounter, standby, regenerations, passes } = state;
-    return { holding, passing, counters, myCounter, standby, regenerations, passes };
+    return { holding, passing, counters, myCounter, standby, regenerations, passes, sinceTokenMs: Math.max(0, this.now() - state.lastTokenAtMs) };
   }
 
   async receive(token: RingToken): Promise<void> {
@@ -353,7 +358,21 @@ export class TokenRing {
       }
       return;
     }
-    const counters = state.counters.map((value) => value + REGENERATION_STEP);
+    // Beyond the seed: a bank that saw the token within the timeout proves it is not lost (this
+    // bank is being skipped: others cannot reach it yet, e.g. while it restarts). And a new token
+    // starts from the freshest counters any bank knows, so it is never refused as stale at once.
+    const peers = this.peers.status
+      ? await Promise.all(this.banksAfterMe().map((bank) => this.peers.status!(bank).catch(() => null)))
+      : [];
+    const alive = peers.filter((peer): peer is RingStatus => peer !== null);
+    if (alive.some((peer) => peer.holding || peer.sinceTokenMs < timeoutMs)) {
+      if (await this.store.write(version, { ...state, lastTokenAtMs: this.now() })) {
+        this.log.info({}, 'token ring: another bank saw the token recently; it is not lost, this bank waits for it');
+      }
+      return;
+    }
+    const freshest = state.counters.map((value, index) => Math.max(value, ...alive.map((peer) => peer.counters[index] ?? 0)));
+    const counters = freshest.map((value) => value + REGENERATION_STEP);
     counters[bankIndex - 1] = counters[bankIndex - 1]! + 1;
     const next = { ...this.holdingState(state, counters), regenerations: state.regenerations + 1 };
     if (await this.store.write(version, next)) {
