@@ -111,6 +111,24 @@ export interface ServiceLog {
   top: { message: string; count: number }[];
 }
 
+/**
+ * What one Pix costs the banks, from their /metrics request counters over the load (warm-up
+ * included), per POST /v1/me/pix the business servers answered.
+ */
+export interface PixCost {
+  pixRequests: number;
+  /** Requests to the data servers (health and metrics not counted). */
+  dataRequests: number;
+  /** POST /v1/commits: each one a durable SQLite transaction. */
+  dataCommits: number;
+  /** POST /v1/records/read and GET /v1/records/:collection. */
+  recordReads: number;
+  /** POST /v1/locks and /v1/locks/release. */
+  lockRequests: number;
+  /** Calls between banks (the business servers' /interbank/ routes). */
+  interbankCalls: number;
+}
+
 export interface InterbankRow {
   coordination: Coordination;
   opsPerPass: number | null;
@@ -126,6 +144,8 @@ export interface InterbankRow {
   /** From the end of the load until settled (or the wait ran out). */
   settleSeconds: number;
   pending: PendingOutcome;
+  /** Per Pix; null when /metrics could not be read. */
+  cost: PixCost | null;
   audit: ConsortiumAudit | null;
   serviceLog: ServiceLog;
   cpu: CpuReport;
@@ -197,9 +217,10 @@ function errorOf(status: number, text: string): { code: string; message: string 
 
 const RECORDS_LIMIT = 1000;
 
-async function openRecords(pool: Pool, collection: string): Promise<{ values: { amountCents?: number }[] }> {
+/** The values of a collection's records tagged "open" (holds held, credits pending, packets not final). */
+async function openRecords(pool: Pool, collection: string): Promise<{ amountCents?: number }[]> {
   const answer = await getJson<{ records: { value: { amountCents?: number } }[] }>(pool, `/v1/records/${collection}?tag=open&limit=${RECORDS_LIMIT}`, BUSINESS_HEADERS);
-  return { values: answer.records.map((record) => record.value) };
+  return answer.records.map((record) => record.value);
 }
 
 function tally(values: { amountCents?: number }[]): OpenRecords {
@@ -214,7 +235,7 @@ export async function auditConsortium(dataPools: readonly Pool[], depositedCents
     const [holds, credits, packets] = await Promise.all([openRecords(pool, 'holds'), openRecords(pool, 'credits'), openRecords(pool, 'packets')]);
     banks.push({
       bankId: index + 1, transfers: report.transfers, balanceSumCents: report.balanceSumCents, mismatchedAccounts: report.mismatchedAccounts.length,
-      customersCents: report.customerBalanceSumCents, openHolds: tally(holds.values), pendingCredits: tally(credits.values), openPackets: packets.values.length,
+      customersCents: report.customerBalanceSumCents, openHolds: tally(holds), pendingCredits: tally(credits), openPackets: packets.length,
     });
   }
   const sum = (pick: (bank: BankAudit) => number) => banks.reduce((total, bank) => total + pick(bank), 0);
@@ -226,6 +247,43 @@ export async function auditConsortium(dataPools: readonly Pool[], depositedCents
   const inFlightCents = depositedCents - customersCents;
   const settled = openHolds.count === 0 && pendingCredits.count === 0 && openPackets === 0 && inFlightCents === 0;
   return { depositedCents, customersCents, inFlightCents, openHolds, pendingCredits, openPackets, ledgersSound, settled, ok: ledgersSound && settled, banks };
+}
+
+type RequestCounts = Map<string, number>;
+
+/** "service METHOD route" -> requests answered, from the services' Prometheus text (banca_http_request_duration_seconds_count). */
+async function requestCounts(services: readonly { kind: string; url: string }[]): Promise<RequestCounts> {
+  const counts: RequestCounts = new Map();
+  await Promise.all(services.map(async ({ kind, url }) => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('banca_http_request_duration_seconds_count{')) continue;
+      const method = /method="([^"]*)"/.exec(line)?.[1] ?? '';
+      const route = /route="([^"]*)"/.exec(line)?.[1] ?? '';
+      const key = `${kind} ${method} ${route}`;
+      counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+    }
+  }));
+  return counts;
+}
+
+function costOf(before: RequestCounts, after: RequestCounts): PixCost | null {
+  const delta = (match: (key: string) => boolean) => {
+    let total = 0;
+    for (const [key, count] of after) if (match(key)) total += count - (before.get(key) ?? 0);
+    return total;
+  };
+  const pixRequests = delta((key) => key === 'business POST /v1/me/pix');
+  if (pixRequests <= 0) return null;
+  const per = (match: (key: string) => boolean) => delta(match) / pixRequests;
+  return {
+    pixRequests,
+    dataRequests: per((key) => key.startsWith('data ') && !key.endsWith(' /health') && !key.endsWith(' /metrics')),
+    dataCommits: per((key) => key === 'data POST /v1/commits'),
+    recordReads: per((key) => key === 'data POST /v1/records/read' || key === 'data GET /v1/records/:collection'),
+    lockRequests: per((key) => key === 'data POST /v1/locks' || key === 'data POST /v1/locks/release'),
+    interbankCalls: per((key) => key.startsWith('business ') && key.includes(' /interbank/')),
+  };
 }
 
 /** Counts the services' warn/error log lines (pino JSON: level 40 and up), by message. */
@@ -433,6 +491,11 @@ async function runMode(options: InterbankOptions, mode: InterbankMode): Promise<
       ...bank.businessServers.map((server) => ({ name: 'business servers', pid: server.child.pid })),
       ...bank.dataServers.map((server) => ({ name: 'data servers', pid: server.child.pid })),
     ])];
+    const services = consortium.banks.flatMap((bank) => [
+      ...bank.dataServers.map((server) => ({ kind: 'data', url: server.url })),
+      ...bank.businessServers.map((server) => ({ kind: 'business', url: server.url })),
+    ]);
+    const countsBefore = await requestCounts(services).catch(() => null);
     const pending: PendingPacket[] = [];
     const cpu = measureCpu(targets, options.warmupSeconds * 1000);
     const result = await runClosedLoop({
@@ -440,6 +503,8 @@ async function runMode(options: InterbankOptions, mode: InterbankMode): Promise<
       progress: options.progress, unit: 'Pix',
     }, () => sendPix(pools, customers, pending));
     const cpuReport = mergeShares(cpu.stop());
+    const countsAfter = await requestCounts(services).catch(() => null);
+    const cost = countsBefore && countsAfter ? costOf(countsBefore, countsAfter) : null;
 
     note(`(d) ${label}: waiting up to ${options.settleSeconds} s for transfers in flight to settle, then auditing...`, options.progress);
     const settled = await settle(pools, dataPools, pending, depositedCents, options.settleSeconds);
@@ -451,7 +516,7 @@ async function runMode(options: InterbankOptions, mode: InterbankMode): Promise<
     };
     return {
       coordination: mode.coordination, opsPerPass: mode.opsPerPass, result, answers: answersOf(result), setupSeconds,
-      settleSeconds: settled.seconds, pending: outcome, audit: settled.audit, serviceLog: logs.summary(), setupFailures, cpu: cpuReport,
+      settleSeconds: settled.seconds, pending: outcome, cost, audit: settled.audit, serviceLog: logs.summary(), setupFailures, cpu: cpuReport,
     };
   } finally {
     await resources.close();

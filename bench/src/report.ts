@@ -278,6 +278,21 @@ export function interbankMarkdown(report: InterbankReport): string {
         row.serviceLog.top.map((entry) => `"${entry.message}" ×${formatCount(entry.count)}`).join(', '));
     }
   }
+  const cpuPerPix = report.rows.filter((row) => row.result.opsPerSec > 0 && row.cpu.processes.length > 0).map((row) => {
+    const banks = row.cpu.processes.filter((share) => share.name !== 'bench (client)').reduce((sum, share) => sum + share.percent, 0);
+    return `${modeName(row)} ${ms((10 * banks) / row.result.opsPerSec)} ms`;
+  });
+  if (cpuPerPix.length > 0) {
+    lines.push(`- CPU spent by the banks' processes (gateways, business servers, data servers) per completed Pix: ${cpuPerPix.join(', ')}.`);
+  }
+  const costs = report.rows.filter((row) => row.cost !== null);
+  if (costs.length > 0) {
+    lines.push(`- Cost of one Pix (the services' request counters over the load, per POST /v1/me/pix answered): ` + costs.map((row) => {
+      const cost = row.cost!;
+      return `${modeName(row)}: ${cost.dataRequests.toFixed(1)} data-server requests (${cost.dataCommits.toFixed(1)} commits, ` +
+        `${cost.recordReads.toFixed(1)} record reads, ${cost.lockRequests.toFixed(1)} lock requests), ${cost.interbankCalls.toFixed(1)} interbank calls`;
+    }).join('; ') + '.');
+  }
   lines.push(`- Setup (start the banks, sign up, log in, deposit): ${report.rows.map((row) => `${row.setupSeconds.toFixed(1)} s`).join(' / ')}.`);
   lines.push('');
   lines.push(CPU_NOTE);

@@ -131,6 +131,7 @@ test('(d) interbank Pix across a consortium, holds and token ring, tiny', { time
     assert.equal(row.answers.completed, row.result.ops);
     assert.equal(row.answers.failed, 0, `${what}: no 5xx or network failures (${JSON.stringify(row.answers.byKind)})`);
     assertPositive(row.ratioToHolds, `${what}: ratio to holds`);
+    assertPositive(row.cost?.dataCommits, `${what}: data-server commits per Pix`);
     assert.ok(row.audit, `${what}: the consortium audit was read`);
     assert.deepEqual([row.audit.ledgersSound, row.audit.settled, row.audit.ok], [true, true, true], `${what}: audit ${JSON.stringify(row.audit)}`);
     assert.equal(row.audit.customersCents, row.audit.depositedCents, `${what}: money conserved`);
