@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BancaError, type ErrorCode } from '@banca/core/errors';
 import type { FastifyBaseLogger } from 'fastify';
-import type { BankStore } from './bank-store.js';
+import type { BankStore, Versioned } from './bank-store.js';
 import type { BankLink, CreditRecord, HoldRecord } from './participant.js';
 
 export type PacketState = 'queued' | 'preparing' | 'committed' | 'completed' | 'aborting' | 'failed';
@@ -110,7 +110,7 @@ export class Coordinator {
       }
       return this.options.queued ? existing : this.drive(packetId);
     }
-    if (!this.options.queued) return this.drive(packetId);
+    if (!this.options.queued) return this.drive(packetId, { version: 1, value: packet });
     this.onQueued();
     return packet;
   }
@@ -161,9 +161,11 @@ export class Coordinator {
   }
 
   /** Moves a packet forward until it is final or cannot progress now (then the sweep goes on). */
-  async drive(packetId: string): Promise<PacketRecord> {
+  async drive(packetId: string, known?: Versioned<PacketRecord>): Promise<PacketRecord> {
+    // The state this server just wrote needs no re-read; after a lost write it is read again.
+    let current: Versioned<PacketRecord> | null = known ?? null;
     for (let step = 0; step < 20; step++) {
-      const current = await this.store.read<PacketRecord>(PACKETS, packetId);
+      current ??= await this.store.read<PacketRecord>(PACKETS, packetId);
       if (!current) throw new BancaError('TRANSFER_NOT_FOUND', `No packet ${packetId}.`);
       const packet = current.value;
       let next: PacketRecord | null;
@@ -184,7 +186,8 @@ export class Coordinator {
       }
       if (next === null) return packet;
       next.updatedAtMs = Date.now();
-      await this.store.write([{ collection: PACKETS, key: packetId, expectVersion: current.version, value: next, tags: packetTags(next) }]);
+      const won = await this.store.write([{ collection: PACKETS, key: packetId, expectVersion: current.version, value: next, tags: packetTags(next) }]);
+      current = won ? { version: current.version + 1, value: next } : null;
     }
     return this.get(packetId);
   }

@@ -100,9 +100,12 @@ export class Participant implements BankLink {
   ) {}
 
   async hold(request: HoldRequest): Promise<HoldRecord> {
+    // Optimistic: a first request (the usual case) writes at once; a repeat finds the record.
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
-      if (existing) return sameHold(existing.value, request);
+      if (attempt > 0) {
+        const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
+        if (existing) return sameHold(existing.value, request);
+      }
       const payer = await this.customers.require(request.payerAccountId);
       const holder = payer.holders.find((candidate) => candidate.document === request.payerDocument);
       if (!holder) throw new BancaError('FORBIDDEN', `The customer asking is not a holder of account ${request.payerAccountId} at bank ${this.bankId}.`);
@@ -122,7 +125,12 @@ export class Participant implements BankLink {
           changes: [{ collection: HOLDS, key: request.legId, expectVersion: 0, value: record, tags: holdTags(record) }],
         };
       });
-      if (refused) throw refused;
+      if (refused) {
+        // A repeat of a hold placed earlier must get that hold, even if the money is gone since.
+        const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
+        if (existing) return sameHold(existing.value, request);
+        throw refused;
+      }
       if (done) return record;
     }
     throw contention(request.legId);
@@ -155,9 +163,17 @@ export class Participant implements BankLink {
 
   async prepareCredit(request: CreditRequest): Promise<CreditRecord> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const existing = await this.store.read<CreditRecord>(CREDITS, request.legId);
-      if (existing) return sameCredit(existing.value, request);
-      const receiver = await this.customers.byPixKey(request.key);
+      if (attempt > 0) {
+        const existing = await this.store.read<CreditRecord>(CREDITS, request.legId);
+        if (existing) return sameCredit(existing.value, request);
+      }
+      const receiver = await this.customers.byPixKey(request.key).catch(async (error: unknown) => {
+        // A key removed since an earlier, successful prepare: that prepare stands.
+        const existing = await this.store.read<CreditRecord>(CREDITS, request.legId);
+        if (existing) return null;
+        throw error;
+      });
+      if (receiver === null) continue;
       const holder = receiver.holders[0];
       if (!holder) throw new BancaError('INTERNAL', 'An account without holders.');
       const now = Date.now();
