@@ -73,9 +73,8 @@ export interface BankAudit {
 
 /**
  * The money across the consortium, from every data server's audit and the interbank records it
- * keeps. The data server does not serve system accounts (@holds, @bank:<n>) on GET
- * /v1/accounts/:id (400 INVALID_ACCOUNT_ID), so what sits in them is derived: with sound ledgers,
- * every cent deposited is in a customer account or in flight (@holds, or owed between banks).
+ * keeps: with sound ledgers, every cent deposited is in a customer account or in flight (@holds,
+ * or owed between banks), so the money in flight is what the deposits lack in customer accounts.
  */
 export interface ConsortiumAudit {
   /** Every deposit the bench made, across the consortium. */

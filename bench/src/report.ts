@@ -225,8 +225,7 @@ export function interbankMarkdown(report: InterbankReport): string {
     'bank to a random customer of another bank (key: CPF), POST /v1/me/pix at the paying bank\'s gateway with its own idempotency key; ' +
     `"completed" is a 200 answer (status completed).${ringNote} After the load the bench waits for the 202 answers' packets to end and for ` +
     'the books to settle, then audits every bank: its ledger (sums to zero, matches its journal), its customer balances, and its open holds, ' +
-    'pending credits and open packets (the data server serves no balance of the system accounts @holds and @bank:<n>, so the money in flight ' +
-    'is what the deposits lack in customer accounts).');
+    'pending credits and open packets (the money in flight is what the deposits lack in customer accounts).');
   lines.push('');
   lines.push(table(
     ['coordination', 'in flight', 'completed Pix/s', 'vs holds', 'p50 ms', 'p99 ms', 'max ms', 'completed', 'pending (202)', 'refused (4xx)', 'failed (5xx, network)'],

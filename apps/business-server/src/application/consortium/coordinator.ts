@@ -124,10 +124,11 @@ export class Coordinator {
   /** Waits for a packet to end (token-ring mode), up to waitMs; returns its state then. */
   async waitFor(packetId: string, waitMs: number): Promise<PacketRecord> {
     const deadline = Date.now() + waitMs;
-    for (;;) {
+    // Polls the record, quickly at first, then every 100 ms: a queued packet waits for the token.
+    for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 100)) {
       const packet = await this.get(packetId);
       if (FINAL.includes(packet.state) || Date.now() >= deadline) return packet;
-      await sleep(10);
+      await sleep(delayMs);
     }
   }
 
