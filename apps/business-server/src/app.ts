@@ -48,7 +48,10 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
 
   const consortium = buildConsortium(config, data, gate, app.log);
   await app.register(async (scope) => registerCustomerRoutes(scope, consortium.service, consortium.tokens, config.transferWaitMs));
-  await app.register(async (scope) => registerInterbankRoutes(scope, consortium.service, config.interbankKeys, consortium.ring));
+  // Only the other members of the consortium may call the interbank routes (a lone bank: nobody).
+  const memberKeys = Object.fromEntries(config.consortium.filter((bank) => bank.bankId !== config.bankId)
+    .map((bank) => [String(bank.bankId), config.interbankKeys[String(bank.bankId)] ?? ''] as const));
+  await app.register(async (scope) => registerInterbankRoutes(scope, consortium.service, memberKeys, consortium.ring));
   const sweeper = setInterval(() => {
     void consortium.service.sweep(Math.max(config.interbankTimeoutMs, config.recoveryIntervalMs));
   }, config.recoveryIntervalMs);

@@ -173,6 +173,12 @@ describe('consortium - Pix and packets', () => {
   test('interbank routes refuse callers without a bank key, and a bank acting for another', async () => {
     const anonymous = await http(`${url(2)}/interbank/v1/ping`);
     assert.equal(anonymous.status, 401);
+    const outsider = await http(`${url(2)}/interbank/v1/ping`, { headers: { 'bank-id': '7', 'auth-token': 'dev-insecure-interbank-7' } });
+    assert.equal(outsider.status, 401, 'a bank outside the consortium is refused even with a key the config knows');
+    const itself = await http(`${url(2)}/interbank/v1/ping`, { headers: { 'bank-id': '2', 'auth-token': 'dev-insecure-interbank-2' } });
+    assert.equal(itself.status, 401);
+    const member = await http(`${url(2)}/interbank/v1/ping`, { headers: { 'bank-id': '3', 'auth-token': 'dev-insecure-interbank-3' } });
+    assert.equal(member.status, 200);
     const forged = await http(`${url(2)}/interbank/v1/holds`, {
       method: 'POST',
       headers: { 'bank-id': '1', 'auth-token': 'dev-insecure-interbank-1' },

@@ -9,8 +9,11 @@ import { http, startTestConsortium, waitFor, type TestConsortium } from '@banca/
 let consortium: TestConsortium;
 const customers: TestCustomer[] = [];
 const url = (bankId: number) => consortium.url(bankId);
-const ringOf = async (bankId: number) =>
-  (await http(`${url(bankId)}/interbank/v1/ring`, { headers: { 'bank-id': String(bankId), 'auth-token': `dev-insecure-interbank-${bankId}` } })).body;
+/** A bank's ring status, asked by the next bank (only other members may call interbank routes). */
+const ringOf = async (bankId: number) => {
+  const caller = (bankId % 3) + 1;
+  return (await http(`${url(bankId)}/interbank/v1/ring`, { headers: { 'bank-id': String(caller), 'auth-token': `dev-insecure-interbank-${caller}` } })).body;
+};
 
 before(async () => {
   consortium = await startTestConsortium(3, 'token-ring', {
