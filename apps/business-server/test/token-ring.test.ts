@@ -7,7 +7,7 @@ import { setImmediate as yieldTurn, setTimeout as delay } from 'node:timers/prom
 import { afterEach, describe, test } from 'node:test';
 import { BancaError } from '@banca/core/errors';
 import {
-  TokenRing, type RingLog, type RingPeersPort, type RingState, type RingStatePort, type RingToken, type SendOutcome, type TokenRingOptions,
+  initialState, TokenRing, type RingLog, type RingPeersPort, type RingState, type RingStatePort, type RingToken, type SendOutcome, type TokenRingOptions,
   type VersionedRingState,
 } from '../src/application/consortium/token-ring.js';
 
@@ -331,7 +331,10 @@ describe('token ring', () => {
     const ring = consortium();
     await until(() => ring.passes(3) >= 2, 3000, 'the ring runs');
     await killWhileHolding(ring, 2);
+    const third = ring.bank(3).store.state!.myCounter;
     await until(() => ring.regenerations() === 1, 4000, 'the lost token is regenerated');
+    // Bank 3 must have seen the new token: before that, the old one is as good as any to it.
+    await until(() => ring.bank(3).store.state!.myCounter > third + 100, 2000, 'bank 3 takes the new token');
     const bank = ring.bank(2);
     const old = structuredClone(bank.store.state!);
     assert.equal(old.holding, true, 'bank 2 died holding the old token');
@@ -431,5 +434,23 @@ describe('token ring', () => {
     await until(() => ring.passes(2) > passes2, 3000, 'bank 2 gets the live token once reachable');
     assert.equal(ring.regenerations(), 0);
     assert.deepEqual(ring.violations, []);
+  });
+
+  test('token ring - beyond the seed: a bank whose copy of the token died with it accepts the live token, still refuses an old one', async () => {
+    const store = new MemoryRingStore();
+    // Bank 2 accepted a token (62) whose acceptance never reached bank 1, which passed the token
+    // to bank 3 as well; bank 2 then died, and the live token went round banks 1 and 3.
+    await store.write(0, { ...initialState(3), counters: [62, 62, 25], myCounter: 62, lastTokenAtMs: Date.now() });
+    const ring = new TokenRing({ ...TIMING, bankIndex: 2, bankCount: 3, serverId: 'b2' }, store, {
+      sendToken: async () => 'unreachable',
+      ping: async () => false,
+    }, async () => 0, silentLog);
+    const old = ring.receive({ nodeSender: 1, counters: [61, 61, 24] });
+    await assert.rejects(old, (error: unknown) => error instanceof BancaError && error.code === 'STALE_TOKEN');
+    await ring.receive({ nodeSender: 1, counters: [205, 61, 168] });
+    assert.equal(store.state!.holding, true);
+    assert.equal(store.state!.myCounter, 63, 'its counter moves past both the live token and its own');
+    assert.deepEqual(store.state!.counters, [205, 63, 168]);
+    await ring.stop();
   });
 });

@@ -52,6 +52,7 @@ export function ringStateOf(value: Record<string, unknown>): RingState {
     holderId: typeof holderId === 'string' ? holderId : null,
     holdUntilMs: countOf(value.holdUntilMs),
     lastTokenAtMs: countOf(value.lastTokenAtMs),
+    lastCheckAtMs: countOf(value.lastCheckAtMs ?? 0),
     standby: value.standby === true,
     regenerations: countOf(value.regenerations),
     passes: countOf(value.passes),

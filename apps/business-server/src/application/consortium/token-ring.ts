@@ -44,6 +44,9 @@ export interface RingState {
   holdUntilMs: number;
   /** When the bank last received, passed or dropped the token (the lost-token timer). */
   lastTokenAtMs: number;
+  /** When this bank last restarted its lost-token timer without seeing the token (it checked and
+   *  found the token alive elsewhere, went to stand-by, or dropped a stale token). */
+  lastCheckAtMs: number;
   standby: boolean;
   regenerations: number;
   passes: number;
@@ -166,11 +169,16 @@ export class TokenRing {
     const mine = token.counters[index]!;
     for (let attempt = 0; attempt < CAS_ATTEMPTS_MAX; attempt++) {
       const { version, state } = await this.read();
-      if (mine < state.myCounter) {
+      // The seed's rule, refined: a token is stale when its counter for this bank is below the
+      // one this bank last saw, unless it carries newer passes of a third bank than this bank
+      // ever saw; then it is this bank that was cut off (a copy of the token died with it), and
+      // refusing the live token would leave the ring with none.
+      const newerElsewhere = token.counters.some((value, at) => at !== index && at !== token.nodeSender - 1 && value > (state.counters[at] ?? 0));
+      if (mine < state.myCounter && !newerElsewhere) {
         throw new BancaError('STALE_TOKEN', `Bank ${this.options.bankIndex} already saw pass ${state.myCounter}; this token (from bank ${token.nodeSender}) says ${mine}.`);
       }
       const counters = [...token.counters];
-      counters[index] = mine + 1;
+      counters[index] = Math.max(mine, state.myCounter) + 1;
       // Accepting while holding happens only when this bank held a token that was replaced
       // (it was cut off): the newer token wins and the old pass stops at its next write.
       if (await this.store.write(version, this.holdingState(state, counters))) {
@@ -321,7 +329,8 @@ export class TokenRing {
       const passes = state.passes + (passed ? 1 : 0);
       let next: RingState;
       if (state.myCounter === counter && state.holding) {
-        next = { ...state, holding: false, passing: false, holderId: null, holdUntilMs: 0, lastTokenAtMs: this.now(), passes };
+        const seen = passed ? { lastTokenAtMs: this.now() } : { lastCheckAtMs: this.now() };
+        next = { ...state, holding: false, passing: false, holderId: null, holdUntilMs: 0, ...seen, passes };
       } else if (passed) {
         next = { ...state, passes };
       } else {
@@ -339,7 +348,7 @@ export class TokenRing {
    */
   private async detectLostToken({ version, state }: VersionedRingState): Promise<void> {
     const { bankIndex, timeoutMs, timeoutStepMs, checkAttempts, checkIntervalMs } = this.options;
-    const since = Math.max(state.lastTokenAtMs, this.startedAtMs);
+    const since = Math.max(state.lastTokenAtMs, state.lastCheckAtMs, this.startedAtMs);
     const waitedMs = this.now() - since;
     if (waitedMs < timeoutMs + bankIndex * bankIndex * timeoutStepMs) return;
     const predecessor = this.banksAfterMe().at(-1);
@@ -353,7 +362,7 @@ export class TokenRing {
     }
     const answers = await Promise.all(this.banksAfterMe().map((bank) => this.peers.ping(bank).catch(() => false)));
     if (!answers.some(Boolean)) {
-      if (await this.store.write(version, { ...state, standby: true, lastTokenAtMs: this.now() })) {
+      if (await this.store.write(version, { ...state, standby: true, lastCheckAtMs: this.now() })) {
         this.log.warn({}, 'token ring: no bank answers; this bank is the one cut off and waits in stand-by');
       }
       return;
@@ -366,7 +375,8 @@ export class TokenRing {
       : [];
     const alive = peers.filter((peer): peer is RingStatus => peer !== null);
     if (alive.some((peer) => peer.holding || peer.sinceTokenMs < timeoutMs)) {
-      if (await this.store.write(version, { ...state, lastTokenAtMs: this.now() })) {
+      // Only the timer restarts: this bank did not see the token, so it must not vouch for it.
+      if (await this.store.write(version, { ...state, lastCheckAtMs: this.now() })) {
         this.log.info({}, 'token ring: another bank saw the token recently; it is not lost, this bank waits for it');
       }
       return;
@@ -461,6 +471,7 @@ export function initialState(bankCount: number): RingState {
     holderId: null,
     holdUntilMs: 0,
     lastTokenAtMs: 0,
+    lastCheckAtMs: 0,
     standby: false,
     regenerations: 0,
     passes: 0,
