@@ -19,7 +19,7 @@ function testFiles(dir) {
 
 const files = ['apps', 'packages', 'bench']
   .flatMap((group) => (existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name, 'dist', 'test')) : []))
-  .concat([join(root, 'bench', 'dist', 'test')])
+  .concat([join(root, 'bench', 'dist', 'test'), join(root, 'chaos', 'dist', 'test')])
   .flatMap(testFiles)
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .sort();

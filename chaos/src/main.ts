@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// `npm run chaos`: the fault harness, bounded in time. `--seed N` replays a run's choices.
+import { Command, Option } from 'commander';
+import { runChaos } from './harness.js';
+
+const program = new Command('chaos')
+  .description('A consortium under random load and faults; checks the books afterwards.')
+  .addOption(new Option('--seconds <n>', 'how long the load and the faults last').default('60').argParser(Number))
+  .addOption(new Option('--seed <n>', 'replays the choices of an earlier run').argParser(Number))
+  .addOption(new Option('--banks <n>', 'banks in the consortium').default('3').argParser(Number))
+  .addOption(new Option('--customers <n>', 'customers (each with an account at every bank)').default('6').argParser(Number))
+  .addOption(new Option('--workers <n>', 'operations in flight').default('8').argParser(Number))
+  .addOption(new Option('--fault-every-ms <min-max>', 'a fault every so often').default('1500-4000'))
+  .action(async (options: { seconds: number; seed?: number; banks: number; customers: number; workers: number; faultEveryMs: string }) => {
+    const [min, max] = options.faultEveryMs.split('-').map(Number);
+    if (!Number.isFinite(min) || !Number.isFinite(max) || min! <= 0 || max! < min!) throw new Error('--fault-every-ms is like 1500-4000');
+    const report = await runChaos({
+      seconds: options.seconds,
+      seed: options.seed ?? Math.floor(Math.random() * 2 ** 31),
+      banks: options.banks,
+      customersPerBank: options.customers,
+      workers: options.workers,
+      faultEveryMs: [min!, max!],
+      log: (line) => console.log(line),
+    });
+    const table = Object.entries(report.operations).map(([kind, counts]) => `  ${kind.padEnd(10)} ok ${counts.ok}  refused ${counts.refused}  unknown ${counts.unknown}`);
+    console.log(`operations, final outcomes (${report.resolvedUnknown} had no answer at first and were resolved by repeating them with their keys):\n${table.join('\n')}`);
+    process.exitCode = report.ok ? 0 : 1;
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,16 @@
+// The short version of `npm run chaos`: a few seconds of random load and faults on a consortium,
+// then every check of the fault harness must pass.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runChaos } from '../src/harness.js';
+
+test('chaos - random load and faults (kills, pauses, dropped and slow links), then the books are sound', async () => {
+  const seed = Number(process.env.BANCA_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const report = await runChaos({
+    seconds: 15, seed, banks: 3, customersPerBank: 4, workers: 6, faultEveryMs: [1500, 2500], log: (line) => console.log(`# ${line}`),
+  });
+  assert.ok(report.faults.length >= 3, `faults were injected (${report.faults.length})`);
+  const total = Object.values(report.operations).reduce((sum, counts) => sum + counts.ok + counts.refused, 0);
+  assert.ok(total > 20, `operations ran (${total})`);
+  for (const check of report.checks) assert.ok(check.ok, `${check.name}: ${check.detail} (seed ${seed}: BANCA_CHAOS_SEED=${seed} replays it)`);
+});
