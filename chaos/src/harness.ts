@@ -124,11 +124,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (op.outcome === 'unknown') await sleep(50);
       }
     };
+    // Every kind of fault once (in a random order), then at random by weight.
+    const firstRound = [...FAULT_KINDS].sort(() => rng.next() - 0.5);
     const faulter = async () => {
       while (Date.now() < deadline - 1000) {
         await sleep(rng.int(options.faultEveryMs[0], options.faultEveryMs[1]));
         if (Date.now() >= deadline - 1000) break;
-        const line = await injectFault(rng, banks, proxies);
+        const line = await injectFault(rng, banks, proxies, firstRound.shift());
         faults.push(`${at()} ${line}`);
         options.log(`chaos: ${at()} ${line}`);
       }
@@ -294,11 +296,15 @@ async function send(op: Op): Promise<void> {
   op.answer = response.body;
 }
 
-async function injectFault(rng: Rng, banks: RunningBank[], proxies: FaultProxy[]): Promise<string> {
+const FAULT_WEIGHTS = { killBusiness: 3, killData: 2, killBank: 1, pauseBusiness: 2, pauseData: 1, delayLinks: 2, dropLinks: 2 } as const;
+type FaultKind = keyof typeof FAULT_WEIGHTS;
+const FAULT_KINDS = Object.keys(FAULT_WEIGHTS) as FaultKind[];
+
+async function injectFault(rng: Rng, banks: RunningBank[], proxies: FaultProxy[], chosen?: FaultKind): Promise<string> {
   const index = rng.int(0, banks.length - 1);
   const bank = banks[index]!;
   const name = `bank ${index + 1}`;
-  const kind = rng.weighted({ killBusiness: 3, killData: 2, killBank: 1, pauseBusiness: 2, pauseData: 1, delayLinks: 2, dropLinks: 2 });
+  const kind = chosen ?? rng.weighted<FaultKind>(FAULT_WEIGHTS);
   switch (kind) {
     case 'killBusiness': {
       const server = rng.int(0, bank.businessServers.length - 1);
