@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { DEV_CLIENT_KEYS, DEV_KEY_PREFIX, devBusinessKeys, devInterbankKeys, parseKeyList, refuseDevKeysInProduction } from '@banca/core/auth';
 import { compileConfig, ConfigError, defaultPorts } from '@banca/core/config';
+import { LOGIN_LIMIT_DEFAULTS, parseTrustedProxies } from './application/consortium/login-limiter.js';
 
 export const BusinessServerConfigSchema = Type.Object(
   {
@@ -44,6 +45,12 @@ export const BusinessServerConfigSchema = Type.Object(
     /** Signs customers' bearer tokens (HS256); BANCA_CUSTOMER_TOKEN_SECRET overrides. */
     customerTokenSecret: Type.String({ minLength: 32, default: `${DEV_KEY_PREFIX}customer-token-secret-change-me` }),
     customerTokenTtlSeconds: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
+    /** Failed log-ins per e-mail, and per client address, within loginWindowMs before 429 (counted in each server's memory). */
+    loginAttemptsMax: Type.Integer({ minimum: 1, maximum: 1000, default: LOGIN_LIMIT_DEFAULTS.attemptsMax }),
+    loginAttemptsPerIpMax: Type.Integer({ minimum: 1, maximum: 100_000, default: LOGIN_LIMIT_DEFAULTS.attemptsPerIpMax }),
+    loginWindowMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: LOGIN_LIMIT_DEFAULTS.windowMs }),
+    /** Peers whose X-Forwarded-For names the client (the gateway, nginx): addresses or CIDR ranges. */
+    loginTrustedProxies: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64, default: [...LOGIN_LIMIT_DEFAULTS.trustedProxies] }),
     /** holds: two phases with holds, no global order. token-ring: only the bank holding seed 003's token runs interbank work. */
     coordination: Type.Union([Type.Literal('holds'), Type.Literal('token-ring')], { default: 'holds' }),
     /** A hold not posted within this time is voided by its bank, whatever happened to the coordinator. */
@@ -100,6 +107,11 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   }
   if (config.coordination === 'token-ring' && config.ring.timeoutMs <= 2 * config.prepareTimeoutMs) {
     throw new ConfigError(`business-server: ring.timeoutMs (${config.ring.timeoutMs}) must be above twice prepareTimeoutMs (${config.prepareTimeoutMs}): a pass may last that long, and a shorter timeout regenerates a token that is not lost`);
+  }
+  try {
+    parseTrustedProxies(config.loginTrustedProxies);
+  } catch (error) {
+    throw new ConfigError(`business-server: loginTrustedProxies: ${(error as Error).message}`);
   }
   for (const bank of config.consortium) {
     if (!config.interbankKeys[String(bank.bankId)]) throw new ConfigError(`business-server: interbankKeys has no key for bank ${bank.bankId}`);

@@ -11,6 +11,7 @@ import { headerValue } from '@banca/server-kit/auth-hook';
 import type { CustomerClaims, CustomerTokens } from '../infra/customer-tokens.js';
 import type { ConsortiumService } from '../application/consortium/consortium-service.js';
 import type { PacketRecord } from '../application/consortium/coordinator.js';
+import { LOGIN_LIMIT_DEFAULTS, LoginLimiter, type LoginAttempt, type LoginLimits } from '../application/consortium/login-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -57,14 +58,26 @@ const bearer = [{ bearer: [] }];
 
 const customerTag = { tags: ['customers'] };
 
-export function registerCustomerRoutes(app: FastifyInstance, consortium: ConsortiumService, tokens: CustomerTokens, transferWaitMs: number): void {
+export function registerCustomerRoutes(
+  app: FastifyInstance, consortium: ConsortiumService, tokens: CustomerTokens, transferWaitMs: number, loginLimits: LoginLimits = LOGIN_LIMIT_DEFAULTS,
+): void {
   app.decorateRequest('customer', null);
+  const limiter = new LoginLimiter(loginLimits);
 
   const claims = async (request: FastifyRequest): Promise<CustomerClaims> => {
     const header = headerValue(request, 'authorization');
     const match = header?.match(/^Bearer\s+(\S+)$/i);
     if (!match?.[1]) throw new BancaError('UNAUTHENTICATED', "Log in (POST /v1/sessions) and send 'Authorization: Bearer <token>'.");
     return tokens.verify(match[1]);
+  };
+  const beginLogin = (request: FastifyRequest, reply: FastifyReply, email: string): LoginAttempt => {
+    try {
+      return limiter.begin(email, limiter.clientAddress(request.ip, headerValue(request, 'x-forwarded-for')));
+    } catch (error) {
+      const seconds = error instanceof BancaError ? (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds : undefined;
+      if (seconds !== undefined) void reply.header('retry-after', String(seconds));
+      throw error;
+    }
   };
   const idempotencyKey = (request: FastifyRequest): string => {
     const key = headerValue(request, 'idempotency-key');
@@ -94,8 +107,19 @@ export function registerCustomerRoutes(app: FastifyInstance, consortium: Consort
   }, async (request, reply) => reply.status(201).send(await consortium.customers.signUp(request.body)));
 
   app.post<{ Body: Static<typeof LoginBody> }>('/v1/sessions', {
-    schema: { ...customerTag, summary: 'Log in with e-mail and password; returns a short-lived bearer token', body: LoginBody },
-  }, async (request) => consortium.customers.login(request.body.email, request.body.password));
+    schema: { ...customerTag, summary: 'Log in with e-mail and password; returns a short-lived bearer token (429 with Retry-After after too many failures)', body: LoginBody },
+  }, async (request, reply) => {
+    // Counted before the password is hashed: a refused attempt costs no scrypt.
+    const attempt = beginLogin(request, reply, request.body.email);
+    try {
+      const session = await consortium.customers.login(request.body.email, request.body.password);
+      attempt.succeeded();
+      return session;
+    } catch (error) {
+      if (!(error instanceof BancaError && error.code === 'INVALID_CREDENTIALS')) attempt.cancelled();
+      throw error;
+    }
+  });
 
   app.get('/v1/me', {
     schema: { ...customerTag, summary: 'The account: holders, Pix keys, balance, blocked balance', security: bearer },
@@ -151,8 +175,12 @@ export function registerCustomerRoutes(app: FastifyInstance, consortium: Consort
     schema: { ...customerTag, summary: 'Where a Pix or packet stands', params: Type.Object({ packetId: Type.String({ maxLength: 64 }) }), security: bearer },
   }, async (request) => {
     const customer = await claims(request);
-    const packet = await consortium.coordinator.get(request.params.packetId);
-    if (packet.accountId !== customer.accountId) throw new BancaError('TRANSFER_NOT_FOUND', `No packet ${request.params.packetId} of yours.`);
+    // Someone else's packet and no packet answer alike: the answer must not tell which ids exist.
+    const notYours = new BancaError('TRANSFER_NOT_FOUND', `No packet ${request.params.packetId} of yours.`);
+    const packet = await consortium.coordinator.get(request.params.packetId).catch((error: unknown) => {
+      throw error instanceof BancaError && error.code === 'TRANSFER_NOT_FOUND' ? notYours : error;
+    });
+    if (packet.accountId !== customer.accountId) throw notYours;
     return packetView(packet);
   });
 }

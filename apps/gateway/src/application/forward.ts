@@ -12,6 +12,8 @@ export interface ForwardRequest {
   headers: IncomingHttpHeaders;
   body: Buffer | undefined;
   requestId: string;
+  /** The address the request came from; appended to X-Forwarded-For like any proxy does. */
+  clientAddress?: string;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
@@ -21,18 +23,21 @@ export function isSafeToRetry(request: Pick<ForwardRequest, 'method' | 'headers'
   return request.method === 'GET' || request.method === 'HEAD' || request.headers['idempotency-key'] !== undefined;
 }
 
-export function forwardHeaders(headers: IncomingHttpHeaders, requestId: string): Record<string, string> {
+export function forwardHeaders(headers: IncomingHttpHeaders, requestId: string, clientAddress?: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   out['x-request-id'] = requestId;
+  // The business servers limit logins per client address: the last entry is the one this gateway
+  // saw, which a client cannot forge (entries it sends itself come before it).
+  if (clientAddress) out['x-forwarded-for'] = out['x-forwarded-for'] ? `${out['x-forwarded-for']}, ${clientAddress}` : clientAddress;
   return out;
 }
 
 export async function forward(upstreams: Upstreams, request: ForwardRequest, retriesMax: number): Promise<Dispatcher.ResponseData> {
-  const headers = forwardHeaders(request.headers, request.requestId);
+  const headers = forwardHeaders(request.headers, request.requestId, request.clientAddress);
   const safe = isSafeToRetry(request);
   let lastError: unknown;
   for (let attempt = 0; attempt <= retriesMax; attempt++) {

@@ -20,6 +20,7 @@ export function registerProxyRoutes(app: FastifyInstance, upstreams: Upstreams, 
         headers: request.headers,
         body: Buffer.isBuffer(request.body) ? request.body : undefined,
         requestId: request.id,
+        clientAddress: request.socket.remoteAddress,
       }, retriesMax);
       reply.status(response.statusCode);
       for (const [name, value] of Object.entries(response.headers)) {
