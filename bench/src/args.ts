@@ -1,18 +1,20 @@
 // Command-line flags of `npm run bench` (after `--`: `npm run bench -- --seconds 3`).
 
 export interface BenchArgs {
-  /** Measured seconds of each part (b) phase. */
+  /** Measured seconds of each part (b) phase (one per load level and kind of request). */
   seconds: number;
   /** Measured seconds of each part (a) phase (9 of them by default). */
   commitSeconds: number;
-  /** Requests in flight in part (b). */
-  concurrency: number;
-  /** Measured seconds of each part (c) phase (4 of them, plus a pgbench run of the same length). */
+  /** Requests in flight in part (b), one measured phase each (the offered load of the sweep). */
+  levels: number[];
+  /** Measured seconds of each part (c) phase (one per level and batch size), and of each pgbench run. */
   pgSeconds: number;
-  /** Measured seconds of each part (d) coordination mode. */
+  /** Commits in flight at batch 5 in part (c), each level also against pgbench with as many clients. */
+  pgLevels: number[];
+  /** Measured seconds of each part (d) load level, per coordination mode. */
   interbankSeconds: number;
-  /** Pix in flight in part (d). */
-  interbankConcurrency: number;
+  /** Pix in flight in part (d), one measured phase each per coordination mode. */
+  interbankLevels: number[];
   /** Customers per bank in part (d). */
   interbankCustomers: number;
   only: 'a' | 'b' | 'c' | 'd' | null;
@@ -23,13 +25,19 @@ export interface BenchArgs {
   help: boolean;
 }
 
+export const DEFAULT_LEVELS = { b: [1, 4, 16, 64], c: [1, 4, 8, 16], d: [4, 16, 32] } as const;
+
 export const USAGE = `usage: npm run bench -- [flags]
-  --seconds N                measured seconds per end-to-end phase (default 10)
-  --commit-seconds N         measured seconds per commit phase of part (a) (default 0.4 x --seconds, at least 1)
-  --concurrency N            requests in flight for part (b) (default 64)
-  --pg-seconds N             measured seconds per phase of part (c) and of its pgbench run (default: --seconds, at most 3)
-  --interbank-seconds N      measured seconds per coordination mode of part (d) (default 10)
-  --interbank-concurrency N  Pix in flight in part (d) (default 32)
+  --levels N,N,...           loads to sweep (requests in flight, closed loop) in parts (b), (c) and (d)
+                             (default: b ${DEFAULT_LEVELS.b.join(',')}; c ${DEFAULT_LEVELS.c.join(',')}; d ${DEFAULT_LEVELS.d.join(',')})
+  --seconds N                measured seconds per end-to-end phase: per level and kind of request of part (b) (default 3)
+  --commit-seconds N         measured seconds per commit phase of part (a) (default: --seconds, at least 1)
+  --concurrency N            part (b) at this one level only (same as --levels N for part b)
+  --pg-levels N,N,...        commits in flight at batch 5 in part (c), each against pgbench -c N (default: --levels or ${DEFAULT_LEVELS.c.join(',')})
+  --pg-seconds N             measured seconds per phase of part (c) and per pgbench run (default: --seconds, at most 3)
+  --interbank-levels N,N,... Pix in flight in part (d) (default: --levels or ${DEFAULT_LEVELS.d.join(',')})
+  --interbank-seconds N      measured seconds per level and coordination mode of part (d) (default 4)
+  --interbank-concurrency N  part (d) at this one level only (same as --interbank-levels N)
   --interbank-customers N    customers per bank in part (d) (default 20)
   --only a|b|c|d             run one part: (a) data server commit vs raw SQLite, (b) end to end, (c) PostgreSQL store vs pgbench,
                              (d) interbank Pix across 3 banks, holds vs token ring
@@ -39,7 +47,12 @@ export const USAGE = `usage: npm run bench -- [flags]
 `;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { seconds: 10, commitSeconds: NaN, pgSeconds: NaN, concurrency: 64, interbankSeconds: 10, interbankConcurrency: 32, interbankCustomers: 20, only: null, accounts: 1000, batchSize: 5, progress: true, help: false };
+  const args: BenchArgs = {
+    seconds: 3, commitSeconds: NaN, levels: [...DEFAULT_LEVELS.b], pgSeconds: NaN, pgLevels: [...DEFAULT_LEVELS.c], interbankSeconds: 4,
+    interbankLevels: [...DEFAULT_LEVELS.d], interbankCustomers: 20, only: null, accounts: 1000, batchSize: 5, progress: true, help: false,
+  };
+  // Per-part levels win over --levels, whatever the order of the flags.
+  const given = { levels: null as number[] | null, b: null as number[] | null, c: null as number[] | null, d: null as number[] | null };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index]!;
     const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
@@ -50,19 +63,24 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     };
     const positive = (text: string, integer: boolean) => {
       const number = Number(text);
-      if (!Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number))) {
+      if (text.trim() === '' || !Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number))) {
         throw new Error(`${name} must be a positive ${integer ? 'whole ' : ''}number (got ${JSON.stringify(text)})`);
       }
       return number;
     };
+    /** "1,4,16": distinct positive whole numbers, in ascending order. */
+    const levels = (text: string) => [...new Set(text.split(',').map((item) => positive(item, true)))].sort((a, b) => a - b);
     switch (name) {
       case '--seconds': args.seconds = positive(value(), false); break;
       case '--commit-seconds': args.commitSeconds = positive(value(), false); break;
       case '--pg-seconds': args.pgSeconds = positive(value(), false); break;
-      case '--concurrency': args.concurrency = positive(value(), true); break;
+      case '--levels': given.levels = levels(value()); break;
+      case '--concurrency': given.b = [positive(value(), true)]; break;
+      case '--pg-levels': given.c = levels(value()); break;
       case '--batch-size': args.batchSize = positive(value(), true); break;
       case '--interbank-seconds': args.interbankSeconds = positive(value(), false); break;
-      case '--interbank-concurrency': args.interbankConcurrency = positive(value(), true); break;
+      case '--interbank-levels': given.d = levels(value()); break;
+      case '--interbank-concurrency': given.d = [positive(value(), true)]; break;
       case '--interbank-customers': args.interbankCustomers = positive(value(), true); break;
       case '--accounts': args.accounts = Math.max(2, positive(value(), true)); break;
       case '--only': {
@@ -76,7 +94,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       default: throw new Error(`unknown flag ${flag}\n${USAGE}`);
     }
   }
-  if (Number.isNaN(args.commitSeconds)) args.commitSeconds = Math.max(1, Math.round(args.seconds * 0.4 * 10) / 10);
+  args.levels = given.b ?? given.levels ?? args.levels;
+  args.pgLevels = given.c ?? given.levels ?? args.pgLevels;
+  args.interbankLevels = given.d ?? given.levels ?? args.interbankLevels;
+  if (Number.isNaN(args.commitSeconds)) args.commitSeconds = Math.max(1, args.seconds);
   if (Number.isNaN(args.pgSeconds)) args.pgSeconds = Math.min(3, args.seconds);
   return args;
 }

@@ -1,6 +1,7 @@
 // Part (b): end to end, client -> gateway -> business server (batch mode) -> data server, on a
-// whole bank of processes, under closed-loop load; and, in the same run, the same load against a
-// trivial Node http server answering `{}`, the floor an HTTP round trip costs on this machine.
+// whole bank of processes, under closed-loop load at several levels of requests in flight; and,
+// in the same run, the same loads against a trivial Node http server answering `{}`, the floor an
+// HTTP round trip costs on this machine.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -23,7 +24,8 @@ export const CLIENT_HEADERS = {
 } as const;
 
 export interface EndToEndOptions {
-  concurrency: number;
+  /** Requests in flight: one measured phase per level and kind of request (the offered load of the sweep). */
+  levels: number[];
   seconds: number;
   warmupSeconds: number;
   /** Unmeasured mixed load right after the bank starts, so its five processes are past JIT warm-up. */
@@ -37,12 +39,15 @@ export interface EndToEndOptions {
 export interface EndToEndRow {
   phase: 'trivial http server' | 'deposits' | 'transfers';
   result: PhaseResult;
-  /** ops/s of this row / ops/s of the trivial server. */
+  /** ops/s of this row / ops/s of the trivial server at the same level. */
   ratioToTrivial: number | null;
   cpu: CpuReport;
 }
 
 export interface EndToEndReport {
+  /** Ascending. */
+  levels: number[];
+  /** The trivial server at every level, then deposits and transfers at every level (result.concurrency: the level). */
   rows: EndToEndRow[];
   fundingSeconds: number;
   audit: AuditSummary | null;
@@ -87,11 +92,14 @@ function send(pool: Pool, path: string, body: string): Promise<void> {
 
 export async function runEndToEndBench(options: EndToEndOptions): Promise<EndToEndReport> {
   if (options.accounts < 2) throw new Error('part (b) needs at least 2 accounts');
+  const levels = [...new Set(options.levels)].sort((x, y) => x - y);
+  if (levels.length === 0 || levels.some((level) => !Number.isInteger(level) || level < 1)) throw new Error('part (b) needs levels of 1 or more in flight');
+  const maxLevel = levels[levels.length - 1]!;
   const resources = new Resources();
   try {
     const self: CpuTarget = { name: 'bench (client)', pid: process.pid };
-    const phase = (label: string) => ({
-      label, concurrency: options.concurrency, seconds: options.seconds, warmupSeconds: options.warmupSeconds,
+    const phase = (label: string, concurrency: number) => ({
+      label: `${label}, ${concurrency} in flight`, concurrency, seconds: options.seconds, warmupSeconds: options.warmupSeconds,
       progress: options.progress, unit: 'req',
     });
     const rows: EndToEndRow[] = [];
@@ -101,11 +109,13 @@ export async function runEndToEndBench(options: EndToEndOptions): Promise<EndToE
       const trivialResources = new Resources();
       try {
         const trivial = await startTrivialServer(trivialResources);
-        const pool = keepAlivePool(trivial.url, options.concurrency);
+        const pool = keepAlivePool(trivial.url, maxLevel);
         trivialResources.defer('close the trivial pool', () => pool.destroy());
-        const cpu = measureCpu([self, { name: 'trivial server', pid: trivial.pid }], options.warmupSeconds * 1000);
-        const result = await runClosedLoop(phase('(b) reference: trivial http server'), () => send(pool, '/v1/transfers', transferBody(options.accounts)));
-        rows.push({ phase: 'trivial http server', result, ratioToTrivial: 1, cpu: cpu.stop() });
+        for (const level of levels) {
+          const cpu = measureCpu([self, { name: 'trivial server', pid: trivial.pid }], options.warmupSeconds * 1000);
+          const result = await runClosedLoop(phase('(b) reference: trivial http server', level), () => send(pool, '/v1/transfers', transferBody(options.accounts)));
+          rows.push({ phase: 'trivial http server', result, ratioToTrivial: 1, cpu: cpu.stop() });
+        }
       } finally {
         await trivialResources.close();
       }
@@ -129,7 +139,9 @@ export async function runEndToEndBench(options: EndToEndOptions): Promise<EndToE
       clearTimeout(timer);
       if (!stopped) await Promise.all([bank.gateway, ...bank.businessServers, bank.dataServer].map((service) => service.kill()));
     });
-    const pool = keepAlivePool(bank.gateway.url, options.concurrency);
+    // At least 16 connections, so funding runs side by side whatever the levels.
+    const connections = Math.max(16, maxLevel);
+    const pool = keepAlivePool(bank.gateway.url, connections);
     resources.defer('close the gateway pool', () => pool.destroy());
     const bankTargets: CpuTarget[] = [
       self,
@@ -140,35 +152,37 @@ export async function runEndToEndBench(options: EndToEndOptions): Promise<EndToE
 
     note(`(b) funding ${options.accounts} accounts (1000.00 each)...`, options.progress);
     const fundingStart = process.hrtime.bigint();
-    await runAll(options.accounts, options.concurrency, (index) =>
+    await runAll(options.accounts, connections, (index) =>
       send(pool, '/v1/deposits', JSON.stringify({ accountId: account(index), amount: '1000.00' })));
     const fundingSeconds = Number(process.hrtime.bigint() - fundingStart) / 1e9;
 
     if (options.bankWarmupSeconds > 0) {
       let turn = 0;
-      await runClosedLoop({ ...phase('(b) warming the bank up (not measured)'), seconds: options.bankWarmupSeconds, warmupSeconds: 0 }, () =>
+      await runClosedLoop({ ...phase('(b) warming the bank up (not measured)', maxLevel), seconds: options.bankWarmupSeconds, warmupSeconds: 0 }, () =>
         (turn++ % 2 === 0
           ? send(pool, '/v1/deposits', JSON.stringify({ accountId: account(randomIndex(options.accounts)), amount: '1.00' }))
           : send(pool, '/v1/transfers', transferBody(options.accounts))));
     }
 
-    const trivialOps = rows[0]!.result.opsPerSec;
-    {
-      const cpu = measureCpu(bankTargets, options.warmupSeconds * 1000);
-      const result = await runClosedLoop(phase('(b) deposits via gateway'), () =>
-        send(pool, '/v1/deposits', JSON.stringify({ accountId: account(randomIndex(options.accounts)), amount: '1.00' })));
-      rows.push({ phase: 'deposits', result, ratioToTrivial: ratio(result.opsPerSec, trivialOps), cpu: cpu.stop() });
-    }
-    {
-      const cpu = measureCpu(bankTargets, options.warmupSeconds * 1000);
-      const result = await runClosedLoop(phase('(b) transfers via gateway'), () => send(pool, '/v1/transfers', transferBody(options.accounts)));
-      rows.push({ phase: 'transfers', result, ratioToTrivial: ratio(result.opsPerSec, trivialOps), cpu: cpu.stop() });
+    for (const level of levels) {
+      const trivialOps = rows.find((row) => row.phase === 'trivial http server' && row.result.concurrency === level)?.result.opsPerSec ?? 0;
+      {
+        const cpu = measureCpu(bankTargets, options.warmupSeconds * 1000);
+        const result = await runClosedLoop(phase('(b) deposits via gateway', level), () =>
+          send(pool, '/v1/deposits', JSON.stringify({ accountId: account(randomIndex(options.accounts)), amount: '1.00' })));
+        rows.push({ phase: 'deposits', result, ratioToTrivial: ratio(result.opsPerSec, trivialOps), cpu: cpu.stop() });
+      }
+      {
+        const cpu = measureCpu(bankTargets, options.warmupSeconds * 1000);
+        const result = await runClosedLoop(phase('(b) transfers via gateway', level), () => send(pool, '/v1/transfers', transferBody(options.accounts)));
+        rows.push({ phase: 'transfers', result, ratioToTrivial: ratio(result.opsPerSec, trivialOps), cpu: cpu.stop() });
+      }
     }
 
     const dataPool = keepAlivePool(bank.dataServer.url, 1);
     resources.defer('close the data server pool', () => dataPool.destroy());
     const audit = await auditLedger(dataPool, '(b)');
-    return { rows, fundingSeconds, audit };
+    return { levels, rows, fundingSeconds, audit };
   } finally {
     await resources.close();
   }

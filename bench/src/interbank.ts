@@ -3,8 +3,9 @@
 // 'holds' (two phases with holds, no global order) and 'token-ring' (seed 003: only the bank
 // holding the token runs interbank work, ring.opsPerPass packets per pass). Customers sign up and
 // log in at every bank and get a deposit; then closed-loop load sends 1-cent Pix from a random
-// customer of one bank to a random customer of another; afterwards, once the transfers still in
-// flight have settled, the money across the consortium is audited.
+// customer of one bank to a random customer of another, at each level of Pix in flight in turn on
+// the same consortium; afterwards, once the transfers still in flight have settled, the money
+// across the consortium is audited.
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'undici';
 import { isValidCpf } from '@banca/core/documents';
@@ -28,8 +29,9 @@ export interface InterbankOptions {
   customersPerBank: number;
   /** Business servers per bank. */
   businessServers: number;
-  /** Pix requests in flight. */
-  concurrency: number;
+  /** Pix requests in flight: one measured phase per level and mode (the offered load of the sweep). */
+  levels: number[];
+  /** Measured seconds of each level. */
   seconds: number;
   warmupSeconds: number;
   /** How long to wait after the load for transfers still in flight to settle before the audit. */
@@ -128,30 +130,42 @@ export interface PixCost {
   interbankCalls: number;
 }
 
-export interface InterbankRow {
-  coordination: Coordination;
-  opsPerPass: number | null;
+/** One load level of one coordination mode. */
+export interface InterbankLevel {
+  /** Pix in flight. */
+  concurrency: number;
   /** ops: completed Pix; errors: every other answer (see answers). */
   result: PhaseResult;
   answers: PixAnswers;
-  /** ops/s of this row / ops/s of the holds row. */
+  /** ops/s of this level / ops/s of the holds mode at the same level. */
   ratioToHolds: number | null;
+  /** Per Pix; null when /metrics could not be read. */
+  cost: PixCost | null;
+  cpu: CpuReport;
+}
+
+/** One coordination mode: a fresh consortium, every level in turn, then the settle wait and the audit. */
+export interface InterbankRow {
+  coordination: Coordination;
+  opsPerPass: number | null;
+  /** Ascending. */
+  levels: InterbankLevel[];
   /** Starting the banks, signing customers up, logging them in, depositing. */
   setupSeconds: number;
   /** Setup requests that failed and were retried (none expected). */
   setupFailures: string[];
   /** From the end of the load until settled (or the wait ran out). */
   settleSeconds: number;
+  /** The 202 answers of every level. */
   pending: PendingOutcome;
-  /** Per Pix; null when /metrics could not be read. */
-  cost: PixCost | null;
   audit: ConsortiumAudit | null;
   serviceLog: ServiceLog;
-  cpu: CpuReport;
 }
 
 export interface InterbankReport {
   banks: number;
+  /** Pix in flight, ascending. */
+  levels: number[];
   customersPerBank: number;
   businessServers: number;
   depositCents: number;
@@ -466,7 +480,7 @@ function modeLabel(mode: InterbankMode): string {
   return mode.coordination === 'holds' ? 'holds' : `token-ring, ${mode.opsPerPass ?? 1} op${mode.opsPerPass === 1 ? '' : 's'}/pass`;
 }
 
-async function runMode(options: InterbankOptions, mode: InterbankMode): Promise<Omit<InterbankRow, 'ratioToHolds'>> {
+async function runMode(options: InterbankOptions, mode: InterbankMode, levels: readonly number[]): Promise<InterbankRow> {
   const resources = new Resources();
   const logs = new LogTally();
   try {
@@ -474,7 +488,8 @@ async function runMode(options: InterbankOptions, mode: InterbankMode): Promise<
     const setupStart = process.hrtime.bigint();
     note(`(d) ${label}: starting ${options.banks} banks (data server, ${options.businessServers} business servers, gateway each)...`, options.progress);
     const consortium = await startMembers(options, mode, resources, logs);
-    const pools = consortium.banks.map((bank) => keepAlivePool(bank.gateway.url, options.concurrency));
+    const maxLevel = Math.max(SETUP_CONCURRENCY, ...levels);
+    const pools = consortium.banks.map((bank) => keepAlivePool(bank.gateway.url, maxLevel));
     const dataPools = consortium.banks.map((bank) => keepAlivePool(bank.dataServer.url, 2));
     resources.defer('close the pools', () => Promise.all([...pools, ...dataPools].map((pool) => pool.destroy())));
 
@@ -494,16 +509,21 @@ async function runMode(options: InterbankOptions, mode: InterbankMode): Promise<
       ...bank.dataServers.map((server) => ({ kind: 'data', url: server.url })),
       ...bank.businessServers.map((server) => ({ kind: 'business', url: server.url })),
     ]);
-    const countsBefore = await requestCounts(services).catch(() => null);
     const pending: PendingPacket[] = [];
-    const cpu = measureCpu(targets, options.warmupSeconds * 1000);
-    const result = await runClosedLoop({
-      label: `(d) interbank Pix, ${label}`, concurrency: options.concurrency, seconds: options.seconds, warmupSeconds: options.warmupSeconds,
-      progress: options.progress, unit: 'Pix',
-    }, () => sendPix(pools, customers, pending));
-    const cpuReport = mergeShares(cpu.stop());
-    const countsAfter = await requestCounts(services).catch(() => null);
-    const cost = countsBefore && countsAfter ? costOf(countsBefore, countsAfter) : null;
+    const measured: InterbankLevel[] = [];
+    // The levels in turn on the same consortium; a level's warm-up also absorbs what the previous one left in flight.
+    for (const concurrency of levels) {
+      const countsBefore = await requestCounts(services).catch(() => null);
+      const cpu = measureCpu(targets, options.warmupSeconds * 1000);
+      const result = await runClosedLoop({
+        label: `(d) interbank Pix, ${label}, ${concurrency} in flight`, concurrency, seconds: options.seconds, warmupSeconds: options.warmupSeconds,
+        progress: options.progress, unit: 'Pix',
+      }, () => sendPix(pools, customers, pending));
+      const cpuReport = mergeShares(cpu.stop());
+      const countsAfter = await requestCounts(services).catch(() => null);
+      const cost = countsBefore && countsAfter ? costOf(countsBefore, countsAfter) : null;
+      measured.push({ concurrency, result, answers: answersOf(result), ratioToHolds: null, cost, cpu: cpuReport });
+    }
 
     note(`(d) ${label}: waiting up to ${options.settleSeconds} s for transfers in flight to settle, then auditing...`, options.progress);
     const settled = await settle(pools, dataPools, pending, depositedCents, options.settleSeconds);
@@ -514,8 +534,8 @@ async function runMode(options: InterbankOptions, mode: InterbankMode): Promise<
       stillPending: pending.filter((packet) => !packet.final).length,
     };
     return {
-      coordination: mode.coordination, opsPerPass: mode.opsPerPass, result, answers: answersOf(result), setupSeconds,
-      settleSeconds: settled.seconds, pending: outcome, cost, audit: settled.audit, serviceLog: logs.summary(), setupFailures, cpu: cpuReport,
+      coordination: mode.coordination, opsPerPass: mode.opsPerPass, levels: measured, setupSeconds,
+      settleSeconds: settled.seconds, pending: outcome, audit: settled.audit, serviceLog: logs.summary(), setupFailures,
     };
   } finally {
     await resources.close();
@@ -525,9 +545,16 @@ async function runMode(options: InterbankOptions, mode: InterbankMode): Promise<
 export async function runInterbankBench(options: InterbankOptions): Promise<InterbankReport> {
   if (options.banks < 2) throw new Error('part (d) needs at least 2 banks');
   if (options.customersPerBank < 1) throw new Error('part (d) needs at least 1 customer per bank');
+  const levels = [...new Set(options.levels)].sort((x, y) => x - y);
+  if (levels.length === 0 || levels.some((level) => !Number.isInteger(level) || level < 1)) throw new Error('part (d) needs levels of 1 or more in flight');
   const rows: InterbankRow[] = [];
-  for (const mode of options.modes) rows.push({ ...(await runMode(options, mode)), ratioToHolds: null });
+  for (const mode of options.modes) rows.push(await runMode(options, mode, levels));
   const holds = rows.find((row) => row.coordination === 'holds');
-  for (const row of rows) row.ratioToHolds = holds ? ratio(row.result.opsPerSec, holds.result.opsPerSec) : null;
-  return { banks: options.banks, customersPerBank: options.customersPerBank, businessServers: options.businessServers, depositCents: DEPOSIT_CENTS, rows };
+  for (const row of rows) {
+    for (const level of row.levels) {
+      const reference = holds?.levels.find((item) => item.concurrency === level.concurrency);
+      level.ratioToHolds = reference ? ratio(level.result.opsPerSec, reference.result.opsPerSec) : null;
+    }
+  }
+  return { banks: options.banks, customersPerBank: options.customersPerBank, businessServers: options.businessServers, depositCents: DEPOSIT_CENTS, levels, rows };
 }

