@@ -18,7 +18,8 @@ const DECIMAL = /^(\d{1,15})(?:\.(\d{1,2}))?$/;
 export function parseAmount(text: unknown, field = 'amount'): Cents {
   const raw = typeof text === 'number' && Number.isFinite(text) ? String(text) : text;
   if (typeof raw !== 'string') throw invalidAmount(field, String(text));
-  const match = DECIMAL.exec(raw.trim());
+  // No trimming: " 1" or "1\n" is not an amount a person meant to send (and not what was signed).
+  const match = DECIMAL.exec(raw);
   if (!match) throw invalidAmount(field, raw);
   const units = Number(match[1]);
   const fraction = (match[2] ?? '').padEnd(2, '0');

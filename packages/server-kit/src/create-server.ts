@@ -2,7 +2,7 @@
 // The common shell of every banca HTTP service: request ids carried across hops, errors from the
 // closed catalogue, health and readiness, Prometheus metrics and the OpenAPI document.
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import { BancaError } from '@banca/core/errors';
@@ -49,6 +49,15 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
     }),
     return503OnClosing: true,
+    // Ids go up to 128 characters (plus a client prefix), so path parameters may be that long.
+    maxParamLength: 256,
+    // Errors found before routing (a bad %-escape, an over-long parameter) answer like any other.
+    frameworkErrors: (error, request, reply) => {
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? 'A path segment is longer than 256 characters.'
+        : 'The path is not valid URL encoding (check the %-escapes).';
+      void (reply as FastifyReply).status(400).header(REQUEST_ID_HEADER, request.id).send(new BancaError('INVALID_REQUEST', message).toBody(request.id));
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 

@@ -103,10 +103,15 @@ export class Batcher {
   private takeBatch(): Waiting[] {
     const taken: Waiting[] = [];
     const blocked = new Set<string>();
+    const takenIds = new Set<string>();
     const rest: Waiting[] = [];
     for (const item of this.pending) {
       const free = item.accounts.every((accountId) => !blocked.has(accountId) && !this.gate.isBusy(accountId));
-      if (taken.length < this.options.batchSizeMax && free) {
+      // A key sent twice at once (a retry racing the original) waits for the next batch, where
+      // the first is known: it is then answered as a replay or a conflict, alone.
+      const fresh = !takenIds.has(item.operation.operationId);
+      if (taken.length < this.options.batchSizeMax && free && fresh) {
+        takenIds.add(item.operation.operationId);
         taken.push(item);
       } else {
         rest.push(item);

@@ -101,7 +101,12 @@ export class LedgerService {
     if (!lock && fence === undefined) {
       // A retry after a successful set-and-unlock must still be answered as the same operation.
       const [done] = await this.store.findTransfers([operationId]);
-      if (done) return { commitId: done.commitId, replayed: true, transfers: [done] };
+      if (done) {
+        const balanceAfter = done.debitAccountId === accountId ? done.debitBalanceAfterCents : done.creditBalanceAfterCents;
+        const same = done.businessId === businessId && (done.debitAccountId === accountId || done.creditAccountId === accountId) && balanceAfter === balanceCents;
+        if (!same) throw new BancaError('IDEMPOTENCY_CONFLICT', `Operation ${operationId} was already used for a different setAmount.`);
+        return { commitId: done.commitId, replayed: true, transfers: [done] };
+      }
     }
     return this.store.commit(
       { commitId: operationId, locks: [{ accountId, fence: fence ?? lock?.fence ?? 0 }], transfers: [], release: false, setBalances: [{ accountId, balanceCents, transferId: operationId }] },
