@@ -116,8 +116,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // Load and faults.
     const ops: Op[] = [];
     const deadline = Date.now() + options.seconds * 1000;
+    // The load goes on at least until every kind of fault has happened once.
+    let firstRoundDone = false;
+    const loading = () => Date.now() < deadline || !firstRoundDone;
     const worker = async () => {
-      while (Date.now() < deadline) {
+      while (loading()) {
         const op = nextOp(rng, customers, bankIds, url);
         ops.push(op);
         await send(op);
@@ -127,13 +130,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // Every kind of fault once (in a random order), then at random by weight.
     const firstRound = [...FAULT_KINDS].sort(() => rng.next() - 0.5);
     const faulter = async () => {
-      while (Date.now() < deadline - 1000) {
+      while (firstRound.length > 0 || Date.now() < deadline - 1000) {
         await sleep(rng.int(options.faultEveryMs[0], options.faultEveryMs[1]));
-        if (Date.now() >= deadline - 1000) break;
+        if (firstRound.length === 0 && Date.now() >= deadline - 1000) break;
         const line = await injectFault(rng, banks, proxies, firstRound.shift());
         faults.push(`${at()} ${line}`);
         options.log(`chaos: ${at()} ${line}`);
       }
+      firstRoundDone = true;
     };
     await Promise.all([...Array.from({ length: options.workers }, worker), faulter()]);
     options.log(`chaos: ${at()} load over: ${ops.length} operations; bringing every service back and resolving unknown outcomes`);

@@ -7,9 +7,9 @@ import { runChaos } from '../src/harness.js';
 test('chaos - random load and faults (kills, pauses, dropped and slow links), then the books are sound', async () => {
   const seed = Number(process.env.BANCA_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const report = await runChaos({
-    seconds: 32, seed, banks: 3, customersPerBank: 4, workers: 6, faultEveryMs: [300, 600], log: (line) => console.log(`# ${line}`),
+    seconds: 15, seed, banks: 3, customersPerBank: 4, workers: 6, faultEveryMs: [300, 600], log: (line) => console.log(`# ${line}`),
   });
-  // The first faults are one of each kind: kills of each service and of a bank, pauses, links.
+  // The load lasts until one fault of each kind has happened: kills of each service and of a bank, pauses, links.
   assert.ok(report.faults.length >= 7, `every kind of fault was injected (${report.faults.length}: ${report.faults.join('; ')})`);
   const total = Object.values(report.operations).reduce((sum, counts) => sum + counts.ok + counts.refused, 0);
   assert.ok(total > 20, `operations ran (${total})`);
