@@ -49,6 +49,8 @@ export const BusinessServerConfigSchema = Type.Object(
     loginAttemptsMax: Type.Integer({ minimum: 1, maximum: 1000, default: LOGIN_LIMIT_DEFAULTS.attemptsMax }),
     loginAttemptsPerIpMax: Type.Integer({ minimum: 1, maximum: 100_000, default: LOGIN_LIMIT_DEFAULTS.attemptsPerIpMax }),
     loginWindowMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: LOGIN_LIMIT_DEFAULTS.windowMs }),
+    /** Sign-ups (each hashes a password) per client address within loginWindowMs before 429. */
+    signUpsPerIpMax: Type.Integer({ minimum: 1, maximum: 100_000, default: LOGIN_LIMIT_DEFAULTS.signUpsPerIpMax }),
     /** Peers whose X-Forwarded-For names the client (the gateway, nginx): addresses or CIDR ranges. */
     loginTrustedProxies: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64, default: [...LOGIN_LIMIT_DEFAULTS.trustedProxies] }),
     /** holds: two phases with holds, no global order. token-ring: only the bank holding seed 003's token runs interbank work. */

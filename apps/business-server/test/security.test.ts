@@ -153,7 +153,7 @@ describe('security - log-in rate limiting', () => {
 
   test('the limiter: sliding window, Retry-After, cancelled attempts, IPv6 /64, proxies and their own address', () => {
     let now = 1_000_000;
-    const limiter = new LoginLimiter({ attemptsMax: 2, attemptsPerIpMax: 3, windowMs: 60_000, trustedProxies: ['127.0.0.0/8', '10.0.0.0/8'] }, () => now);
+    const limiter = new LoginLimiter({ attemptsMax: 2, attemptsPerIpMax: 3, windowMs: 60_000, signUpsPerIpMax: 2, trustedProxies: ['127.0.0.0/8', '10.0.0.0/8'] }, () => now);
     const retryAfter = (email: string, address: string) => {
       try {
         limiter.begin(email, address);

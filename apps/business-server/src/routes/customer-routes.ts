@@ -70,15 +70,18 @@ export function registerCustomerRoutes(
     if (!match?.[1]) throw new BancaError('UNAUTHENTICATED', "Log in (POST /v1/sessions) and send 'Authorization: Bearer <token>'.");
     return tokens.verify(match[1]);
   };
-  const beginLogin = (request: FastifyRequest, reply: FastifyReply, email: string): LoginAttempt => {
+  const limited = <T>(reply: FastifyReply, check: () => T): T => {
     try {
-      return limiter.begin(email, limiter.clientAddress(request.ip, headerValue(request, 'x-forwarded-for')));
+      return check();
     } catch (error) {
       const seconds = error instanceof BancaError ? (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds : undefined;
       if (seconds !== undefined) void reply.header('retry-after', String(seconds));
       throw error;
     }
   };
+  const addressOf = (request: FastifyRequest) => limiter.clientAddress(request.ip, headerValue(request, 'x-forwarded-for'));
+  const beginLogin = (request: FastifyRequest, reply: FastifyReply, email: string): LoginAttempt =>
+    limited(reply, () => limiter.begin(email, addressOf(request)));
   const idempotencyKey = (request: FastifyRequest): string => {
     const key = headerValue(request, 'idempotency-key');
     if (key === undefined) throw new BancaError('MISSING_IDEMPOTENCY_KEY', 'Send an Idempotency-Key header (a UUID you reuse when you retry).');
@@ -104,7 +107,10 @@ export function registerCustomerRoutes(
 
   app.post<{ Body: Static<typeof SignUpBody> }>('/v1/customers', {
     schema: { ...customerTag, summary: 'Open an account: individual (CPF) or company (CNPJ), joint with two holders', body: SignUpBody },
-  }, async (request, reply) => reply.status(201).send(await consortium.customers.signUp(request.body)));
+  }, async (request, reply) => {
+    limited(reply, () => limiter.beginSignUp(addressOf(request)));
+    return reply.status(201).send(await consortium.customers.signUp(request.body));
+  });
 
   app.post<{ Body: Static<typeof LoginBody> }>('/v1/sessions', {
     schema: { ...customerTag, summary: 'Log in with e-mail and password; returns a short-lived bearer token (429 with Retry-After after too many failures)', body: LoginBody },

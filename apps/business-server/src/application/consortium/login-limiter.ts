@@ -12,6 +12,8 @@ export interface LoginLimits {
   /** Failed log-ins from one client address (an IPv6 /64) within the window. */
   attemptsPerIpMax: number;
   windowMs: number;
+  /** Sign-ups from one client address within the window: each costs a password hash. */
+  signUpsPerIpMax: number;
   /** Peers (addresses or CIDR ranges) whose X-Forwarded-For is believed: the gateway, nginx. */
   trustedProxies: readonly string[];
 }
@@ -20,13 +22,19 @@ export const LOGIN_LIMIT_DEFAULTS = {
   attemptsMax: 5,
   attemptsPerIpMax: 20,
   windowMs: 15 * 60_000,
+  signUpsPerIpMax: 10,
   // Business servers listen only to the bank's own proxies: loopback and private networks.
   trustedProxies: ['127.0.0.0/8', '::1', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
 } as const satisfies LoginLimits;
 
 /** The limits from a business server's config. */
-export function loginLimitsOf(config: { loginAttemptsMax: number; loginAttemptsPerIpMax: number; loginWindowMs: number; loginTrustedProxies: readonly string[] }): LoginLimits {
-  return { attemptsMax: config.loginAttemptsMax, attemptsPerIpMax: config.loginAttemptsPerIpMax, windowMs: config.loginWindowMs, trustedProxies: config.loginTrustedProxies };
+export function loginLimitsOf(config: {
+  loginAttemptsMax: number; loginAttemptsPerIpMax: number; loginWindowMs: number; signUpsPerIpMax: number; loginTrustedProxies: readonly string[];
+}): LoginLimits {
+  return {
+    attemptsMax: config.loginAttemptsMax, attemptsPerIpMax: config.loginAttemptsPerIpMax, windowMs: config.loginWindowMs,
+    signUpsPerIpMax: config.signUpsPerIpMax, trustedProxies: config.loginTrustedProxies,
+  };
 }
 
 /** Past this many e-mails and addresses tracked, expired ones are dropped, then the oldest. */
@@ -99,6 +107,24 @@ export class LoginLimiter {
         if (addressKey !== null) this.forget(addressKey, now);
       },
     };
+  }
+
+  /**
+   * Lets one sign-up through or throws TOO_MANY_REQUESTS: every sign-up hashes a password, so
+   * one address may open only so many accounts per window (a proxy's own address is not limited).
+   */
+  beginSignUp(address: string): void {
+    if (address === '' || this.isTrusted(address)) return;
+    const now = this.now();
+    const key = `s:${addressBlock(address)}`;
+    const wait = this.waitMs(key, this.limits.signUpsPerIpMax, now);
+    if (wait > 0) {
+      const seconds = Math.max(1, Math.ceil(wait / 1000));
+      throw new BancaError('TOO_MANY_REQUESTS', `Too many accounts opened from your network address; wait ${describe(seconds)} and try again.`, {
+        details: { retryAfterSeconds: seconds },
+      });
+    }
+    this.record(key, this.limits.signUpsPerIpMax, now);
   }
 
   /** How many keys are tracked (for tests). */
