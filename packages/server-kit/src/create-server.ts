@@ -50,7 +50,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     }),
     return503OnClosing: true,
     // Ids go up to 128 characters (plus a client prefix), so path parameters may be that long.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     // Errors found before routing (a bad %-escape, an over-long parameter) answer like any other.
     frameworkErrors: (error, request, reply) => {
       const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
