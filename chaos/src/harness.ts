@@ -323,7 +323,7 @@ async function injectFault(rng: Rng, banks: RunningBank[], proxies: FaultProxy[]
       await bank.restartDataServer(0);
       return `SIGKILL ${name} data server, restarted`;
     case 'killBank':
-      await Promise.all([bank.gateway.kill(), ...bank.businessServers.map((server) => server.kill()), bank.dataServer.kill()]);
+      await bank.kill();
       await sleep(rng.int(200, 1000));
       await revive(bank);
       return `SIGKILL all of ${name}, restarted`;
@@ -364,11 +364,7 @@ async function injectFault(rng: Rng, banks: RunningBank[], proxies: FaultProxy[]
 async function revive(bank: RunningBank): Promise<void> {
   for (const process of bank.dataServers) process.child.kill('SIGCONT');
   for (const process of bank.businessServers) process.child.kill('SIGCONT');
-  if (bank.dataServer.exited()) await bank.restartDataServer(0);
-  for (let index = 0; index < bank.businessServers.length; index++) {
-    if (bank.businessServers[index]!.exited()) await bank.restartBusinessServer(index);
-  }
-  if (bank.gateway.exited()) await bank.restartGateway();
+  await bank.restartStopped();
   await waitFor(async () => (await http(`${bank.gateway.url}/ready`)).status === 200, 15_000, 'the bank to be ready');
 }
 

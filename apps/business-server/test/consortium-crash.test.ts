@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { auditConsortium, deposit, DOCUMENTS, me, pix, signUp, type TestCustomer } from '@banca/testkit/consortium';
+import type { RunningBank } from '@banca/launcher/bank';
 import { http, startTestConsortium, waitFor, type TestConsortium } from '@banca/testkit/testkit';
 
 let consortium: TestConsortium;
@@ -108,6 +109,14 @@ async function checkConsortium(label: string, outcome: { completed: number; fail
   console.log(`# ${label}: ${outcome.completed} completed, ${outcome.failed} failed; settled in ${Date.now() - started} ms`);
 }
 
+/** SIGKILL of every process of a bank, then a restart, until its gateway is ready again. */
+async function killAndRestart(bank: RunningBank, name: string): Promise<void> {
+  await bank.kill();
+  await sleep(500);
+  await bank.restartStopped();
+  await waitFor(async () => (await http(`${bank.gateway.url}/ready`)).status === 200, 5000, `${name} to be ready`);
+}
+
 describe('consortium - crashes mid-transfer', () => {
   test("SIGKILL of the paying bank's business server, then restart", async () => {
     const sent = await streamWithFault(1500, async () => {
@@ -130,12 +139,7 @@ describe('consortium - crashes mid-transfer', () => {
   test('SIGKILL of a whole receiving bank, then restart', async () => {
     const bank = consortium.bank(3);
     const sent = await streamWithFault(1500, async () => {
-      await Promise.all([bank.gateway.kill(), ...bank.businessServers.map((server) => server.kill()), bank.dataServer.kill()]);
-      await sleep(500);
-      await bank.restartDataServer(0);
-      for (let index = 0; index < bank.businessServers.length; index++) await bank.restartBusinessServer(index);
-      await bank.restartGateway();
-      await waitFor(async () => (await http(`${bank.gateway.url}/ready`)).status === 200, 5000, 'bank 3 to be ready');
+      await killAndRestart(bank, 'bank 3');
     });
     await checkConsortium('whole bank', await settle(sent));
   });
@@ -143,12 +147,7 @@ describe('consortium - crashes mid-transfer', () => {
   test('SIGKILL of the whole paying bank (the coordinator), then restart: its packets are finished or undone', async () => {
     const bank = consortium.bank(1);
     const sent = await streamWithFault(1500, async () => {
-      await Promise.all([bank.gateway.kill(), ...bank.businessServers.map((server) => server.kill()), bank.dataServer.kill()]);
-      await sleep(500);
-      await bank.restartDataServer(0);
-      for (let index = 0; index < bank.businessServers.length; index++) await bank.restartBusinessServer(index);
-      await bank.restartGateway();
-      await waitFor(async () => (await http(`${bank.gateway.url}/ready`)).status === 200, 5000, 'bank 1 to be ready');
+      await killAndRestart(bank, 'bank 1');
     });
     await checkConsortium('whole paying bank', await settle(sent));
   });

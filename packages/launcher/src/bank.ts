@@ -37,6 +37,10 @@ export interface RunningBank {
   restartDataServer(index?: number): Promise<ServiceProcess>;
   restartBusinessServer(index: number): Promise<ServiceProcess>;
   restartGateway(): Promise<ServiceProcess>;
+  /** SIGKILL of every process of the bank: the crash of a whole bank. */
+  kill(): Promise<void>;
+  /** Restarts whatever of the bank is not running, in order: data servers, business servers, gateway. */
+  restartStopped(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -131,6 +135,14 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
         await bank.gateway.stop();
         bank.gateway = await spawn('gateway', `bank${options.bankId}-gateway`, gatewayConfig);
         return bank.gateway;
+      },
+      async kill() {
+        await Promise.all([bank.gateway.kill(), ...bank.businessServers.map((server) => server.kill()), ...bank.dataServers.map((server) => server.kill())]);
+      },
+      async restartStopped() {
+        for (const [index, server] of bank.dataServers.entries()) if (server.exited()) await bank.restartDataServer(index);
+        for (const [index, server] of bank.businessServers.entries()) if (server.exited()) await bank.restartBusinessServer(index);
+        if (bank.gateway.exited()) await bank.restartGateway();
       },
       async stop() {
         await bank.gateway.stop();

@@ -57,19 +57,15 @@ export interface TestBank extends RunningBank {
   cleanup(): Promise<void>;
 }
 
+/** What a test bank is unless the test says otherwise: runtime ports, SQLite, 3 business servers. */
+function testBankDefaults(dataDir: string): Omit<BankOptions, 'bankId'> {
+  return { ports: 'random', store: 'sqlite', dataDir, businessServers: 3, queueMode: 'batch', logLevel: 'warn' };
+}
+
 /** A whole bank on runtime ports in a temporary directory; cleanup() stops it and removes the files. */
 export async function startTestBank(overrides: Partial<BankOptions> = {}): Promise<TestBank> {
   const dir = tempDir();
-  const bank = await startBank({
-    bankId: 1,
-    ports: 'random',
-    store: 'sqlite',
-    dataDir: dir.path,
-    businessServers: 3,
-    queueMode: 'batch',
-    logLevel: 'warn',
-    ...overrides,
-  });
+  const bank = await startBank({ bankId: 1, ...testBankDefaults(dir.path), ...overrides });
   const clients: BancaClient[] = [];
   return Object.assign(bank, {
     dataDir: dir.path,
@@ -110,27 +106,16 @@ export async function startTestConsortium(
   overrides: Partial<Omit<BankOptions, 'bankId'>> & { perBank?: (bankId: number) => Partial<BankOptions> } = {},
 ): Promise<TestConsortium> {
   const dir = tempDir();
-  const consortium = await startConsortium(count, coordination, {
-    ports: 'random',
-    store: 'sqlite',
-    dataDir: dir.path,
-    businessServers: 3,
-    queueMode: 'batch',
-    logLevel: 'warn',
-    ...overrides,
-  });
+  const consortium = await startConsortium(count, coordination, { ...testBankDefaults(dir.path), ...overrides });
+  const bank = (bankId: number) => {
+    const found = consortium.banks[bankId - 1];
+    if (!found) throw new Error(`no bank ${bankId}`);
+    return found;
+  };
   return Object.assign(consortium, {
     dataDir: dir.path,
-    bank(bankId: number) {
-      const bank = consortium.banks[bankId - 1];
-      if (!bank) throw new Error(`no bank ${bankId}`);
-      return bank;
-    },
-    url(bankId: number) {
-      const bank = consortium.banks[bankId - 1];
-      if (!bank) throw new Error(`no bank ${bankId}`);
-      return bank.gateway.url;
-    },
+    bank,
+    url: (bankId: number) => bank(bankId).gateway.url,
     async cleanup() {
       await consortium.stop();
       dir.remove();

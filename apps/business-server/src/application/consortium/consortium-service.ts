@@ -142,13 +142,13 @@ export class ConsortiumService {
     return { bankId: this.info.bankId, bankName: this.info.name, name: holder?.name ?? '', documentMasked: maskDocument(holder?.document ?? ''), keyKind: kind };
   }
 
-  localAccountsOf(document: string): DocumentAccountsPromise {
-    const digits = parseDocument(document).digits;
-    return this.customers.byDocument(digits).then((found) => ({
+  async localAccountsOf(document: string): Promise<DocumentAccounts> {
+    const found = await this.customers.byDocument(parseDocument(document).digits);
+    return {
       bankId: this.info.bankId,
       bankName: this.info.name,
       accounts: found.map((customer) => ({ accountId: customer.accountId, type: customer.type, joint: customer.joint, holderNames: customer.holders.map((holder) => holder.name) })),
-    }));
+    };
   }
 
   /** Which banks of the consortium know this document, and its accounts there; unreachable banks are listed as such. */
@@ -199,26 +199,18 @@ export class ConsortiumService {
 
   /** A credit left pending: ask its coordinator what it decided. */
   private async resolveCredit(credit: CreditRecord): Promise<void> {
-    let state: string;
-    if (credit.coordinatorBank === this.info.bankId) {
-      state = await this.coordinator.get(credit.packetId).then((packet) => packet.state, (error: unknown) => {
-        if (error instanceof BancaError && error.code === 'TRANSFER_NOT_FOUND') return 'unknown';
-        throw error;
-      });
-    } else {
-      const peer = this.peers.get(credit.coordinatorBank);
-      if (!peer) return;
-      state = await peer.packetState(credit.packetId).then((packet) => packet.state, (error: unknown) => {
-        if (error instanceof BancaError && error.code === 'TRANSFER_NOT_FOUND') return 'unknown';
-        throw error;
-      });
-    }
+    const local = credit.coordinatorBank === this.info.bankId;
+    const peer = this.peers.get(credit.coordinatorBank);
+    if (!local && !peer) return;
+    const asked = local ? this.coordinator.get(credit.packetId) : peer!.packetState(credit.packetId);
+    const state = await asked.then((packet) => packet.state, (error: unknown) => {
+      if (error instanceof BancaError && error.code === 'TRANSFER_NOT_FOUND') return 'unknown';
+      throw error;
+    });
     if (state === 'committed' || state === 'completed') await this.participant.commitCredit(credit.legId, credit.coordinatorBank);
     else if (state === 'failed' || state === 'aborting' || state === 'unknown') await this.participant.voidCredit(credit.legId, credit.coordinatorBank);
   }
 }
-
-type DocumentAccountsPromise = Promise<DocumentAccounts>;
 
 function depositTransaction(record: DepositRecord): Transaction {
   return {
