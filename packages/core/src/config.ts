@@ -62,4 +62,7 @@ export const defaultPorts = {
   dataServer: (bank: number, index = 1) => 8000 + 100 * bank + index,
   postgres: (bank: number) => 8000 + 100 * bank + 9,
   businessServer: (bank: number, index: number) => 8000 + 100 * bank + 10 + index,
+  /** Consortium-wide services, above every bank's range. */
+  dossier: 9000,
+  creditRegistry: 9010,
 } as const;
