@@ -21,6 +21,8 @@ import { CustomerTokens } from './infra/customer-tokens.js';
 import { RemoteBank } from './infra/interbank-client.js';
 import { registerCustomerRoutes } from './routes/customer-routes.js';
 import { registerInterbankRoutes } from './routes/interbank-routes.js';
+import { registerPeopleRoutes } from './routes/people-routes.js';
+import { createOAuthVerifier } from '@banca/server-kit/oauth-verifier';
 import { BancaError } from '@banca/core/errors';
 
 export async function buildApp(config: BusinessServerConfig): Promise<FastifyInstance> {
@@ -53,6 +55,8 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
   const memberKeys = Object.fromEntries(config.consortium.filter((bank) => bank.bankId !== config.bankId)
     .map((bank) => [String(bank.bankId), config.interbankKeys[String(bank.bankId)] ?? ''] as const));
   await app.register(async (scope) => registerInterbankRoutes(scope, consortium.service, memberKeys, consortium.ring));
+  // The dossier reads a person's accounts here with its OAuth token (scope banks:read).
+  await app.register(async (scope) => registerPeopleRoutes(scope, consortium.service, createOAuthVerifier(config.oauth)));
   const sweeper = setInterval(() => {
     void consortium.service.sweep(Math.max(config.interbankTimeoutMs, config.recoveryIntervalMs));
   }, config.recoveryIntervalMs);

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { DEV_CLIENT_KEYS, DEV_KEY_PREFIX, devBusinessKeys, devInterbankKeys, parseKeyList, refuseDevKeysInProduction } from '@banca/core/auth';
 import { compileConfig, ConfigError, defaultPorts } from '@banca/core/config';
+import { OAUTH_DEFAULTS } from '@banca/server-kit/oauth-verifier';
 import { LOGIN_LIMIT_DEFAULTS, parseTrustedProxies } from './application/consortium/login-limiter.js';
 
 export const BusinessServerConfigSchema = Type.Object(
@@ -77,6 +78,15 @@ export const BusinessServerConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** The consortium's OAuth2 tokens (issued by the dossier), for GET /v1/people/:document; BANCA_OAUTH_JWKS_URL overrides jwksUrl. */
+    oauth: Type.Object(
+      {
+        jwksUrl: Type.String({ pattern: '^https?://', default: OAUTH_DEFAULTS.jwksUrl }),
+        issuer: Type.String({ minLength: 1, default: OAUTH_DEFAULTS.issuer }),
+        audience: Type.String({ minLength: 1, default: OAUTH_DEFAULTS.audience }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
   },
   { additionalProperties: false },
@@ -90,6 +100,10 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   if (env.BANCA_DATA_SERVER_URLS) input.dataServerUrls = env.BANCA_DATA_SERVER_URLS.split(',').map((url) => url.trim()).filter(Boolean);
   if (env.BANCA_INTERBANK_KEYS) input.interbankKeys = parseKeyList(env.BANCA_INTERBANK_KEYS, 'BANCA_INTERBANK_KEYS');
   if (env.BANCA_CUSTOMER_TOKEN_SECRET) input.customerTokenSecret = env.BANCA_CUSTOMER_TOKEN_SECRET;
+  // Merged only into an object (or nothing): any other oauth value is left for the schema to refuse.
+  if (env.BANCA_OAUTH_JWKS_URL && (input.oauth === undefined || (typeof input.oauth === 'object' && input.oauth !== null))) {
+    input.oauth = { ...(input.oauth as object | undefined), jwksUrl: env.BANCA_OAUTH_JWKS_URL };
+  }
   if (env.BANCA_BUSINESS_KEY) input.businessKey = env.BANCA_BUSINESS_KEY;
   else if (env.BANCA_BUSINESS_KEYS) {
     const keys = parseKeyList(env.BANCA_BUSINESS_KEYS, 'BANCA_BUSINESS_KEYS');

@@ -1,0 +1,58 @@
+// Builds the dossier without listening: main.ts listens, tests use inject(). It is the
+// consortium's OAuth2 authorization server and the builder of dossiers from every bank and the
+// credit registry.
+import type { FastifyInstance } from 'fastify';
+import { createServer } from '@banca/server-kit/create-server';
+import { LoginLimiter } from '@banca/server-kit/login-limiter';
+import { AdminSessions } from './application/admin-sessions.js';
+import { ClientCredentials } from './application/client-credentials.js';
+import { DossierBuilder } from './application/dossier-builder.js';
+import { LocalAccessVerifier } from './application/access-verifier.js';
+import { SelfToken } from './application/self-token.js';
+import { TokenIssuer } from './application/token-issuer.js';
+import type { DossierConfig } from './config.js';
+import { SigningKeys } from './infra/signing-keys.js';
+import { BankSource, RegistrySource, type SourceLimits } from './infra/sources.js';
+import { registerAdminRoutes } from './routes/admin-routes.js';
+import { registerDossierRoutes } from './routes/dossier-routes.js';
+import { registerOAuthRoutes } from './routes/oauth-routes.js';
+
+export interface DossierDeps {
+  /** The clock of tokens, circuit breakers and log-in windows (tests move it). */
+  now?: () => number;
+}
+
+export async function buildApp(config: DossierConfig, deps: DossierDeps = {}): Promise<FastifyInstance> {
+  const now = deps.now ?? Date.now;
+  const keys = await SigningKeys.load(config.oauth.signingKeyJwk);
+  const app = await createServer({
+    service: 'dossier',
+    description: "The consortium's OAuth2 authorization server (client credentials, ES256 tokens, JWKS) and the dossier of a person: accounts at every bank and the credit registry's records.",
+    logLevel: config.logLevel,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  if (keys.ephemeral) {
+    app.log.warn({ kid: keys.kid }, 'no oauth.signingKeyJwk (BANCA_OAUTH_SIGNING_KEY): signing with a key made at start, so every token dies with this process');
+  }
+  const issuer = new TokenIssuer(keys, { issuer: config.oauth.issuer, audience: config.oauth.audience, ttlSeconds: config.oauth.tokenTtlSeconds }, now);
+  const clients = new ClientCredentials(config.oauth.clients, issuer);
+  const limiter = new LoginLimiter({
+    attemptsMax: config.admin.loginAttemptsMax, attemptsPerIpMax: config.admin.loginAttemptsPerIpMax, windowMs: config.admin.loginWindowMs,
+    signUpsPerIpMax: 1, trustedProxies: config.admin.trustedProxies,
+  }, now, 'user name');
+  const sessions = new AdminSessions(config.admin, limiter, issuer);
+  const verifier = new LocalAccessVerifier(keys, { issuer: config.oauth.issuer, audience: config.oauth.audience }, now);
+
+  const limits: SourceLimits = { timeoutMs: config.sourceTimeoutMs, connectionsMax: config.sourceConnectionsMax, responseBytesMax: config.sourceResponseBytesMax };
+  const banks = [...config.banks].sort((a, b) => a.bankId - b.bankId).map((bank) => new BankSource(bank, limits));
+  const registry = new RegistrySource(config.registryUrl, limits);
+  const builder = new DossierBuilder(banks, registry, new SelfToken(issuer, now), config.circuitBreaker, now);
+
+  await app.register(async (scope) => registerOAuthRoutes(scope, { clients, publicJwks: keys.publicJwks, issuer: config.oauth.issuer, publicUrl: config.publicUrl }));
+  await app.register(async (scope) => registerAdminRoutes(scope, sessions));
+  await app.register(async (scope) => registerDossierRoutes(scope, builder, verifier));
+  app.addHook('onClose', async () => {
+    await Promise.all([registry, ...banks].map((source) => source.close()));
+  });
+  return app;
+}
