@@ -94,6 +94,9 @@ describe('consortium - Pix and packets', () => {
     assert.equal((await me(url(2), bruno)).balanceCents, 3000);
     const history = await http(`${url(2)}/v1/me/transactions`, { headers: bruno.auth });
     assert.deepEqual(history.body.transactions.map((t: { type: string; status: string; counterpart: string }) => [t.type, t.status, t.counterpart]), [['pix-in', 'completed', 'Ana Souza']]);
+    const sentHistory = await http(`${url(1)}/v1/me/transactions`, { headers: ana.auth });
+    const sentPix = sentHistory.body.transactions.find((t: { type: string }) => t.type === 'pix-out');
+    assert.deepEqual([sentPix.status, sentPix.counterpart, sentPix.bankId], ['completed', 'Bruno Lima', 2], "the payer's statement names the receiver");
     const reused = await pix(url(1), ana, 2, DOCUMENTS.cpf[1]!, '31.00', key);
     assert.equal(reused.body.error.code, 'IDEMPOTENCY_CONFLICT');
     const after = await auditConsortium(consortium);

@@ -1,6 +1,7 @@
 // The gateway's config: validated once at start-up, unknown keys refused, units in names.
 import { Type } from '@sinclair/typebox';
 import { compileConfig, defaultPorts } from '@banca/core/config';
+import { webRoot } from '@banca/web/web-root';
 
 export const GatewayConfigSchema = Type.Object(
   {
@@ -21,6 +22,8 @@ export const GatewayConfigSchema = Type.Object(
     connectionsPerUpstream: Type.Integer({ minimum: 1, maximum: 1024, default: 64 }),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024 }),
     shutdownTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+    /** The built web interface, served under /app/ (default: this checkout's apps/web build); "" serves none. */
+    webRoot: Type.String({ default: webRoot }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
   },
   { additionalProperties: false },
@@ -30,6 +33,7 @@ export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 export function loadGatewayConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env) {
   const input = { ...raw };
+  if (env.BANCA_WEB_ROOT !== undefined) input.webRoot = env.BANCA_WEB_ROOT;
   if (env.BANCA_UPSTREAMS) input.upstreams = env.BANCA_UPSTREAMS.split(',').map((url) => url.trim()).filter(Boolean);
   return compileConfig(GatewayConfigSchema, input, 'gateway');
 }

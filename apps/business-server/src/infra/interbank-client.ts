@@ -35,8 +35,8 @@ export class RemoteBank implements BankLink {
     return this.call('POST', '/interbank/v1/holds', request);
   }
 
-  post(legId: string): Promise<HoldRecord> {
-    return this.call('POST', `/interbank/v1/holds/${encodeURIComponent(legId)}/post`, {});
+  post(legId: string, _coordinatorBank?: number, receiverName?: string): Promise<HoldRecord> {
+    return this.call('POST', `/interbank/v1/holds/${encodeURIComponent(legId)}/post`, receiverName ? { receiverName } : {});
   }
 
   cancel(legId: string): Promise<HoldRecord> {

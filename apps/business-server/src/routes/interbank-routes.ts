@@ -40,6 +40,7 @@ const CreditBody = Type.Object(
   { additionalProperties: false },
 );
 const LegParams = Type.Object({ legId: LegId });
+const PostBody = Type.Object({ receiverName: Type.Optional(Type.String({ maxLength: 200, description: "The receiver's name, for the payer's statement" })) }, { additionalProperties: false });
 const TokenBody = Type.Object(
   { nodeSender: BankId, counters: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 99, description: "seed 003's tokenIDList: one pass counter per bank" }) },
   { additionalProperties: false },
@@ -95,9 +96,9 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
     return participant.hold({ ...body, legId: leg(body.legId), payerAccountId: parseAccountId(body.payerAccountId), amountCents: asCents(body.amountCents) });
   });
 
-  app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/holds/:legId/post', {
-    schema: { ...interbankTag, summary: 'Phase two at the paying bank: post the hold (answers the state it is in when it cannot)', params: LegParams },
-  }, async (request) => participant.post(leg(request.params.legId), request.callerBank));
+  app.post<{ Params: Static<typeof LegParams>; Body: Static<typeof PostBody> | undefined }>('/interbank/v1/holds/:legId/post', {
+    schema: { ...interbankTag, summary: 'Phase two at the paying bank: post the hold (answers the state it is in when it cannot)', params: LegParams, body: Type.Optional(PostBody) },
+  }, async (request) => participant.post(leg(request.params.legId), request.callerBank, request.body?.receiverName));
 
   app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/holds/:legId/cancel', {
     schema: { ...interbankTag, summary: 'Abort at the paying bank: void the hold, or reverse a posted leg', params: LegParams },

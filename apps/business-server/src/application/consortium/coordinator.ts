@@ -224,7 +224,7 @@ export class Coordinator {
       await sleep(this.options.retryDelayMs);
     }
     for (;;) {
-      const posted = await Promise.allSettled(legs.map((leg) => this.link(leg.fromBank).post(leg.legId, packet.bankId)));
+      const posted = await Promise.allSettled(legs.map((leg) => this.link(leg.fromBank).post(leg.legId, packet.bankId, leg.receiverName ?? undefined)));
       const expired = posted.findIndex((result) => result.status === 'fulfilled' && result.value.state !== 'posted');
       if (expired >= 0) {
         return { ...packet, legs, state: 'aborting', failedLeg: expired + 1, error: { code: 'HOLD_EXPIRED', message: `The hold of leg ${expired + 1} timed out before it could be posted.` } };

@@ -68,7 +68,8 @@ export interface CreditRecord {
 /** What a coordinator can ask of a bank: implemented here for this bank, over HTTP for the others. */
 export interface BankLink {
   hold(request: HoldRequest): Promise<HoldRecord>;
-  post(legId: string, coordinatorBank: number): Promise<HoldRecord>;
+  /** Posts the hold; the coordinator tells the receiver's name, learnt in phase one, for the payer's statement. */
+  post(legId: string, coordinatorBank: number, receiverName?: string): Promise<HoldRecord>;
   cancel(legId: string, coordinatorBank: number): Promise<HoldRecord>;
   prepareCredit(request: CreditRequest): Promise<CreditRecord>;
   commitCredit(legId: string, coordinatorBank: number): Promise<CreditRecord>;
@@ -136,10 +137,13 @@ export class Participant implements BankLink {
     throw contention(request.legId);
   }
 
-  post(legId: string, coordinatorBank: number): Promise<HoldRecord> {
+  post(legId: string, coordinatorBank: number, receiverName?: string): Promise<HoldRecord> {
     return this.moveHold(legId, coordinatorBank, (hold) => {
       if (hold.state !== 'held') return null;
-      return { state: 'posted', transfer: movement(`${legId}:post`, 'post', HOLDS_ACCOUNT, bankAccount(hold.toBank), hold.amountCents), lock: null };
+      return {
+        state: 'posted', transfer: movement(`${legId}:post`, 'post', HOLDS_ACCOUNT, bankAccount(hold.toBank), hold.amountCents), lock: null,
+        ...(receiverName ? { receiverName } : {}),
+      };
     });
   }
 
@@ -264,7 +268,7 @@ export class Participant implements BankLink {
   private async moveHold(
     legId: string,
     coordinatorBank: number,
-    decide: (hold: HoldRecord) => { state: HoldState; transfer: TransferInput; lock: string | null; reason?: string } | null,
+    decide: (hold: HoldRecord) => { state: HoldState; transfer: TransferInput; lock: string | null; reason?: string; receiverName?: string } | null,
   ): Promise<HoldRecord> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const current = await this.store.read<HoldRecord>(HOLDS, legId);
@@ -272,7 +276,9 @@ export class Participant implements BankLink {
       assertCoordinator(current.value.coordinatorBank, coordinatorBank, legId);
       const step = decide(current.value);
       if (!step) return current.value;
-      const next: HoldRecord = { ...current.value, state: step.state, reason: step.reason ?? current.value.reason, updatedAtMs: Date.now() };
+      const next: HoldRecord = {
+        ...current.value, state: step.state, reason: step.reason ?? current.value.reason, receiverName: step.receiverName ?? current.value.receiverName, updatedAtMs: Date.now(),
+      };
       const change = { collection: HOLDS, key: legId, expectVersion: current.version, value: next, tags: holdTags(next) };
       const done = step.lock === null
         ? await this.store.write([change], [step.transfer])

@@ -1,0 +1,47 @@
+// The web interface, under /app/: hashed assets cached for good, every other path under /app/
+// answered with index.html (the app routes in the browser). Pages may talk only to this origin.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { BancaError } from '@banca/core/errors';
+
+const PAGE_HEADERS = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+} as const;
+
+export async function registerWebRoutes(app: FastifyInstance, root: string): Promise<void> {
+  const built = root !== '' && existsSync(join(root, 'index.html'));
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/app/', 302));
+  app.get('/app', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/app/', 301));
+  if (!built) {
+    app.get('/app/*', { schema: { hide: true } }, async () => {
+      throw new BancaError('ROUTE_NOT_FOUND', root === ''
+        ? 'This gateway serves no web interface (webRoot is "").'
+        : 'The web interface is not built here: run `npm run build` (it writes apps/web/dist/ui).');
+    });
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/app/',
+    index: false,
+    wildcard: false,
+    cacheControl: false,
+    setHeaders: (response, path) => {
+      const hashed = path.includes(`${join(root, 'assets')}`);
+      response.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+      for (const [name, value] of Object.entries(PAGE_HEADERS)) response.setHeader(name, value);
+    },
+  });
+  const page = (reply: FastifyReply) => reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).sendFile('index.html');
+  app.get('/app/', { schema: { hide: true } }, async (_request, reply) => page(reply));
+  app.get('/app/*', { schema: { hide: true } }, async (request, reply) => {
+    // A missing asset is a 404, not the page: a stale tab must not run HTML as a script.
+    if (request.url.startsWith('/app/assets/')) throw new BancaError('ROUTE_NOT_FOUND', `No asset ${request.url}.`);
+    return page(reply);
+  });
+}

@@ -1,0 +1,159 @@
+// Seed 003's packet of transactions: several Pix, each paid from any of the customer's accounts
+// at any bank of the consortium, sent as one request and applied all or nothing.
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../api.js';
+import { useApp } from '../app-context.js';
+import { formatCents, parseAmountInput } from '../money.js';
+import type { BankAccounts, PacketView } from '../types.js';
+import { useIdempotencyKey } from '../use-idempotency-key.js';
+import { ErrorAlert, asError } from './error-alert.js';
+
+interface Row {
+  id: number;
+  from: string;
+  toBankId: number;
+  key: string;
+  amount: string;
+}
+
+const ROWS_MAX = 20;
+let nextRowId = 1;
+
+export function PacketBuilder({ token, accountId, onDone }: { token: string; accountId: string; onDone(): void }) {
+  const { bank, bankName } = useApp();
+  const own = `${bank.bankId}:${accountId}`;
+  const newRow = (): Row => ({ id: nextRowId++, from: own, toBankId: bank.bankId, key: '', amount: '' });
+  const [sources, setSources] = useState<BankAccounts[] | null>(null);
+  const [rows, setRows] = useState<Row[]>(() => [newRow()]);
+  const [rowErrors, setRowErrors] = useState<Record<number, string>>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | Error | null>(null);
+  const [result, setResult] = useState<PacketView | null>(null);
+  const key = useIdempotencyKey();
+
+  useEffect(() => {
+    api<{ banks: BankAccounts[] }>('/v1/me/banks', { token }).then(({ body }) => setSources(body.banks), (caught) => setError(asError(caught)));
+  }, [token]);
+
+  const change = (id: number, patch: Partial<Row>) => {
+    key.reset();
+    setResult(null);
+    setRows((current) => current.map((row) => (row.id === id ? { ...row, ...patch } : row)));
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setResult(null);
+    const parsed = rows.map((row) => parseAmountInput(row.amount));
+    const errors: Record<number, string> = {};
+    parsed.forEach((amount, index) => {
+      if (!amount.ok) errors[rows[index]!.id] = amount.message;
+    });
+    setRowErrors(errors);
+    if (Object.keys(errors).length > 0) return setError(new Error('Some transfers need a valid amount; see the marked rows.'));
+    setBusy(true);
+    try {
+      const transfers = rows.map((row, index) => {
+        const [fromBankId, fromAccountId] = row.from.split(':');
+        const amount = parsed[index]!;
+        return { fromBankId: Number(fromBankId), fromAccountId, toBankId: row.toBankId, key: row.key.trim(), amount: amount.ok ? amount.amount : '' };
+      });
+      const { body } = await api<PacketView>('/v1/me/packets', { method: 'POST', token, idempotencyKey: key.current(), body: { transfers } });
+      key.reset();
+      setResult(body);
+      if (body.status === 'completed') setRows([newRow()]);
+    } catch (caught) {
+      const failure = asError(caught);
+      const leg = failure instanceof ApiError ? Number(failure.details.failedLeg) : NaN;
+      const row = Number.isInteger(leg) ? rows[leg - 1] : undefined;
+      if (row && failure instanceof ApiError) setRowErrors({ [row.id]: `${String(failure.details.code ?? failure.code)}: ${String(failure.details.message ?? failure.message)}` });
+      setError(failure);
+    } finally {
+      setBusy(false);
+      onDone();
+    }
+  };
+
+  const accounts = (sources ?? []).flatMap((source) => (source.accounts ?? []).map((account) => ({ source, account })));
+  const total = rows.reduce((sum, row) => {
+    const amount = parseAmountInput(row.amount);
+    return amount.ok ? sum + amount.cents : sum;
+  }, 0);
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="packet-title">
+      <h2 id="packet-title">Packet of Pix</h2>
+      <p className="muted">Every transfer of a packet happens, or none does. Pay from any of your accounts in the consortium.</p>
+      {sources?.some((source) => source.unavailable) && (
+        <p className="alert info" role="status">
+          Unreachable now: {sources.filter((source) => source.unavailable).map((source) => source.bankName).join(', ')}. Accounts there cannot be used until it is back.
+        </p>
+      )}
+      <ol className="packet-rows">
+        {rows.map((row, index) => {
+          const prefix = `leg-${index + 1}`;
+          const rowError = rowErrors[row.id];
+          return (
+            <li key={row.id} className="packet-row" aria-label={`Transfer ${index + 1}`} data-invalid={rowError ? 'true' : undefined}>
+              <div className="field">
+                <label htmlFor={`${prefix}-from`}>From</label>
+                <select id={`${prefix}-from`} value={row.from} onChange={(event) => change(row.id, { from: event.target.value })}>
+                  {accounts.length === 0 && <option value={own}>{bank.name} · {accountId}</option>}
+                  {accounts.map(({ source, account }) => (
+                    <option key={`${source.bankId}:${account.accountId}`} value={`${source.bankId}:${account.accountId}`}>
+                      {source.bankName} · {account.accountId}{account.joint ? ' (joint)' : ''}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor={`${prefix}-bank`}>To bank</label>
+                <select id={`${prefix}-bank`} value={row.toBankId} onChange={(event) => change(row.id, { toBankId: Number(event.target.value) })}>
+                  {bank.consortium.map((member) => <option key={member.bankId} value={member.bankId}>{member.name}</option>)}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor={`${prefix}-key`}>Pix key</label>
+                <input id={`${prefix}-key`} required autoComplete="off" maxLength={254} value={row.key} onChange={(event) => change(row.id, { key: event.target.value })} />
+              </div>
+              <div className="field">
+                <label htmlFor={`${prefix}-amount`}>Amount (R$)</label>
+                <input id={`${prefix}-amount`} inputMode="decimal" autoComplete="off" placeholder="0,00" required value={row.amount}
+                  aria-invalid={rowError ? true : undefined} aria-describedby={rowError ? `${prefix}-error` : undefined}
+                  onChange={(event) => change(row.id, { amount: event.target.value })} />
+              </div>
+              {rows.length > 1 && (
+                <button type="button" className="secondary remove" onClick={() => { key.reset(); setRows(rows.filter((other) => other.id !== row.id)); }}>
+                  Remove transfer {index + 1}
+                </button>
+              )}
+              {rowError && <p className="row-error" id={`${prefix}-error`}>{rowError}</p>}
+            </li>
+          );
+        })}
+      </ol>
+      <div className="actions">
+        <button type="button" className="secondary" disabled={rows.length >= ROWS_MAX} onClick={() => { key.reset(); setRows([...rows, newRow()]); }}>
+          Add a transfer
+        </button>
+        <p className="muted">Total {formatCents(total)} in {rows.length} {rows.length === 1 ? 'transfer' : 'transfers'}</p>
+      </div>
+      <ErrorAlert error={error} />
+      {result && (
+        <div className={`alert ${result.status === 'completed' ? 'success' : 'info'}`} role="status">
+          <p>
+            {result.status === 'completed'
+              ? `Packet completed: ${result.transfers.length} transfers, ${formatCents(result.transfers.reduce((sum, leg) => sum + leg.amountCents, 0))}.`
+              : 'The packet is being settled; its transfers show as pending until it ends.'}
+          </p>
+          <ul>
+            {result.transfers.map((leg, index) => (
+              <li key={index}>{formatCents(leg.amountCents)} from {bankName(leg.fromBankId)} to {leg.receiverName ?? 'the receiver'} at {bankName(leg.toBankId)}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <button type="submit" disabled={busy}>{busy ? 'Sending the packet…' : 'Send packet'}</button>
+    </form>
+  );
+}

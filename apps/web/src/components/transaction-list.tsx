@@ -1,0 +1,35 @@
+// Transactions, newest first, each with its status: pending (money on hold), completed, failed.
+import { useApp } from '../app-context.js';
+import { formatCents, formatDateTime } from '../money.js';
+import type { Transaction } from '../types.js';
+
+const LABELS: Record<Transaction['type'], string> = { deposit: 'Deposit', 'pix-out': 'Pix sent', 'pix-in': 'Pix received' };
+const METHODS = { cash: 'cash', qrcode: 'QR code', boleto: 'boleto' } as const;
+
+export function TransactionList({ transactions, label }: { transactions: Transaction[]; label: string }) {
+  const { bankName } = useApp();
+  if (transactions.length === 0) return <p className="muted">No transactions yet.</p>;
+  return (
+    <ul className="transactions" aria-label={label}>
+      {transactions.map((transaction) => {
+        const outgoing = transaction.type === 'pix-out';
+        const detail = transaction.type === 'deposit'
+          ? `by ${transaction.method ? METHODS[transaction.method] : 'deposit'}`
+          : [outgoing ? 'to' : 'from', transaction.counterpart, transaction.counterpart && transaction.bankId !== null ? '·' : null, transaction.bankId === null ? null : bankName(transaction.bankId)]
+            .filter(Boolean).join(' ');
+        return (
+          <li key={transaction.id} className="transaction" data-status={transaction.status}>
+            <div>
+              <p className="what">{LABELS[transaction.type]} <span className="muted">{detail}</span></p>
+              <p className="muted small">{formatDateTime(transaction.atMs)}</p>
+            </div>
+            <div className="right">
+              <p className={outgoing ? 'amount out' : 'amount in'}>{outgoing ? '−' : '+'}{formatCents(transaction.amountCents)}</p>
+              <span className={`status ${transaction.status}`}>{transaction.status}</span>
+            </div>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

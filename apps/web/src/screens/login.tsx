@@ -1,0 +1,45 @@
+import { useState, type FormEvent } from 'react';
+import { api, type ApiError } from '../api.js';
+import { useApp } from '../app-context.js';
+import { ErrorAlert, asError } from '../components/error-alert.js';
+import { linkHandler, pathOf } from '../router.js';
+import type { Session } from '../types.js';
+
+export function Login({ sessionEnded }: { sessionEnded: boolean }) {
+  const { bank, setSession, navigate } = useApp();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | Error | null>(null);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const { body } = await api<Session>('/v1/sessions', { method: 'POST', body: { email, password } });
+      setSession(body);
+      navigate(pathOf('dashboard'));
+    } catch (caught) {
+      setError(asError(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="card narrow" onSubmit={submit} aria-describedby={error ? 'login-error' : undefined}>
+      {sessionEnded && <p className="alert info" role="status">Your session has ended. Log in again to go on.</p>}
+      <p className="muted">Log in to your account at {bank.name}.</p>
+      <label htmlFor="login-email">E-mail</label>
+      <input id="login-email" type="email" autoComplete="username" required value={email} onChange={(event) => setEmail(event.target.value)} />
+      <label htmlFor="login-password">Password</label>
+      <input id="login-password" type="password" autoComplete="current-password" required value={password} onChange={(event) => setPassword(event.target.value)} />
+      <ErrorAlert error={error} id="login-error" />
+      <button type="submit" disabled={busy}>{busy ? 'Logging in…' : 'Log in'}</button>
+      <p className="muted">
+        No account here? <a href={pathOf('signup')} onClick={linkHandler(navigate)}>Open an account</a>.
+      </p>
+    </form>
+  );
+}

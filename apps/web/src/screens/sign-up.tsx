@@ -1,0 +1,97 @@
+// Opening an account: an individual (CPF) or a company (CNPJ), with one holder or two (a joint
+// account). The bank checks the documents' check digits and answers in its own words.
+import { useState, type FormEvent } from 'react';
+import { api, type ApiError } from '../api.js';
+import { useApp } from '../app-context.js';
+import { ErrorAlert, asError } from '../components/error-alert.js';
+import { pathOf } from '../router.js';
+import type { Session } from '../types.js';
+
+interface HolderInput {
+  name: string;
+  document: string;
+}
+
+const PASSWORD_MIN = 8;
+
+export function SignUp() {
+  const { bank, setSession, navigate } = useApp();
+  const [type, setType] = useState<'individual' | 'company'>('individual');
+  const [holders, setHolders] = useState<HolderInput[]>([{ name: '', document: '' }, { name: '', document: '' }]);
+  const [joint, setJoint] = useState(false);
+  const [email, setEmail] = useState('');
+  const [phone, setPhone] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | Error | null>(null);
+
+  const document = type === 'individual' ? 'CPF' : 'CNPJ';
+  const setHolder = (index: number, change: Partial<HolderInput>) =>
+    setHolders((current) => current.map((holder, at) => (at === index ? { ...holder, ...change } : holder)));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api('/v1/customers', {
+        method: 'POST',
+        body: {
+          type,
+          holders: (joint ? holders : holders.slice(0, 1)).map((holder) => ({ name: holder.name.trim(), document: holder.document.trim() })),
+          email: email.trim(),
+          password,
+          ...(phone.trim() === '' ? {} : { phone: phone.trim() }),
+        },
+      });
+      const { body } = await api<Session>('/v1/sessions', { method: 'POST', body: { email: email.trim(), password } });
+      setSession(body);
+      navigate(`${pathOf('dashboard')}?welcome=1`);
+    } catch (caught) {
+      setError(asError(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="card narrow" onSubmit={submit}>
+      <p className="muted">Open an account at {bank.name}. Your CPF or CNPJ, e-mail and phone become your Pix keys.</p>
+      <fieldset>
+        <legend>Account type</legend>
+        <label className="choice">
+          <input type="radio" name="type" value="individual" checked={type === 'individual'} onChange={() => setType('individual')} /> Individual (CPF)
+        </label>
+        <label className="choice">
+          <input type="radio" name="type" value="company" checked={type === 'company'} onChange={() => setType('company')} /> Company (CNPJ)
+        </label>
+      </fieldset>
+      {(joint ? [0, 1] : [0]).map((index) => (
+        <fieldset key={index}>
+          <legend>{joint ? `Holder ${index + 1}` : 'Holder'}</legend>
+          <label htmlFor={`holder-${index}-name`}>{type === 'company' ? 'Company name' : 'Full name'}</label>
+          <input id={`holder-${index}-name`} required maxLength={200} autoComplete={index === 0 ? 'name' : 'off'}
+            value={holders[index]!.name} onChange={(event) => setHolder(index, { name: event.target.value })} />
+          <label htmlFor={`holder-${index}-document`}>{document}</label>
+          <input id={`holder-${index}-document`} required inputMode="numeric" maxLength={32} aria-describedby="document-hint"
+            value={holders[index]!.document} onChange={(event) => setHolder(index, { document: event.target.value })} />
+        </fieldset>
+      ))}
+      <p id="document-hint" className="hint">With or without punctuation, e.g. {type === 'individual' ? '123.456.789-09' : '11.222.333/0001-81'}.</p>
+      <label className="choice">
+        <input type="checkbox" checked={joint} onChange={(event) => setJoint(event.target.checked)} /> Joint account (two holders)
+      </label>
+      <label htmlFor="signup-email">E-mail</label>
+      <input id="signup-email" type="email" required autoComplete="email" maxLength={254} value={email} onChange={(event) => setEmail(event.target.value)} />
+      <label htmlFor="signup-phone">Phone (optional)</label>
+      <input id="signup-phone" type="tel" autoComplete="tel" maxLength={32} aria-describedby="phone-hint" value={phone} onChange={(event) => setPhone(event.target.value)} />
+      <p id="phone-hint" className="hint">In international form, e.g. +5575999990000.</p>
+      <label htmlFor="signup-password">Password</label>
+      <input id="signup-password" type="password" required minLength={PASSWORD_MIN} maxLength={200} autoComplete="new-password" aria-describedby="password-hint"
+        value={password} onChange={(event) => setPassword(event.target.value)} />
+      <p id="password-hint" className="hint">At least {PASSWORD_MIN} characters.</p>
+      <ErrorAlert error={error} />
+      <button type="submit" disabled={busy}>{busy ? 'Opening your account…' : 'Open account'}</button>
+    </form>
+  );
+}
