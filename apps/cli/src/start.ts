@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { defaultPorts } from '@banca/core/config';
 import { startBank, type BankOptions, type RunningBank } from '@banca/launcher/bank';
 import { memberOptions, planConsortium, type Coordination } from '@banca/launcher/consortium';
+import { planServices, startConsortiumServices, type RunningServices } from '@banca/launcher/consortium-services';
 import { startEmbeddedPostgres, type RunningPostgres } from '@banca/launcher/embedded-postgres';
 
 export interface StartOptions {
@@ -36,11 +37,13 @@ export async function start(options: StartOptions, print: (line: string) => void
   };
   const banks: RunningBank[] = [];
   const databases: RunningPostgres[] = [];
+  let services: RunningServices | null = null;
   let stopping = false;
   const stopAll = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     print(`\n${signal}: stopping (in-flight batches finish first)...`);
+    await services?.stop();
     await Promise.all(banks.map((bank) => bank.stop()));
     await Promise.all(databases.map((database) => database.stop()));
     for (const stream of logs.values()) stream.end();
@@ -51,6 +54,7 @@ export async function start(options: StartOptions, print: (line: string) => void
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
 
   const members = await planConsortium(options.banks, options.randomPorts ? 'random' : 'default');
+  const plan = await planServices(options.randomPorts ? 'random' : 'default');
   for (const member of members) {
     const bankId = member.bankId;
     const databaseUrl = options.store === 'postgres' ? await bankDatabase(bankId, options, databases, print) : undefined;
@@ -65,7 +69,7 @@ export async function start(options: StartOptions, print: (line: string) => void
       queueMode: options.queueMode,
       logLevel: options.logLevel,
       onLine: (line) => onLine(`bank${bankId}`)(line),
-      ...memberOptions(member, members, options.coordination),
+      ...memberOptions(member, members, options.coordination, {}, plan.jwksUrl),
     };
     print(`starting bank ${bankId}, ${member.name} (${options.store} store, ${options.queueMode} mode, ${options.coordination} coordination)...`);
     const bank = await startBank(bankOptions).catch(async (error: unknown) => {
@@ -78,11 +82,30 @@ export async function start(options: StartOptions, print: (line: string) => void
     banks.push(bank);
     supervise(bank, print, () => stopping);
     print(`bank ${bankId}: ${member.name}`);
-    print(`  gateway          ${bank.gateway.url}   <- clients connect here`);
+    print(`  gateway          ${bank.gateway.url}   <- clients connect here; web: ${bank.gateway.url}/app/`);
     bank.businessServers.forEach((server, index) => print(`  business server ${index + 1} ${server.url}`));
     const where = { sqlite: join(options.dataDir, `bank-${bankId}`, 'ledger.sqlite'), memory: 'in memory', postgres: 'PostgreSQL' }[options.store];
     bank.dataServers.forEach((server, index) => print(`  data server ${bank.dataServers.length > 1 ? index + 1 : ' '}    ${server.url}   (${where})`));
   }
+  print('starting the credit registry and the dossier...');
+  services = await startConsortiumServices(plan, {
+    ports: options.randomPorts ? 'random' : 'default',
+    dataDir: options.dataDir,
+    seedDemo: true,
+    banks: members,
+    logLevel: options.logLevel,
+    onLine: (line) => onLine('services')(line),
+  }).catch(async (error: unknown) => {
+    await Promise.all(banks.map((started) => started.stop()));
+    await Promise.all(databases.map((database) => database.stop()));
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`the consortium's services could not start: ${message}`, { cause: error });
+  });
+  superviseServices(services, print, () => stopping);
+  const admin = process.env.BANCA_DOSSIER_ADMIN_PASSWORD ? 'admin / (BANCA_DOSSIER_ADMIN_PASSWORD)' : 'admin / dev-insecure-admin';
+  print('consortium services:');
+  print(`  dossier          ${services.dossier.url}/app/   <- log in as ${admin}; OAuth2 tokens at ${services.dossier.url}/oauth/token`);
+  print(`  credit registry  ${services.registry.url}   (${join(options.dataDir, 'credit-registry', 'registry.sqlite')}, demo records)`);
   print(`\nlogs: ${logDir}/   API docs: <gateway>/openapi.json and each service's /openapi.json`);
   print(`try:  npm run banca -- deposit 1 10.50   |   npm run banca -- check\nCtrl-C stops everything.`);
 }
@@ -104,9 +127,11 @@ async function bankDatabase(bankId: number, options: StartOptions, databases: Ru
   return server.databaseUrl(database);
 }
 
+type Watched = () => { child: { once: (event: 'exit', fn: (code: number | null) => void) => void }; name: string };
+
 /** Restarts a service that exits on its own (a crash), at most once a second. */
-function supervise(bank: RunningBank, print: (line: string) => void, stopping: () => boolean): void {
-  const watch = (getProcess: () => { child: { once: (event: 'exit', fn: (code: number | null) => void) => void }; name: string }, restart: () => Promise<unknown>) => {
+function watcher(print: (line: string) => void, stopping: () => boolean) {
+  const watch = (getProcess: Watched, restart: () => Promise<unknown>) => {
     const current = getProcess();
     current.child.once('exit', (code) => {
       if (stopping()) return;
@@ -116,6 +141,17 @@ function supervise(bank: RunningBank, print: (line: string) => void, stopping: (
       }, 1000);
     });
   };
+  return watch;
+}
+
+function superviseServices(services: RunningServices, print: (line: string) => void, stopping: () => boolean): void {
+  const watch = watcher(print, stopping);
+  watch(() => services.registry, () => services.restartRegistry());
+  watch(() => services.dossier, () => services.restartDossier());
+}
+
+function supervise(bank: RunningBank, print: (line: string) => void, stopping: () => boolean): void {
+  const watch = watcher(print, stopping);
   bank.dataServers.forEach((_, index) => watch(() => bank.dataServers[index]!, () => bank.restartDataServer(index)));
   bank.businessServers.forEach((_, index) => watch(() => bank.businessServers[index]!, () => bank.restartBusinessServer(index)));
   watch(() => bank.gateway, () => bank.restartGateway());

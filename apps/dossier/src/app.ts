@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createServer } from '@banca/server-kit/create-server';
 import { LoginLimiter } from '@banca/server-kit/login-limiter';
+import { registerWebRoutes } from '@banca/server-kit/web-routes';
 import { AdminSessions } from './application/admin-sessions.js';
 import { ClientCredentials } from './application/client-credentials.js';
 import { DossierBuilder } from './application/dossier-builder.js';
@@ -51,6 +52,7 @@ export async function buildApp(config: DossierConfig, deps: DossierDeps = {}): P
   await app.register(async (scope) => registerOAuthRoutes(scope, { clients, publicJwks: keys.publicJwks, issuer: config.oauth.issuer, publicUrl: config.publicUrl }));
   await app.register(async (scope) => registerAdminRoutes(scope, sessions));
   await app.register(async (scope) => registerDossierRoutes(scope, builder, verifier));
+  await app.register(async (scope) => registerWebRoutes(scope, { root: config.webRoot, page: 'dossier.html' }));
   app.addHook('onClose', async () => {
     await Promise.all([registry, ...banks].map((source) => source.close()));
   });

@@ -6,6 +6,7 @@ import { Value } from '@sinclair/typebox/value';
 import { DEV_KEY_PREFIX, refuseDevKeysInProduction } from '@banca/core/auth';
 import { compileConfig, ConfigError, defaultPorts } from '@banca/core/config';
 import { LOGIN_LIMIT_DEFAULTS, parseTrustedProxies } from '@banca/server-kit/login-limiter';
+import { webRoot } from '@banca/web/web-root';
 
 const ClientId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' });
 const ScopeName = Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,64}$', description: 'An RFC 6749 scope token, e.g. registry:read' });
@@ -91,6 +92,8 @@ export const DossierConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024, default: 16 * 1024 }),
+    /** The built web interface: its dossier page is served under /app/ ("" serves none); BANCA_WEB_ROOT overrides. */
+    webRoot: Type.String({ default: webRoot }),
     shutdownTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
   },
@@ -119,6 +122,7 @@ export function loadDossierConfig(raw: Record<string, unknown>, env: NodeJS.Proc
   if (admin && env.BANCA_DOSSIER_ADMIN_PASSWORD) input.admin = { ...admin, password: env.BANCA_DOSSIER_ADMIN_PASSWORD };
   if (env.BANCA_DOSSIER_BANKS) input.banks = parseJsonEnv(env.BANCA_DOSSIER_BANKS, 'BANCA_DOSSIER_BANKS');
   if (env.BANCA_REGISTRY_URL) input.registryUrl = env.BANCA_REGISTRY_URL;
+  if (env.BANCA_WEB_ROOT !== undefined) input.webRoot = env.BANCA_WEB_ROOT;
   checkSecretsQuietly(input);
   const config = compileConfig(DossierConfigSchema, input, 'dossier');
   refuseDevKeysInProduction(Object.fromEntries(config.oauth.clients.map((client) => [client.clientId, client.secret])), 'dossier oauth.clients', env);

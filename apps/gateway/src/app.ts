@@ -5,7 +5,7 @@ import { createServer } from '@banca/server-kit/create-server';
 import type { GatewayConfig } from './config.js';
 import { Upstreams } from './infra/upstreams.js';
 import { registerProxyRoutes } from './routes/proxy-routes.js';
-import { registerWebRoutes } from './routes/web-routes.js';
+import { registerWebRoutes } from '@banca/server-kit/web-routes';
 
 export async function buildApp(config: GatewayConfig): Promise<FastifyInstance> {
   const upstreams = new Upstreams({ urls: config.upstreams, ...config });
@@ -26,7 +26,7 @@ export async function buildApp(config: GatewayConfig): Promise<FastifyInstance> 
     up.set(upstreams.healthyCount());
   });
   app.get('/gateway/upstreams', { schema: { summary: 'Health of each business server behind this gateway' } }, async () => ({ upstreams: upstreams.status() }));
-  await app.register(async (scope) => registerWebRoutes(scope, config.webRoot));
+  await app.register(async (scope) => registerWebRoutes(scope, { root: config.webRoot, page: 'index.html' }));
   await app.register(async (scope) => registerProxyRoutes(scope, upstreams, config.retriesMax));
   await upstreams.start();
   app.addHook('onClose', async () => upstreams.close());

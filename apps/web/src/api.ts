@@ -58,7 +58,8 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     parsed = null;
   }
   if (!response.ok) {
-    const error = ((parsed ?? {}) as ApiErrorBody).error ?? {};
+    const body = (parsed ?? {}) as ApiErrorBody;
+    const error = typeof body.error === 'object' && body.error !== null ? body.error : {};
     const apiError = new ApiError(
       response.status,
       error.code ?? `HTTP_${response.status}`,

@@ -7,7 +7,7 @@ export interface AppContextValue {
   session: Session | null;
   setSession(session: Session | null): void;
   navigate(path: string, options?: { replace?: boolean }): void;
-  bankName(bankId: number | null): string;
+  bankName(bankId: number): string;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);

@@ -66,7 +66,7 @@ export function App() {
     session,
     setSession,
     navigate,
-    bankName: (bankId) => bank.consortium.find((member) => member.bankId === bankId)?.name ?? (bankId === null ? '' : `Bank ${bankId}`),
+    bankName: (bankId) => bank.consortium.find((member) => member.bankId === bankId)?.name ?? `Bank ${bankId}`,
   }, [bank, session, setSession, navigate]);
 
   if (bankError) {

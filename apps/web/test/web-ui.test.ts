@@ -1,6 +1,8 @@
 // The web interface in real Chromium against a real consortium of two banks: customers open
 // accounts at both, deposit, send a Pix and packets (one refused whole), and every screen is
 // checked for what a person sees: balances, statuses, error codes, labels, keyboard and phone width.
+// Then the dossier page: an administrator sees one customer across both banks and the credit
+// registry, and still sees a dossier, marked incomplete, with a bank down.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -52,12 +54,13 @@ describe('web - the consortium in a real browser', { timeout: 10 * 60_000 }, () 
   let brunoPage: Page;
   let brunoEmail: string;
   let aliceAtBank2: TestCustomer;
+  let dossierPage: Page;
   const aliceEmail = `alice.${Date.now()}@example.com`;
 
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     browser = await launchChromium();
-    consortium = await startTestConsortium(2);
+    consortium = await startTestConsortium(2, 'holds', { services: { seedDemo: true } });
     alice = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     bruno = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     alicePage = await alice.newPage();
@@ -268,5 +271,55 @@ describe('web - the consortium in a real browser', { timeout: 10 * 60_000 }, () 
     await brunoPage.reload();
     await brunoPage.getByRole('heading', { name: 'Log in', level: 1 }).waitFor();
     await textOf(brunoPage.getByRole('status'), 'Your session has ended');
+  });
+
+  it('web - the dossier page refuses a wrong administrator password with the dossier\'s code', async () => {
+    const page = await alice.newPage();
+    await page.goto(`${consortium.services!.dossier.url}/app/`);
+    await page.getByRole('heading', { name: 'Administrator log-in', level: 1 }).waitFor();
+    assert.deepEqual(await unlabelled(page), []);
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill('not-the-admin-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await textOf(page.getByRole('alert'), 'INVALID_CREDENTIALS');
+    await shot(page, '15-dossier-login-refused');
+    await page.close();
+  });
+
+  it('web - behind the admin login, a dossier shows the customer at both banks and in the credit registry, with the derived figures', async () => {
+    dossierPage = await alice.newPage();
+    const page = dossierPage;
+    await page.goto(`${consortium.services!.dossier.url}/app/`);
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill('dev-insecure-admin');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Dossier', level: 1 }).waitFor();
+    await page.getByLabel('CPF or CNPJ').fill('111.444.777-35');
+    await page.getByRole('button', { name: 'Show dossier' }).click();
+    await textOf(page.locator('#person-name'), 'Alice Andrade');
+    // 109,50 at bank 1 and 44,75 at bank 2; the registry's demo records: debts 1.350,90, assets 57.000,00.
+    await textOf(page.getByTestId('total-balance'), 'R$ 154,25');
+    await textOf(page.getByTestId('total-debt'), 'R$ 1.350,90');
+    await textOf(page.getByTestId('total-assets'), 'R$ 57.000,00');
+    await textOf(page.getByTestId('monthly-income'), 'R$ 5.200,00');
+    await textOf(page.getByTestId('net-worth'), 'R$ 55.803,35');
+    await textOf(page.getByRole('list', { name: 'Debts' }), 'Financeira Horizonte');
+    await textOf(page.getByRole('region', { name: 'Banco Ipê' }), 'R$ 44,75');
+    await textOf(page.getByRole('region', { name: 'Banco Aurora' }), 'Pix sent to Bruno Barros');
+    assert.equal(await page.getByTestId('incomplete').count(), 0);
+    assert.equal(await page.getByRole('list', { name: 'Sources' }).getByText('answered').count(), 3);
+    await shot(page, '16-dossier');
+  });
+
+  it('web - with bank 2 down, the dossier still answers, names the missing bank and leaves it out of the figures', async () => {
+    await consortium.bank(2).kill();
+    const page = dossierPage;
+    // The same tab (the administrator's session lives in it), reloaded: the dossier is asked again.
+    await page.reload();
+    await textOf(page.getByTestId('incomplete'), 'Banco Ipê');
+    await textOf(page.getByTestId('total-balance'), 'R$ 109,50');
+    await textOf(page.getByTestId('total-debt'), 'R$ 1.350,90');
+    await textOf(page.getByRole('list', { name: 'Sources' }).locator('[data-source="bank:2"]'), 'unavailable');
+    await shot(page, '17-dossier-bank-down');
   });
 });

@@ -4,6 +4,7 @@
 // told where the others will be.
 import { defaultPorts } from '@banca/core/config';
 import { startBank, type BankOptions, type RunningBank } from './bank.js';
+import { planServices, startConsortiumServices, type RunningServices } from './consortium-services.js';
 import { freePort } from './free-port.js';
 
 export const BANK_BRANDS: readonly { name: string; color: string }[] = [
@@ -40,8 +41,10 @@ export async function planConsortium(banks: number, ports: 'default' | 'random')
   return members;
 }
 
-/** The part of a bank's options that makes it a member of the consortium. */
-export function memberOptions(member: Member, members: readonly Member[], coordination: Coordination, base: Partial<BankOptions> = {}): Partial<BankOptions> {
+/** The part of a bank's options that makes it a member of the consortium (jwksUrl: the dossier's keys). */
+export function memberOptions(
+  member: Member, members: readonly Member[], coordination: Coordination, base: Partial<BankOptions> = {}, jwksUrl?: string,
+): Partial<BankOptions> {
   return {
     bankId: member.bankId,
     businessServer: {
@@ -50,6 +53,7 @@ export function memberOptions(member: Member, members: readonly Member[], coordi
       bankColor: member.color,
       coordination,
       consortium: members.map(({ bankId, name, url }) => ({ bankId, name, url })),
+      ...(jwksUrl ? { oauth: { jwksUrl } } : {}),
       ...base.businessServer,
     },
     gateway: { port: member.gatewayPort, ...base.gateway },
@@ -59,26 +63,49 @@ export function memberOptions(member: Member, members: readonly Member[], coordi
 export interface RunningConsortium {
   members: Member[];
   banks: RunningBank[];
+  /** The credit registry and the dossier, when asked for. */
+  services: RunningServices | null;
   stop(): Promise<void>;
 }
 
-/** Starts every bank (in order, each whole or not at all); stops those started if one fails. */
-export async function startConsortium(
-  count: number,
-  coordination: Coordination,
-  options: Omit<BankOptions, 'bankId'> & { perBank?: (bankId: number) => Partial<BankOptions> },
-): Promise<RunningConsortium> {
+export interface ConsortiumOptions extends Omit<BankOptions, 'bankId'> {
+  perBank?: (bankId: number) => Partial<BankOptions>;
+  /** Also start the credit registry and the dossier (seeded with the demo records when asked). */
+  services?: { seedDemo: boolean; registry?: Record<string, unknown>; dossier?: Record<string, unknown> };
+}
+
+/** Starts every bank (in order, each whole or not at all), then the services; stops what started if one fails. */
+export async function startConsortium(count: number, coordination: Coordination, options: ConsortiumOptions): Promise<RunningConsortium> {
   const members = await planConsortium(count, options.ports);
+  const plan = options.services ? await planServices(options.ports) : null;
   const banks: RunningBank[] = [];
+  let services: RunningServices | null = null;
   try {
     for (const member of members) {
       const extra = options.perBank?.(member.bankId) ?? {};
       const merged = { ...options, ...extra };
-      banks.push(await startBank({ ...merged, ...memberOptions(member, members, coordination, merged) } as BankOptions));
+      banks.push(await startBank({ ...merged, ...memberOptions(member, members, coordination, merged, plan?.jwksUrl) } as BankOptions));
+    }
+    if (plan && options.services) {
+      services = await startConsortiumServices(plan, {
+        ports: options.ports, dataDir: options.dataDir, seedDemo: options.services.seedDemo, banks: members, logLevel: options.logLevel,
+        ...(options.services.registry ? { registry: options.services.registry } : {}),
+        ...(options.services.dossier ? { dossier: options.services.dossier } : {}),
+        ...(options.onLine ? { onLine: options.onLine } : {}),
+        ...(options.env ? { env: options.env } : {}),
+      });
     }
   } catch (error) {
     await Promise.all(banks.map((bank) => bank.stop()));
     throw error;
   }
-  return { members, banks, stop: async () => void (await Promise.all(banks.map((bank) => bank.stop()))) };
+  return {
+    members,
+    banks,
+    services,
+    stop: async () => {
+      await services?.stop();
+      await Promise.all(banks.map((bank) => bank.stop()));
+    },
+  };
 }

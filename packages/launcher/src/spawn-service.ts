@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
-export type ServiceName = 'data-server' | 'business-server' | 'gateway';
+export type ServiceName = 'data-server' | 'business-server' | 'gateway' | 'credit-registry' | 'dossier';
 
 export interface ServiceProcess {
   readonly name: string;

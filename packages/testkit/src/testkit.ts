@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { DEV_CLIENT_KEYS, devBusinessKeys } from '@banca/core/auth';
 import { startBank, type BankOptions, type RunningBank } from '@banca/launcher/bank';
-import { startConsortium, type Coordination, type RunningConsortium } from '@banca/launcher/consortium';
+import { startConsortium, type ConsortiumOptions, type Coordination, type RunningConsortium } from '@banca/launcher/consortium';
 import { BancaClient } from '@banca/sdk/client';
 
 export interface JsonResponse<T = any> {
@@ -103,7 +103,7 @@ export interface TestConsortium extends RunningConsortium {
 export async function startTestConsortium(
   count = 3,
   coordination: Coordination = 'holds',
-  overrides: Partial<Omit<BankOptions, 'bankId'>> & { perBank?: (bankId: number) => Partial<BankOptions> } = {},
+  overrides: Partial<ConsortiumOptions> = {},
 ): Promise<TestConsortium> {
   const dir = tempDir();
   const consortium = await startConsortium(count, coordination, { ...testBankDefaults(dir.path), ...overrides });

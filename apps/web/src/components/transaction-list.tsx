@@ -1,13 +1,11 @@
 // Transactions, newest first, each with its status: pending (money on hold), completed, failed.
-import { useApp } from '../app-context.js';
 import { formatCents, formatDateTime } from '../money.js';
 import type { Transaction } from '../types.js';
 
 const LABELS: Record<Transaction['type'], string> = { deposit: 'Deposit', 'pix-out': 'Pix sent', 'pix-in': 'Pix received' };
 const METHODS = { cash: 'cash', qrcode: 'QR code', boleto: 'boleto' } as const;
 
-export function TransactionList({ transactions, label }: { transactions: Transaction[]; label: string }) {
-  const { bankName } = useApp();
+export function TransactionList({ transactions, label, bankName }: { transactions: Transaction[]; label: string; bankName(bankId: number): string }) {
   if (transactions.length === 0) return <p className="muted">No transactions yet.</p>;
   return (
     <ul className="transactions" aria-label={label}>

@@ -13,7 +13,7 @@ import { useLiveAccount } from '../use-live-account.js';
 const KEY_KINDS = { cpf: 'CPF', cnpj: 'CNPJ', email: 'E-mail', phone: 'Phone', random: 'Random key' } as const;
 
 export function Dashboard({ session }: { session: Session }) {
-  const { bank, navigate } = useApp();
+  const { bank, navigate, bankName } = useApp();
   const live = useLiveAccount(session.token, 10);
   const welcome = new URLSearchParams(window.location.search).get('welcome') === '1';
   const account = live.account;
@@ -32,7 +32,7 @@ export function Dashboard({ session }: { session: Session }) {
       </div>
       <section className="card" aria-labelledby="latest-title">
         <h2 id="latest-title">Latest transactions</h2>
-        <TransactionList transactions={live.transactions} label="Latest transactions" />
+        <TransactionList transactions={live.transactions} label="Latest transactions" bankName={bankName} />
         <p><a href={pathOf('transactions')} onClick={linkHandler(navigate)}>All transactions and packets of Pix</a></p>
       </section>
       <section className="card" aria-labelledby="keys-title">

@@ -1,4 +1,5 @@
 // Seed 003's transactions screen: build and send a packet of Pix; the account's history below.
+import { useApp } from '../app-context.js';
 import { Balances } from '../components/balances.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { PacketBuilder } from '../components/packet-builder.js';
@@ -7,6 +8,7 @@ import type { Session } from '../types.js';
 import { useLiveAccount } from '../use-live-account.js';
 
 export function Transactions({ session }: { session: Session }) {
+  const { bankName } = useApp();
   const live = useLiveAccount(session.token, 50);
   return (
     <>
@@ -15,7 +17,7 @@ export function Transactions({ session }: { session: Session }) {
       <PacketBuilder token={session.token} accountId={session.account.accountId} onDone={live.refresh} />
       <section className="card" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
-        <TransactionList transactions={live.transactions} label="All transactions" />
+        <TransactionList transactions={live.transactions} label="All transactions" bankName={bankName} />
       </section>
     </>
   );

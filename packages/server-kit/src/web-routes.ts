@@ -1,5 +1,6 @@
 // The web interface, under /app/: hashed assets cached for good, every other path under /app/
-// answered with index.html (the app routes in the browser). Pages may talk only to this origin.
+// answered with the app's page (it routes in the browser). Pages may talk only to this origin.
+// A bank's gateway serves the bank's page (index.html); the dossier serves its own (dossier.html).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -13,14 +14,21 @@ const PAGE_HEADERS = {
   'x-frame-options': 'DENY',
 } as const;
 
-export async function registerWebRoutes(app: FastifyInstance, root: string): Promise<void> {
-  const built = root !== '' && existsSync(join(root, 'index.html'));
+export interface WebRoutesOptions {
+  /** The built web interface (apps/web/dist/ui); "" serves none. */
+  root: string;
+  /** The page every path under /app/ answers with. */
+  page: 'index.html' | 'dossier.html';
+}
+
+export async function registerWebRoutes(app: FastifyInstance, { root, page: pageFile }: WebRoutesOptions): Promise<void> {
+  const built = root !== '' && existsSync(join(root, pageFile));
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/app/', 302));
   app.get('/app', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/app/', 301));
   if (!built) {
     app.get('/app/*', { schema: { hide: true } }, async () => {
       throw new BancaError('ROUTE_NOT_FOUND', root === ''
-        ? 'This gateway serves no web interface (webRoot is "").'
+        ? 'This server serves no web interface (webRoot is "").'
         : 'The web interface is not built here: run `npm run build` (it writes apps/web/dist/ui).');
     });
     return;
@@ -37,7 +45,7 @@ export async function registerWebRoutes(app: FastifyInstance, root: string): Pro
       for (const [name, value] of Object.entries(PAGE_HEADERS)) response.setHeader(name, value);
     },
   });
-  const page = (reply: FastifyReply) => reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).sendFile('index.html');
+  const page = (reply: FastifyReply) => reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).sendFile(pageFile);
   app.get('/app/', { schema: { hide: true } }, async (_request, reply) => page(reply));
   app.get('/app/*', { schema: { hide: true } }, async (request, reply) => {
     // A missing asset is a 404, not the page: a stale tab must not run HTML as a script.
