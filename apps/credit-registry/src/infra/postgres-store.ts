@@ -5,9 +5,9 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { BancaError } from '@banca/core/errors';
+import { inTransaction, openPool } from '@banca/store-kit/postgres';
 import { fromRow, toRow, type ItemRow, type RecordOutcome, type RecordRequest, type RegistryItem, type RegistryStore } from './registry-store.js';
 
-const INT8_OID = 20;
 const ATTEMPTS_MAX = 3;
 const POOL_SIZE = 10;
 /** Key of the advisory lock that serializes schema creation by instances starting together. */
@@ -34,18 +34,6 @@ CREATE INDEX IF NOT EXISTS registry_items_document ON registry_items (document, 
 
 const COLUMNS = 'id, document, kind, amount_cents, debt_date, creditor, description, created_at_ms';
 
-/** BIGINT columns come back as JS numbers: cents stay below 1e14, times below 2^53. */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
-
-function parseInt8(text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw new Error(`BIGINT ${text} is outside the safe integer range`);
-  return value;
-}
-
 export class PostgresStore implements RegistryStore {
   readonly kind = 'postgres' as const;
   private closed = false;
@@ -54,20 +42,7 @@ export class PostgresStore implements RegistryStore {
 
   /** Connects and creates the schema if missing (safe when several instances start at once). */
   static async open(url: string): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, types });
-    // An idle client losing its connection must not crash the process; the next query fails.
-    pool.on('error', () => {});
-    const store = new PostgresStore(pool);
-    try {
-      await store.transaction(async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
-        await client.query(SCHEMA);
-      });
-    } catch (error) {
-      await pool.end().catch(() => {});
-      throw error;
-    }
-    return store;
+    return new PostgresStore(await openPool(url, { poolSize: POOL_SIZE, schema: SCHEMA, schemaLockKey: SCHEMA_LOCK_KEY }));
   }
 
   async record(request: RecordRequest): Promise<RecordOutcome> {
@@ -100,15 +75,7 @@ export class PostgresStore implements RegistryStore {
     this.assertOpen();
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      try {
-        const result = await fn(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      }
+      return await inTransaction(client, fn);
     } finally {
       client.release();
     }

@@ -1,9 +1,8 @@
 // The default store: one SQLite file in WAL mode with synchronous=FULL, so an item whose write has
 // returned survives a crash. One connection: each record() is one synchronous transaction, so the
 // idempotency check, the per-person limit and the insert cannot interleave with another write.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDurableSqlite } from '@banca/store-kit/sqlite';
 import { fromRow, toRow, type ItemRow, type RecordOutcome, type RecordRequest, type RegistryItem, type RegistryStore } from './registry-store.js';
 
 const SCHEMA = `
@@ -32,12 +31,7 @@ export class SqliteStore implements RegistryStore {
   private readonly statements;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db = openDurableSqlite(file, SCHEMA);
     const db = this.db;
     this.statements = {
       byKey: db.prepare<[string, string], ItemRow & { request_hash: string }>(

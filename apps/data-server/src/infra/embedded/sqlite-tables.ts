@@ -1,8 +1,7 @@
 // The default store: one SQLite file in WAL mode with synchronous=FULL, so a commit that has
 // returned survives a crash of the process or the machine. One connection, one writer.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDurableSqlite } from '@banca/store-kit/sqlite';
 import type { AuditReport, QueueEntry, QueueResult, StoredRecord, TransferRecord } from '@banca/core/protocol';
 import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
 import type { CommitRow, LedgerTables } from './tables.js';
@@ -67,12 +66,7 @@ export class SqliteTables implements LedgerTables {
   private readonly statements;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db = openDurableSqlite(file, SCHEMA);
     const db = this.db;
     this.statements = {
       balance: db.prepare<[string], { balance: number }>('SELECT balance FROM accounts WHERE id = ?'),

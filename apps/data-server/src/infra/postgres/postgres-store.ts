@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { BancaError, invariant } from '@banca/core/errors';
+import { inTransaction, openPool } from '@banca/store-kit/postgres';
 import { isSystemAccount, SYSTEM_ACCOUNTS } from '@banca/core/ids';
 import { BALANCE_CENTS_MAX } from '@banca/core/money';
 import type {
@@ -22,24 +23,11 @@ import { adjustments, duplicateRecord, hashCommit, lockError, recordTags, versio
 import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
 import { ACCOUNT_LOCK_SEED, NOW_MS, SCHEMA, SCHEMA_LOCK_KEY } from './schema.js';
 
-const INT8_OID = 20;
 const RETRIES_MAX = 5;
 /** SQLSTATEs after which the whole transaction is simply run again: serialization failure,
  *  deadlock, and a unique violation from a concurrent insert of the same commit or transfer id
  *  (the retry then sees the committed row and answers as the embedded store would). */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
-
-/** BIGINT columns come back as JS numbers: cents stay below 1e15, sequences far below 2^53. */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
-
-function parseInt8(text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw new Error(`BIGINT ${text} is outside the safe integer range`);
-  return value;
-}
 
 interface Lease {
   businessId: string;
@@ -59,20 +47,7 @@ export class PostgresStore implements LedgerStore {
 
   /** Connects, creates the schema if missing (safe when several instances start at once). */
   static async open(url: string, options: { poolSize?: number } = {}): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types });
-    // An idle client losing its connection must not crash the process; the next query fails.
-    pool.on('error', () => {});
-    const store = new PostgresStore(pool);
-    try {
-      await store.transaction(async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
-        await client.query(SCHEMA);
-      });
-    } catch (error) {
-      await pool.end().catch(() => {});
-      throw error;
-    }
-    return store;
+    return new PostgresStore(await openPool(url, { poolSize: options.poolSize ?? 10, schema: SCHEMA, schemaLockKey: SCHEMA_LOCK_KEY }));
   }
 
   async lock(businessId: string, accountIds: readonly string[], leaseMs: number, lookupTransferIds: readonly string[] = []):
@@ -313,17 +288,7 @@ export class PostgresStore implements LedgerStore {
   private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.withClient(async (client) => {
-          await client.query('BEGIN');
-          try {
-            const result = await fn(client);
-            await client.query('COMMIT');
-            return result;
-          } catch (error) {
-            await client.query('ROLLBACK').catch(() => {});
-            throw error;
-          }
-        });
+        return await this.withClient((client) => inTransaction(client, fn));
       } catch (error) {
         const code = sqlState(error);
         if (attempt >= RETRIES_MAX || code === undefined || !RETRYABLE.has(code) || this.closed) throw error;
