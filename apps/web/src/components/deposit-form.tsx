@@ -1,35 +1,29 @@
 import { useState, type FormEvent } from 'react';
-import { api, type ApiError } from '../api.js';
+import { api } from '../api.js';
 import { formatCents, parseAmountInput } from '../money.js';
 import { useIdempotencyKey } from '../use-idempotency-key.js';
-import { ErrorAlert, asError } from './error-alert.js';
+import { useAction } from '../use-action.js';
+import { ErrorAlert } from './error-alert.js';
 
 export function DepositForm({ token, onDone }: { token: string; onDone(): void }) {
   const [amount, setAmount] = useState('');
   const [method, setMethod] = useState<'cash' | 'qrcode' | 'boleto'>('cash');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | Error | null>(null);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
   const key = useIdempotencyKey();
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
     setDone(null);
     const parsed = parseAmountInput(amount);
     if (!parsed.ok) return setError(new Error(parsed.message));
-    setBusy(true);
-    try {
+    void run(async () => {
       await api('/v1/me/deposits', { method: 'POST', token, idempotencyKey: key.current(), body: { amount: parsed.amount, method } });
       key.reset();
       setAmount('');
       setDone(`Deposited ${formatCents(parsed.cents)}.`);
       onDone();
-    } catch (caught) {
-      setError(asError(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

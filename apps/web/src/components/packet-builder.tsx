@@ -6,6 +6,7 @@ import { useApp } from '../app-context.js';
 import { formatCents, parseAmountInput } from '../money.js';
 import type { BankAccounts, PacketView } from '../types.js';
 import { useIdempotencyKey } from '../use-idempotency-key.js';
+import { useAction } from '../use-action.js';
 import { ErrorAlert, asError } from './error-alert.js';
 
 interface Row {
@@ -26,8 +27,7 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
   const [sources, setSources] = useState<BankAccounts[] | null>(null);
   const [rows, setRows] = useState<Row[]>(() => [newRow()]);
   const [rowErrors, setRowErrors] = useState<Record<number, string>>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | Error | null>(null);
+  const { busy, error, setError, run } = useAction();
   const [result, setResult] = useState<PacketView | null>(null);
   const key = useIdempotencyKey();
 
@@ -43,7 +43,6 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
     setResult(null);
     const parsed = rows.map((row) => parseAmountInput(row.amount));
     const errors: Record<number, string> = {};
@@ -52,27 +51,26 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
     });
     setRowErrors(errors);
     if (Object.keys(errors).length > 0) return setError(new Error('Some transfers need a valid amount; see the marked rows.'));
-    setBusy(true);
-    try {
+    await run(async () => {
       const transfers = rows.map((row, index) => {
         const [fromBankId, fromAccountId] = row.from.split(':');
         const amount = parsed[index]!;
         return { fromBankId: Number(fromBankId), fromAccountId, toBankId: row.toBankId, key: row.key.trim(), amount: amount.ok ? amount.amount : '' };
       });
-      const { body } = await api<PacketView>('/v1/me/packets', { method: 'POST', token, idempotencyKey: key.current(), body: { transfers } });
-      key.reset();
-      setResult(body);
-      if (body.status === 'completed') setRows([newRow()]);
-    } catch (caught) {
-      const failure = asError(caught);
-      const leg = failure instanceof ApiError ? Number(failure.details.failedLeg) : NaN;
-      const row = Number.isInteger(leg) ? rows[leg - 1] : undefined;
-      if (row && failure instanceof ApiError) setRowErrors({ [row.id]: `${String(failure.details.code ?? failure.code)}: ${String(failure.details.message ?? failure.message)}` });
-      setError(failure);
-    } finally {
-      setBusy(false);
-      onDone();
-    }
+      try {
+        const { body } = await api<PacketView>('/v1/me/packets', { method: 'POST', token, idempotencyKey: key.current(), body: { transfers } });
+        key.reset();
+        setResult(body);
+        if (body.status === 'completed') setRows([newRow()]);
+      } catch (failure) {
+        // A refused packet names its failed transfer: mark that row too.
+        const leg = failure instanceof ApiError ? Number(failure.details.failedLeg) : NaN;
+        const row = Number.isInteger(leg) ? rows[leg - 1] : undefined;
+        if (row && failure instanceof ApiError) setRowErrors({ [row.id]: `${String(failure.details.code ?? failure.code)}: ${String(failure.details.message ?? failure.message)}` });
+        throw failure;
+      }
+    });
+    onDone();
   };
 
   const accounts = (sources ?? []).flatMap((source) => (source.accounts ?? []).map((account) => ({ source, account })));

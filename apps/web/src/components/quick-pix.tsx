@@ -1,12 +1,13 @@
 // A Pix from this account in two steps: look the key up (the receiver's name, bank and masked
 // document are shown), then confirm. The Pix is all-or-nothing; 202 means it is still settling.
 import { useState, type FormEvent } from 'react';
-import { api, type ApiError } from '../api.js';
+import { api } from '../api.js';
 import { useApp } from '../app-context.js';
 import { formatCents, parseAmountInput } from '../money.js';
 import type { KeyLookup, PacketView } from '../types.js';
 import { useIdempotencyKey } from '../use-idempotency-key.js';
-import { ErrorAlert, asError } from './error-alert.js';
+import { useAction } from '../use-action.js';
+import { ErrorAlert } from './error-alert.js';
 
 interface Pending {
   receiver: KeyLookup;
@@ -20,35 +21,27 @@ export function QuickPix({ token, onDone }: { token: string; onDone(): void }) {
   const [pixKey, setPixKey] = useState('');
   const [amount, setAmount] = useState('');
   const [pending, setPending] = useState<Pending | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | Error | null>(null);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
   const key = useIdempotencyKey();
 
-  const lookUp = async (event: FormEvent) => {
+  const lookUp = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
     setDone(null);
     const parsed = parseAmountInput(amount);
     if (!parsed.ok) return setError(new Error(parsed.message));
-    setBusy(true);
-    try {
+    void run(async () => {
       const query = new URLSearchParams({ bankId: String(toBankId), key: pixKey.trim() });
       const { body } = await api<KeyLookup>(`/v1/pix-keys/lookup?${query}`, { token });
       key.reset();
       setPending({ receiver: body, amount: parsed.amount, cents: parsed.cents });
-    } catch (caught) {
-      setError(asError(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const confirm = async () => {
     if (!pending) return;
-    setBusy(true);
-    setError(null);
-    try {
+    // The balance and the statement change either way (a refused Pix shows as failed).
+    await run(async () => {
       const { status, body } = await api<PacketView>('/v1/me/pix', {
         method: 'POST', token, idempotencyKey: key.current(), body: { toBankId, key: pixKey.trim(), amount: pending.amount },
       });
@@ -59,13 +52,8 @@ export function QuickPix({ token, onDone }: { token: string; onDone(): void }) {
       setPending(null);
       setPixKey('');
       setAmount('');
-      onDone();
-    } catch (caught) {
-      setError(asError(caught));
-      onDone();
-    } finally {
-      setBusy(false);
-    }
+    });
+    onDone();
   };
 
   if (pending) {

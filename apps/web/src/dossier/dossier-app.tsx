@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, whenSessionEnds, type ApiError } from '../api.js';
 import { ErrorAlert, asError } from '../components/error-alert.js';
+import { useAction } from '../use-action.js';
 import type { AdminSession, Dossier, TokenAnswer } from './types.js';
 import { DossierView } from './dossier-view.js';
 
@@ -74,23 +75,16 @@ export function DossierApp() {
 function AdminLogin({ ended, onSession }: { ended: boolean; onSession(session: AdminSession): void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | Error | null>(null);
+  const { busy, error, run } = useAction();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const { body } = await api<TokenAnswer>('/v1/admin/sessions', { method: 'POST', body: { username, password } });
       onSession({ token: body.access_token, username, expiresAtMs: Date.now() + body.expires_in * 1000 });
-    } catch (caught) {
-      setError(asError(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <>

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { api, type ApiError } from '../api.js';
+import { api } from '../api.js';
 import { useApp } from '../app-context.js';
-import { ErrorAlert, asError } from '../components/error-alert.js';
+import { ErrorAlert } from '../components/error-alert.js';
+import { useAction } from '../use-action.js';
 import { linkHandler, pathOf } from '../router.js';
 import type { Session } from '../types.js';
 
@@ -9,22 +10,15 @@ export function Login({ sessionEnded }: { sessionEnded: boolean }) {
   const { bank, setSession, navigate } = useApp();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | Error | null>(null);
+  const { busy, error, run } = useAction();
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const { body } = await api<Session>('/v1/sessions', { method: 'POST', body: { email, password } });
       setSession(body);
       navigate(pathOf('dashboard'));
-    } catch (caught) {
-      setError(asError(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

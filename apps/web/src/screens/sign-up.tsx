@@ -1,9 +1,10 @@
 // Opening an account: an individual (CPF) or a company (CNPJ), with one holder or two (a joint
 // account). The bank checks the documents' check digits and answers in its own words.
 import { useState, type FormEvent } from 'react';
-import { api, type ApiError } from '../api.js';
+import { api } from '../api.js';
 import { useApp } from '../app-context.js';
-import { ErrorAlert, asError } from '../components/error-alert.js';
+import { ErrorAlert } from '../components/error-alert.js';
+import { useAction } from '../use-action.js';
 import { pathOf } from '../router.js';
 import type { Session } from '../types.js';
 
@@ -22,18 +23,15 @@ export function SignUp() {
   const [email, setEmail] = useState('');
   const [phone, setPhone] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | Error | null>(null);
+  const { busy, error, run } = useAction();
 
   const document = type === 'individual' ? 'CPF' : 'CNPJ';
   const setHolder = (index: number, change: Partial<HolderInput>) =>
     setHolders((current) => current.map((holder, at) => (at === index ? { ...holder, ...change } : holder)));
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       await api('/v1/customers', {
         method: 'POST',
         body: {
@@ -47,11 +45,7 @@ export function SignUp() {
       const { body } = await api<Session>('/v1/sessions', { method: 'POST', body: { email: email.trim(), password } });
       setSession(body);
       navigate(`${pathOf('dashboard')}?welcome=1`);
-    } catch (caught) {
-      setError(asError(caught));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
