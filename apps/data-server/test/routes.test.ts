@@ -312,4 +312,15 @@ describe('data server v1 routes', () => {
       assert.ok(openapi.paths[path], `OpenAPI documents ${path}`);
     }
   });
+
+  test('openapi - every route declares business-id + auth-token (apiKey headers); hidden routes stay out', async () => {
+    const openapi = (await call('GET', '/openapi.json', { businessId: null })).body;
+    assert.deepEqual(openapi.components.securitySchemes.businessId, { type: 'apiKey', in: 'header', name: 'business-id', description: openapi.components.securitySchemes.businessId.description });
+    assert.equal(openapi.components.securitySchemes.authToken.name, 'auth-token');
+    assert.deepEqual(openapi.paths['/v1/commits'].post.security, [{ businessId: [], authToken: [] }]);
+    const operations = Object.entries(openapi.paths as Record<string, Record<string, { security?: unknown }>>).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ route: `${method} ${path}`, security: operation.security })));
+    assert.ok(operations.length > 15);
+    for (const { route, security } of operations) assert.deepEqual(security, [{ businessId: [], authToken: [] }], route);
+    for (const hidden of ['/health', '/ready', '/metrics', '/openapi.json']) assert.equal(openapi.paths[hidden], undefined, hidden);
+  });
 });

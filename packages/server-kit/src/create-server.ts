@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import swagger from '@fastify/swagger';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import { BancaError } from '@banca/core/errors';
+import { SECURITY_SCHEMES } from './openapi-security.js';
 
 export interface ServerOptions {
   service: string;
@@ -100,7 +101,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     openapi: {
       openapi: '3.0.3',
       info: { title: `banca ${options.service}`, description: options.description, version: options.version ?? '0.1.0' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
   });
 

@@ -9,6 +9,7 @@ import { newId, parseAccountId, parseOperationId } from '@banca/core/ids';
 import { parseAmount } from '@banca/core/money';
 import type { QueuedOperation } from '@banca/core/protocol';
 import { authenticate, headerValue } from '@banca/server-kit/auth-hook';
+import { documentSecurity } from '@banca/server-kit/openapi-security';
 import type { BankService } from '../application/bank-service.js';
 
 declare module 'fastify' {
@@ -38,6 +39,7 @@ export function registerClientRoutes(app: FastifyInstance, bank: BankService, cl
   app.addHook('onRequest', async (request) => {
     request.clientId = authenticate(request, clientKeys, 'client-id');
   });
+  documentSecurity(app, { clientId: [], authToken: [] });
 
   const operationId = (request: FastifyRequest, required: boolean): string => {
     const key = headerValue(request, 'idempotency-key');

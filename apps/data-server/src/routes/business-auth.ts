@@ -4,6 +4,7 @@ import type { KeyRing } from '@banca/core/auth';
 import { BancaError } from '@banca/core/errors';
 import { parseBusinessId } from '@banca/core/ids';
 import { authenticate } from '@banca/server-kit/auth-hook';
+import { documentSecurity } from '@banca/server-kit/openapi-security';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,11 +12,14 @@ declare module 'fastify' {
   }
 }
 
+/** Call before registering the scope's routes: their documented security is set as they register. */
 export function requireBusinessAuth(scope: FastifyInstance, keys: KeyRing): void {
   scope.decorateRequest('businessId', '');
   scope.addHook('onRequest', async (request) => {
     request.businessId = authenticate(request, keys, 'business-id');
   });
+  // The OpenAPI document (and the Postman collection made from it) says so on every route of the scope.
+  documentSecurity(scope, { businessId: [], authToken: [] });
 }
 
 /** The seeds put the business id in the path too: it must be the authenticated one. */
