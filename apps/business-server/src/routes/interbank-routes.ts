@@ -10,6 +10,7 @@ import { BancaError } from '@banca/core/errors';
 import { isOperationId, parseAccountId } from '@banca/core/ids';
 import { asCents } from '@banca/core/money';
 import { authenticate } from '@banca/server-kit/auth-hook';
+import { documentSecurity } from '@banca/server-kit/openapi-security';
 import type { ConsortiumService } from '../application/consortium/consortium-service.js';
 
 declare module 'fastify' {
@@ -53,6 +54,7 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
     const bankId = authenticate(request, interbankKeys, 'bank-id');
     request.callerBank = Number(bankId);
   });
+  documentSecurity(app, { bankId: [], authToken: [] });
   const leg = (legId: string) => {
     if (!isOperationId(legId)) throw new BancaError('INVALID_REQUEST', 'The leg id is not valid.');
     return legId;
@@ -96,9 +98,13 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
     return participant.hold({ ...body, legId: leg(body.legId), payerAccountId: parseAccountId(body.payerAccountId), amountCents: asCents(body.amountCents) });
   });
 
-  app.post<{ Params: Static<typeof LegParams>; Body: Static<typeof PostBody> | undefined }>('/interbank/v1/holds/:legId/post', {
-    schema: { ...interbankTag, summary: 'Phase two at the paying bank: post the hold (answers the state it is in when it cannot)', params: LegParams, body: Type.Optional(PostBody) },
-  }, async (request) => participant.post(leg(request.params.legId), request.callerBank, request.body?.receiverName));
+  app.post<{ Params: Static<typeof LegParams>; Body: Static<typeof PostBody> }>('/interbank/v1/holds/:legId/post', {
+    schema: { ...interbankTag, summary: 'Phase two at the paying bank: post the hold (answers the state it is in when it cannot)', params: LegParams, body: PostBody },
+    // The body is optional (banks before receiverName send none): no body reads as {}.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
+  }, async (request) => participant.post(leg(request.params.legId), request.callerBank, request.body.receiverName));
 
   app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/holds/:legId/cancel', {
     schema: { ...interbankTag, summary: 'Abort at the paying bank: void the hold, or reverse a posted leg', params: LegParams },
