@@ -120,6 +120,28 @@ describe('web - the consortium in a real browser', { timeout: 10 * 60_000 }, () 
     await page.close();
   });
 
+  it('web - a company opens a joint account with two holders and a phone, and gets every Pix key', async () => {
+    const page = await bruno.newPage();
+    await page.goto(`${consortium.url(1)}/app/signup`);
+    await page.getByLabel('Company (CNPJ)').check();
+    await page.getByLabel('Joint account (two holders)').check();
+    await page.getByLabel('Company name').fill('Carla Dias Ltda');
+    await page.getByLabel('CNPJ', { exact: true }).fill('11.222.333/0001-81');
+    await page.getByLabel('Name', { exact: true }).fill('Carla Dias');
+    await page.getByLabel('CPF or CNPJ').fill('390.533.447-05');
+    await page.getByLabel('E-mail').fill(`carla.${Date.now()}@example.com`);
+    await page.getByLabel('Phone (optional)').fill('+5575999990000');
+    await page.getByLabel('Password').fill(PASSWORD);
+    assert.deepEqual(await unlabelled(page), []);
+    await shot(page, '04b-sign-up-company-joint');
+    await page.getByRole('button', { name: 'Open account' }).click();
+    await page.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
+    await textOf(page.getByRole('main'), 'Carla Dias Ltda and Carla Dias (joint account) · company account');
+    const keys = await textOf(page.locator('.keys'), '11222333000181');
+    assert.match(keys, /\+5575999990000/);
+    await page.close();
+  });
+
   it('web - a second customer goes from the start page to bank 2, which shows its own name and colour', async () => {
     await brunoPage.goto(`${consortium.url(1)}/app/`);
     await brunoPage.getByRole('link', { name: 'Go to Banco Ipê' }).click();

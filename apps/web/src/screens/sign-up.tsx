@@ -63,10 +63,11 @@ export function SignUp() {
       {(joint ? [0, 1] : [0]).map((index) => (
         <fieldset key={index}>
           <legend>{joint ? `Holder ${index + 1}` : 'Holder'}</legend>
-          <label htmlFor={`holder-${index}-name`}>{type === 'company' ? 'Company name' : 'Full name'}</label>
+          <label htmlFor={`holder-${index}-name`}>{index === 1 ? 'Name' : type === 'company' ? 'Company name' : 'Full name'}</label>
           <input id={`holder-${index}-name`} required maxLength={200} autoComplete={index === 0 ? 'name' : 'off'}
             value={holders[index]!.name} onChange={(event) => setHolder(index, { name: event.target.value })} />
-          <label htmlFor={`holder-${index}-document`}>{document}</label>
+          {/* The account's own document sets its type; a second holder may be a person or a company. */}
+          <label htmlFor={`holder-${index}-document`}>{index === 1 ? 'CPF or CNPJ' : document}</label>
           <input id={`holder-${index}-document`} required inputMode="numeric" maxLength={32} aria-describedby="document-hint"
             value={holders[index]!.document} onChange={(event) => setHolder(index, { document: event.target.value })} />
         </fieldset>
