@@ -30,6 +30,9 @@ export interface SpawnOptions {
   nodeArgs?: string[];
 }
 
+/** Generous: 17 processes starting together on 2 busy cores can take several seconds each. */
+const START_TIMEOUT_MS = 30_000;
+
 export function serviceEntry(service: ServiceName): string {
   return fileURLToPath(new URL(`../../../../apps/${service}/dist/src/main.js`, import.meta.url));
 }
@@ -52,8 +55,13 @@ export async function spawnService(service: ServiceName, options: SpawnOptions):
     return exitCode;
   });
   createInterface({ input: child.stderr! }).on('line', (line) => remember(line, 'stderr'));
+  const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${options.name} did not start within ${options.startTimeoutMs ?? 15000} ms:\n${recent.join('\n')}`)), options.startTimeoutMs ?? 15000);
+    const timer = setTimeout(() => {
+      // A service that is not up in time is not left behind: it would outlive its caller.
+      child.kill('SIGKILL');
+      reject(new Error(`${options.name} did not start within ${startTimeoutMs} ms:\n${recent.join('\n')}`));
+    }, startTimeoutMs);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       remember(line, 'stdout');
       if (!line.startsWith('{"event":"listening"')) return;
