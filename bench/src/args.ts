@@ -17,7 +17,13 @@ export interface BenchArgs {
   interbankLevels: number[];
   /** Customers per bank in part (d). */
   interbankCustomers: number;
-  only: 'a' | 'b' | 'c' | 'd' | null;
+  /** Measured seconds of each part (e) phase (one per level, for the dossier and for its reference). */
+  dossierSeconds: number;
+  /** Requests in flight in part (e), one measured phase each for the dossier and for its reference. */
+  dossierLevels: number[];
+  /** People with an account at every bank in part (e). */
+  dossierPeople: number;
+  only: Part | null;
   accounts: number;
   /** Business servers' batchSizeMax in part (b); the product's default is 5. */
   batchSize: number;
@@ -25,11 +31,14 @@ export interface BenchArgs {
   help: boolean;
 }
 
-export const DEFAULT_LEVELS = { b: [1, 4, 16, 64], c: [1, 4, 8, 16], d: [4, 16, 32] } as const;
+export type Part = 'a' | 'b' | 'c' | 'd' | 'e';
+const PARTS: readonly Part[] = ['a', 'b', 'c', 'd', 'e'];
+
+export const DEFAULT_LEVELS = { b: [1, 4, 16, 64], c: [1, 4, 8, 16], d: [4, 16, 32], e: [1, 4, 16, 32] } as const;
 
 export const USAGE = `usage: npm run bench -- [flags]
-  --levels N,N,...           loads to sweep (requests in flight, closed loop) in parts (b), (c) and (d)
-                             (default: b ${DEFAULT_LEVELS.b.join(',')}; c ${DEFAULT_LEVELS.c.join(',')}; d ${DEFAULT_LEVELS.d.join(',')})
+  --levels N,N,...           loads to sweep (requests in flight, closed loop) in parts (b), (c), (d) and (e)
+                             (default: b ${DEFAULT_LEVELS.b.join(',')}; c ${DEFAULT_LEVELS.c.join(',')}; d ${DEFAULT_LEVELS.d.join(',')}; e ${DEFAULT_LEVELS.e.join(',')})
   --seconds N                measured seconds per end-to-end phase: per level and kind of request of part (b) (default 3)
   --commit-seconds N         measured seconds per commit phase of part (a) (default: --seconds, at least 1)
   --concurrency N            part (b) at this one level only (same as --levels N for part b)
@@ -39,8 +48,11 @@ export const USAGE = `usage: npm run bench -- [flags]
   --interbank-seconds N      measured seconds per level and coordination mode of part (d) (default 4)
   --interbank-concurrency N  part (d) at this one level only (same as --interbank-levels N)
   --interbank-customers N    customers per bank in part (d) (default 20)
-  --only a|b|c|d             run one part: (a) data server commit vs raw SQLite, (b) end to end, (c) PostgreSQL store vs pgbench,
-                             (d) interbank Pix across 3 banks, holds vs token ring
+  --dossier-levels N,N,...   dossier reads in flight in part (e) (default: --levels or ${DEFAULT_LEVELS.e.join(',')})
+  --dossier-seconds N        measured seconds per level of part (e), for the dossier and for its reference (default 3)
+  --dossier-people N         people with an account at every bank in part (e) (default 12)
+  --only a|b|c|d|e           run one part: (a) data server commit vs raw SQLite, (b) end to end, (c) PostgreSQL store vs pgbench,
+                             (d) interbank Pix across 3 banks, holds vs token ring, (e) the dossier vs one of its sources
   --accounts N               funded accounts for part (b) transfers (default 1000)
   --batch-size N             business servers' batchSizeMax for part (b) (default 5, the product's default)
   --no-progress              no progress bar on stderr
@@ -49,10 +61,11 @@ export const USAGE = `usage: npm run bench -- [flags]
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {
     seconds: 3, commitSeconds: NaN, levels: [...DEFAULT_LEVELS.b], pgSeconds: NaN, pgLevels: [...DEFAULT_LEVELS.c], interbankSeconds: 4,
-    interbankLevels: [...DEFAULT_LEVELS.d], interbankCustomers: 20, only: null, accounts: 1000, batchSize: 5, progress: true, help: false,
+    interbankLevels: [...DEFAULT_LEVELS.d], interbankCustomers: 20, dossierSeconds: 3, dossierLevels: [...DEFAULT_LEVELS.e], dossierPeople: 12,
+    only: null, accounts: 1000, batchSize: 5, progress: true, help: false,
   };
   // Per-part levels win over --levels, whatever the order of the flags.
-  const given = { levels: null as number[] | null, b: null as number[] | null, c: null as number[] | null, d: null as number[] | null };
+  const given = { levels: null as number[] | null, b: null as number[] | null, c: null as number[] | null, d: null as number[] | null, e: null as number[] | null };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index]!;
     const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
@@ -82,10 +95,14 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--interbank-levels': given.d = levels(value()); break;
       case '--interbank-concurrency': given.d = [positive(value(), true)]; break;
       case '--interbank-customers': args.interbankCustomers = positive(value(), true); break;
+      case '--dossier-levels': given.e = levels(value()); break;
+      case '--dossier-seconds': args.dossierSeconds = positive(value(), false); break;
+      case '--dossier-people': args.dossierPeople = Math.max(2, positive(value(), true)); break;
       case '--accounts': args.accounts = Math.max(2, positive(value(), true)); break;
       case '--only': {
-        const part = value();
-        if (part !== 'a' && part !== 'b' && part !== 'c' && part !== 'd') throw new Error(`--only takes a, b, c or d (got ${JSON.stringify(part)})`);
+        const text = value();
+        const part = PARTS.find((name) => name === text);
+        if (part === undefined) throw new Error(`--only takes ${PARTS.join(', ')} (got ${JSON.stringify(text)})`);
         args.only = part;
         break;
       }
@@ -97,6 +114,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   args.levels = given.b ?? given.levels ?? args.levels;
   args.pgLevels = given.c ?? given.levels ?? args.pgLevels;
   args.interbankLevels = given.d ?? given.levels ?? args.interbankLevels;
+  args.dossierLevels = given.e ?? given.levels ?? args.dossierLevels;
   if (Number.isNaN(args.commitSeconds)) args.commitSeconds = Math.max(1, args.seconds);
   if (Number.isNaN(args.pgSeconds)) args.pgSeconds = Math.min(3, args.seconds);
   return args;

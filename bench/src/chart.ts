@@ -1,4 +1,4 @@
-// The load sweeps of parts (b), (c) and (d) as one SVG, written by hand (no dependency): for each
+// The load sweeps of parts (b), (c), (d) and (e) as one SVG, written by hand (no dependency): for each
 // part, throughput against requests in flight, and p50 and p99 latency against requests in flight
 // (log scale), the reference dashed. Pure functions of the results, so the smoke test renders it.
 import type { BenchResults } from './report.js';
@@ -80,7 +80,7 @@ function throughputPanel(rateLabel: string, series: ChartSeries[]): ChartPanel {
   return { title: 'Throughput', yLabel: log ? `${rateLabel} (log scale)` : rateLabel, scale: log ? 'log' : 'linear', series };
 }
 
-/** The parts of the chart, from whichever of (b), (c), (d) ran. */
+/** The parts of the chart, from whichever of (b), (c), (d), (e) ran. */
 export function chartParts(results: BenchResults): ChartPart[] {
   const parts: ChartPart[] = [];
   if (results.b) {
@@ -117,6 +117,15 @@ export function chartParts(results: BenchResults): ChartPart[] {
         reference: row.coordination === 'holds',
         points: row.levels.map((level) => ({ x: level.concurrency, rate: level.result.opsPerSec, p50: level.result.latency.p50Ms, p99: level.result.latency.p99Ms })),
       }))));
+  }
+  if (results.e) {
+    const rows = results.e.rows;
+    const point = (concurrency: number, result: { opsPerSec: number; latency: { p50Ms: number; p99Ms: number } }) =>
+      ({ x: concurrency, rate: result.opsPerSec, p50: result.latency.p50Ms, p99: result.latency.p99Ms });
+    parts.push(partOf(`(e) The dossier (${results.e.banks} banks and the credit registry at once) vs one registry read`, 'requests in flight (closed loop)', 'requests/s', [
+      { name: 'GET /v1/people/:document at the registry (reference)', colors: PALETTE.reference, reference: true, points: rows.map((row) => point(row.concurrency, row.reference)) },
+      { name: 'GET /v1/dossiers/:document', colors: PALETTE.orange, reference: false, points: rows.map((row) => point(row.concurrency, row.dossier)) },
+    ]));
   }
   return parts;
 }
@@ -276,7 +285,7 @@ export function benchChart(results: BenchResults): string {
     y += legend.height + 24;
   }
   if (parts.length === 0) {
-    body.push(`<text x="14" y="${num(y + 14)}" font-size="13">No load sweep in this run (parts b, c and d did not run).</text>`);
+    body.push(`<text x="14" y="${num(y + 14)}" font-size="13">No load sweep in this run (parts b, c, d and e did not run).</text>`);
     y += 40;
   }
   const { meta } = results;

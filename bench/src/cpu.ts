@@ -129,3 +129,10 @@ export function measureCpu(targets: readonly CpuTarget[], delayMs = 0): CpuWindo
     },
   };
 }
+
+/** Adds up the shares of targets with the same name (every bank's gateway is one "gateways" column). */
+export function mergeShares(report: CpuReport): CpuReport {
+  const merged = new Map<string, number>();
+  for (const share of report.processes) merged.set(share.name, (merged.get(share.name) ?? 0) + share.percent);
+  return { ...report, processes: [...merged].map(([name, percent]) => ({ name, percent })) };
+}

@@ -11,7 +11,7 @@ import type { Pool } from 'undici';
 import { isValidCpf } from '@banca/core/documents';
 import { startConsortium, type Coordination, type RunningConsortium } from '@banca/launcher/consortium';
 import { ownChildren, Resources, stopChildren } from './cleanup.js';
-import { measureCpu, type CpuReport, type CpuTarget } from './cpu.js';
+import { measureCpu, mergeShares, type CpuReport, type CpuTarget } from './cpu.js';
 import { BUSINESS_HEADERS, getJson, keepAlivePool, postJson } from './http.js';
 import { OperationError, runAll, runClosedLoop, type PhaseResult } from './load.js';
 import { note } from './progress.js';
@@ -325,13 +325,6 @@ class LogTally {
     const top = [...this.messages].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([message, count]) => ({ message, count }));
     return { warnings: this.warnings, errors: this.errors, top };
   }
-}
-
-/** Adds up the shares of targets with the same name (every bank's gateway is one "gateways" column). */
-function mergeShares(report: CpuReport): CpuReport {
-  const merged = new Map<string, number>();
-  for (const share of report.processes) merged.set(share.name, (merged.get(share.name) ?? 0) + share.percent);
-  return { ...report, processes: [...merged].map(([name, percent]) => ({ name, percent })) };
 }
 
 function answersOf(result: PhaseResult): PixAnswers {

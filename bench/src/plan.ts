@@ -2,6 +2,7 @@
 // described at the top of the report.
 import type { BenchArgs } from './args.js';
 import type { CommitBenchOptions } from './data-commit.js';
+import type { DossierOptions } from './dossier.js';
 import type { EndToEndOptions } from './end-to-end.js';
 import type { InterbankOptions } from './interbank.js';
 import type { PostgresBenchOptions } from './postgres-commit.js';
@@ -11,6 +12,7 @@ export interface BenchPlan {
   b: EndToEndOptions;
   c: PostgresBenchOptions;
   d: InterbankOptions;
+  e: DossierOptions;
 }
 
 /** Part (c): batch size of the sweep, and the level its target is read at (8 in flight, else the highest level swept). */
@@ -30,5 +32,7 @@ export function benchPlan(args: BenchArgs): BenchPlan {
     d: { banks: 3, modes: [{ coordination: 'holds', opsPerPass: null }, { coordination: 'token-ring', opsPerPass: 32 }, { coordination: 'token-ring', opsPerPass: 1 }],
       customersPerBank: args.interbankCustomers, businessServers: 2, levels: args.interbankLevels, seconds: args.interbankSeconds,
       warmupSeconds: Math.min(1, args.interbankSeconds / 2), settleSeconds: 30, progress: args.progress },
+    e: { banks: 3, businessServers: 2, people: args.dossierPeople, pixPerPerson: 2, levels: args.dossierLevels, seconds: args.dossierSeconds,
+      warmupSeconds: 0.5, serviceWarmupSeconds: Math.min(2, args.dossierSeconds), progress: args.progress },
   };
 }

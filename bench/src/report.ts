@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { BenchArgs } from './args.js';
 import type { CommitBenchReport } from './data-commit.js';
 import type { CpuReport } from './cpu.js';
+import type { DossierLevel, DossierReport } from './dossier.js';
 import type { EndToEndReport, EndToEndRow } from './end-to-end.js';
 import type { InterbankLevel, InterbankReport, InterbankRow } from './interbank.js';
 import type { BenchPlan } from './plan.js';
@@ -41,6 +42,7 @@ export interface BenchResults {
   b: EndToEndReport | null;
   c: PostgresBenchReport | null;
   d: InterbankReport | null;
+  e: DossierReport | null;
 }
 
 /** A target from the issues, read off the results: met, not met, or n/a (no figure). */
@@ -113,6 +115,9 @@ const postgresCpu = (report: PostgresBenchReport): CpuPhase[] => [
 ];
 const interbankCpu = (report: InterbankReport): CpuPhase[] =>
   report.rows.flatMap((row) => row.levels.map((item: InterbankLevel) => ({ label: `${modeName(row)} x${item.concurrency}`, cpu: item.cpu })));
+const dossierCpu = (report: DossierReport): CpuPhase[] => report.rows.flatMap((row) => [
+  { label: `registry read x${row.concurrency}`, cpu: row.cpu.reference }, { label: `dossier x${row.concurrency}`, cpu: row.cpu.dossier },
+]);
 
 // ---- (a) ----
 
@@ -419,6 +424,81 @@ export function interbankMarkdown(report: InterbankReport): string {
   return lines.join('\n');
 }
 
+// ---- (e) ----
+
+/** Milliseconds of CPU the services (every process but the bench's) spent per operation, or null. */
+function cpuMsPerOp(cpu: CpuReport, opsPerSec: number): number | null {
+  if (opsPerSec <= 0 || cpu.processes.length === 0) return null;
+  const services = cpu.processes.filter((share) => share.name !== 'bench (client)').reduce((sum, share) => sum + share.percent, 0);
+  return (10 * services) / opsPerSec;
+}
+
+export function dossierMarkdown(report: DossierReport): string {
+  const lines: string[] = [];
+  const sourceCount = report.banks + 1;
+  lines.push(`## (e) The dossier: ${report.banks} banks and the credit registry asked at once, vs one registry read`);
+  lines.push('');
+  lines.push(`${report.banks} banks started like \`npm start\` (startConsortium with its services, the registry seeded with its demo records), each its own ` +
+    `processes: a data server (SQLite), ${report.businessServers} business server${report.businessServers === 1 ? '' : 's'} (batch mode), a gateway; ` +
+    'then the credit registry (SQLite) and the dossier, both with their default configs (the dossier keeps up to 8 connections to each source and gives each 2 s). ' +
+    `${report.people} people (CPFs; ${report.peopleWithRegistryRecords} of them with records at the registry) open an account at every bank through its customer API, ` +
+    `deposit an amount of their own at each, and send ${report.pixSent} Pix between them, each from one bank to another. ` +
+    `Closed loop at ${report.levels.join(', ')} requests in flight: GET /v1/dossiers/:document of a random one of them, with a dossier-reader token ` +
+    '(POST /oauth/token, client credentials, renewed before it expires). The dossier asks every bank (GET /v1/people/:document through its gateway: ' +
+    'accounts, balances, latest transactions) and the registry (debts, assets, incomes) at once with its own token, and answers when all have. ' +
+    'Reference, at the same level just before: the registry\'s GET /v1/people/:document with a registry-writer token (scope registry:read), ' +
+    `one of the ${sourceCount} sources a dossier waits for, and the one a default client can call (a bank's GET /v1/people/:document needs banks:read, ` +
+    `which only the dossier's own token carries). The ratio says what asking ${sourceCount} sources in parallel and merging their answers costs over asking one. ` +
+    'Every complete dossier is checked: one account at each bank, its balance total equal to the person\'s deposits minus Pix sent ' +
+    'plus Pix received, its registry totals equal to the registry\'s; a wrong one stops the bench. At rest, after the setup and again before each level ' +
+    '(once the circuits the previous level opened have closed), every person\'s dossier must be complete and right. Under load, a dossier that is not complete ' +
+    '(a source past the dossier\'s 2 s, or behind its open circuit: the dossier degrading as designed) is counted apart, not in dossiers/s nor in the latencies.');
+  lines.push('');
+  lines.push(table(
+    ['in flight', 'registry reads/s (ref)', 'p50 ms', 'p99 ms', 'complete dossiers/s', 'p50 ms', 'p99 ms', 'vs registry', 'incomplete dossiers', 'errors (non-2xx)'],
+    report.rows.map((row) => [
+      String(row.concurrency), formatCount(row.reference.opsPerSec), ms(row.reference.latency.p50Ms), ms(row.reference.latency.p99Ms),
+      formatCount(row.dossier.opsPerSec), ms(row.dossier.latency.p50Ms), ms(row.dossier.latency.p99Ms), times(row.ratioToReference),
+      row.incomplete > 0 ? `**${formatCount(row.incomplete)}**` : '0', String(row.reference.errors + row.dossier.errors - row.incomplete),
+    ]),
+  ));
+  const sources = [...new Set(report.rows.flatMap((row) => row.sources.map((source) => source.source)))];
+  if (sources.length > 0) {
+    lines.push('');
+    lines.push('Time the dossier reports for each source (its answers\' sources[].latencyMs, whole ms), p50 / p99, over the measured windows:');
+    lines.push('');
+    lines.push(table(['in flight', ...sources], report.rows.map((row: DossierLevel) => [String(row.concurrency), ...sources.map((name) => {
+      const source = row.sources.find((item) => item.source === name);
+      return source ? `${source.p50Ms} / ${source.p99Ms}` : '';
+    })])));
+  }
+  lines.push('');
+  lines.push(`- Complete dossiers checked: ${formatCount(report.dossiersChecked)} (warm-ups and the checks at rest included), every one right.`);
+  for (const row of report.rows.filter((item) => item.incomplete > 0)) {
+    const answered = row.dossier.ops + row.incomplete;
+    const kinds = Object.entries(row.incompleteBySources).sort((a, b) => b[1] - a[1]).map(([sources, count]) => `${sources} ×${formatCount(count)}`);
+    lines.push(`- **Incomplete dossiers at ${row.concurrency} in flight: ${formatCount(row.incomplete)} of ${formatCount(answered)}** (${(100 * row.incomplete / answered).toFixed(1)}%); ` +
+      `sources that did not answer: ${kinds.join('; ')}.`);
+  }
+  lines.push(`- Tokens obtained: dossier-reader ${report.tokens.dossierReader}, registry-writer ${report.tokens.registryWriter} (a token lasts 300 s; renewed 30 s before).`);
+  const cpu = report.rows.map((row) => {
+    const dossier = cpuMsPerOp(row.cpu.dossier, row.dossier.opsPerSec);
+    const reference = cpuMsPerOp(row.cpu.reference, row.reference.opsPerSec);
+    return dossier === null || reference === null ? null : `${ms(dossier)} ms vs ${ms(reference)} ms at ${row.concurrency}`;
+  }).filter((text) => text !== null);
+  if (cpu.length > 0) lines.push(`- CPU spent by the services (every process but the bench) per dossier vs per registry read, by level in flight: ${cpu.join(', ')}.`);
+  for (const row of report.rows) {
+    for (const result of [row.reference, row.dossier]) {
+      // Incomplete dossiers are listed above by source.
+      const samples = result.errorSamples.filter((message) => !message.includes(' not complete: '));
+      if (samples.length > 0) lines.push(`- Errors, ${result.label}: ${samples.join(' / ')}`);
+    }
+  }
+  lines.push(`- Setup (start ${report.banks * (report.businessServers + 2) + 2} processes, open the accounts, deposit, the Pix, until every dossier is right): ${report.setupSeconds.toFixed(1)} s.`);
+  lines.push(...cpuSection(dossierCpu(report)));
+  return lines.join('\n');
+}
+
 // ---- the whole report ----
 
 export function allTargets(results: BenchResults): TargetCheck[] {
@@ -438,21 +518,23 @@ export function benchMarkdown(results: BenchResults, chartFile = 'chart.svg'): s
   lines.push(`Machine: ${meta.cpus} × ${meta.cpuModel} (${meta.platform}, ${meta.memoryGiB} GiB), Node ${meta.node}` +
     (meta.seconds === undefined ? '.' : `; the whole run took ${meta.seconds.toFixed(0)} s.`));
   lines.push('');
-  const swept = [results.b, results.c, results.d].some((part) => part !== null);
+  const swept = [results.b, results.c, results.d, results.e].some((part) => part !== null);
   const parts: string[] = [];
   if (results.a) parts.push(`(a) the data server's batch commit against raw better-sqlite3, ${plan.a.seconds} s per phase after ${plan.a.warmupSeconds} s of warm-up`);
   if (results.b) parts.push(`(b) end to end through a bank against a trivial HTTP server, at ${results.b.levels.join(', ')} requests in flight, ${plan.b.seconds} s per level after ${plan.b.warmupSeconds} s`);
   if (results.c) parts.push(`(c) the PostgreSQL store at batch ${results.c.sweepBatchSize} against pgbench, at ${plan.c.sweep.levels.join(', ')} in flight, ${plan.c.seconds} s per level after ${plan.c.warmupSeconds} s (pgbench: ${Math.max(1, Math.round(plan.c.pgbench.seconds))} s per level)`);
   if (results.d) parts.push(`(d) interbank Pix across ${results.d.banks} banks, token ring against holds, at ${results.d.levels.join(', ')} in flight, ${plan.d.seconds} s per level after ${plan.d.warmupSeconds} s`);
+  if (results.e) parts.push(`(e) the dossier against a credit registry read, at ${results.e.levels.join(', ')} in flight, ${plan.e.seconds} s per level after ${plan.e.warmupSeconds} s`);
   lines.push(`Parts run: ${parts.join('; ')}.` +
     (swept ? ' Offered load is the number of requests in flight in a closed loop: each worker sends its next request as soon as the previous one is answered. ' +
       'The measured windows are short so that the whole sweep runs in a few minutes on this machine: expect run-to-run noise of ±15% or more.' : '') +
     ` The freshly started processes first get unmeasured load (JIT warm-up): ${[
       results.a ? `(a) ${plan.a.serverWarmupSeconds} s` : null, results.b ? `(b) ${plan.b.bankWarmupSeconds} s` : null, results.c ? `(c) ${plan.c.serverWarmupSeconds} s` : null,
+      results.e ? `(e) ${plan.e.serviceWarmupSeconds} s` : null,
     ].filter((item) => item !== null).join(', ') || 'none'}.`);
   const phases = [
     ...(results.a ? commitCpu(results.a) : []), ...(results.b ? endToEndCpu(results.b) : []),
-    ...(results.c ? postgresCpu(results.c) : []), ...(results.d ? interbankCpu(results.d) : []),
+    ...(results.c ? postgresCpu(results.c) : []), ...(results.d ? interbankCpu(results.d) : []), ...(results.e ? dossierCpu(results.e) : []),
   ];
   const contended = phases.filter(({ cpu }) => cpu.otherPercent !== null && cpu.otherPercent > CONTENDED_PERCENT);
   if (contended.length > 0) {
@@ -463,7 +545,8 @@ export function benchMarkdown(results: BenchResults, chartFile = 'chart.svg'): s
   }
   lines.push('');
   if (swept) {
-    lines.push(`Chart: [${chartFile}](${chartFile}), throughput and p50/p99 latency against offered load for (b), (c) and (d), the reference dashed.`);
+    const sweeps = (['b', 'c', 'd', 'e'] as const).filter((part) => results[part] !== null).map((part) => `(${part})`);
+    lines.push(`Chart: [${chartFile}](${chartFile}), throughput and p50/p99 latency against offered load for ${sweeps.join(', ')}, the reference dashed.`);
     lines.push('');
     lines.push(`![throughput and latency against offered load](${chartFile})`);
     lines.push('');
@@ -480,6 +563,7 @@ export function benchMarkdown(results: BenchResults, chartFile = 'chart.svg'): s
   if (results.b) lines.push(endToEndMarkdown(results.b), '');
   if (results.c) lines.push(postgresMarkdown(results.c), '');
   if (results.d) lines.push(interbankMarkdown(results.d), '');
+  if (results.e) lines.push(dossierMarkdown(results.e), '');
   return lines.join('\n');
 }
 

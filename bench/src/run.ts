@@ -2,10 +2,11 @@
 // `npm run bench`: (a) the data server's batch commit against raw better-sqlite3, (b) the whole
 // bank end to end against a trivial HTTP server, (c) the batch commit on the PostgreSQL store
 // against pgbench on the same PostgreSQL, (d) interbank Pix across a consortium of 3 banks, in
-// the holds and the token-ring coordination modes; (b), (c) and (d) as sweeps over the number of
-// requests in flight. Markdown on stdout and in bench/results/report.md, the sweeps' chart in
-// bench/results/chart.svg, progress on stderr, JSON in bench/results/latest.json. Every process
-// started is stopped at the end, also on error or Ctrl-C.
+// the holds and the token-ring coordination modes, (e) the dossier against the credit registry, one
+// of the sources it fans out to; (b) to (e) as sweeps over the number of requests in flight.
+// Markdown on stdout and in bench/results/report.md, the sweeps' chart in bench/results/chart.svg,
+// progress on stderr, JSON in bench/results/latest.json. Every process started is stopped at the
+// end, also on error or Ctrl-C.
 import { cpus, totalmem } from 'node:os';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { parseArgs, USAGE } from './args.js';
 import { benchChart } from './chart.js';
 import { closeAllResources, stopChildren, takeOverExit } from './cleanup.js';
 import { runCommitBench } from './data-commit.js';
+import { runDossierBench } from './dossier.js';
 import { runEndToEndBench } from './end-to-end.js';
 import { runInterbankBench } from './interbank.js';
 import { benchPlan } from './plan.js';
@@ -46,12 +48,14 @@ async function main(): Promise<void> {
     b: null,
     c: null,
     d: null,
+    e: null,
   };
 
   if (args.only === null || args.only === 'a') results.a = await runCommitBench(plan.a);
   if (args.only === null || args.only === 'b') results.b = await runEndToEndBench(plan.b);
   if (args.only === null || args.only === 'c') results.c = await runPostgresBench(plan.c);
   if (args.only === null || args.only === 'd') results.d = await runInterbankBench(plan.d);
+  if (args.only === null || args.only === 'e') results.e = await runDossierBench(plan.e);
   results.meta.seconds = (Date.now() - startedAt.getTime()) / 1000;
   writeJson(FILES.json, results);
   const markdown = benchMarkdown(results, 'chart.svg');

@@ -1,23 +1,30 @@
 // The bench's own pieces, run for about a second each with tiny sizes: the figures come out as
 // positive numbers, the ratios are computed, and every process started is stopped again. The
 // report and the chart are also rendered from made-up results (pure functions, no servers).
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_LEVELS, parseArgs } from '../src/args.js';
 import { benchChart } from '../src/chart.js';
+import { ClientToken } from '../src/client-token.js';
 import type { CpuReport } from '../src/cpu.js';
 import type { CommitBenchReport } from '../src/data-commit.js';
 import { runCommitBench } from '../src/data-commit.js';
+import type { DossierLevel, DossierReport } from '../src/dossier.js';
+import { runDossierBench } from '../src/dossier.js';
 import type { EndToEndReport } from '../src/end-to-end.js';
 import { runEndToEndBench } from '../src/end-to-end.js';
 import type { InterbankLevel, InterbankReport, InterbankRow } from '../src/interbank.js';
 import { randomCpfs, runInterbankBench } from '../src/interbank.js';
 import type { PhaseResult } from '../src/load.js';
+import { keepAlivePool } from '../src/http.js';
 import { onPath, parsePgbench, pgbenchLogLatencies } from '../src/pg-tools.js';
 import { benchPlan } from '../src/plan.js';
 import type { PostgresBenchReport } from '../src/postgres-commit.js';
 import { runPostgresBench } from '../src/postgres-commit.js';
-import { benchMarkdown, commitMarkdown, endToEndMarkdown, interbankMarkdown, postgresMarkdown, type BenchResults } from '../src/report.js';
+import { benchMarkdown, commitMarkdown, dossierMarkdown, endToEndMarkdown, interbankMarkdown, postgresMarkdown, type BenchResults } from '../src/report.js';
 import { isValidCpf } from '@banca/core/documents';
 import { percentile, ratio, summarize } from '../src/stats.js';
 
@@ -71,12 +78,45 @@ test('args: defaults and flags', () => {
   assert.deepEqual(parseArgs(['--levels=2,8', '--interbank-levels', '3']).interbankLevels, [3]);
   assert.throws(() => parseArgs(['--levels', '1,,4']));
   assert.throws(() => parseArgs(['--levels', '1,0.5']));
-  assert.throws(() => parseArgs(['--only', 'e']));
+  assert.throws(() => parseArgs(['--only', 'f']));
+  assert.deepEqual([defaults.dossierLevels, defaults.dossierSeconds, defaults.dossierPeople], [DEFAULT_LEVELS.e, 3, 12]);
+  const dossier = parseArgs(['--only=e', '--dossier-levels', '8,2', '--dossier-seconds', '1.5', '--dossier-people', '4']);
+  assert.deepEqual([dossier.only, dossier.dossierLevels, dossier.dossierSeconds, dossier.dossierPeople], ['e', [2, 8], 1.5, 4]);
+  assert.deepEqual(parseArgs(['--levels', '2,8']).dossierLevels, [2, 8]);
   assert.throws(() => parseArgs(['--seconds', '-1']));
   // The default plan: the sweeps of the issue, (c) read against its target at 8 in flight.
   const plan = benchPlan(defaults);
   assert.deepEqual(plan.c.compare, { batchSize: 5, concurrency: 8 });
   assert.deepEqual(benchPlan(parseArgs(['--pg-levels', '1,2'])).c.compare, { batchSize: 5, concurrency: 2 });
+});
+
+test('client token - one request for callers at the same time, renewed before it expires', async () => {
+  const asked: string[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      asked.push(`${request.headers.authorization} ${body}`);
+      response.setHeader('content-type', 'application/json');
+      // A one-second token: renewed a fifth of its life before it expires.
+      response.end(JSON.stringify({ access_token: `token-${asked.length}`, token_type: 'Bearer', expires_in: 1, scope: 'dossier:read' }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const pool = keepAlivePool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 2);
+  try {
+    const token = new ClientToken(pool, { clientId: 'reader', secret: 'a-secret-of-the-reader' });
+    assert.deepEqual(await Promise.all([token.authorization(), token.authorization()]), ['Bearer token-1', 'Bearer token-1']);
+    assert.deepEqual(asked, [`Basic ${Buffer.from('reader:a-secret-of-the-reader').toString('base64')} grant_type=client_credentials`]);
+    assert.equal(token.scope, 'dossier:read');
+    await new Promise((resolve) => setTimeout(resolve, 850));
+    assert.equal(await token.authorization(), 'Bearer token-2');
+    assert.equal(token.issued, 2);
+  } finally {
+    await pool.destroy();
+    server.close();
+  }
 });
 
 test('(a) data server commits vs raw better-sqlite3, tiny', { timeout: 60_000 }, async () => {
@@ -105,7 +145,7 @@ test('(b) end to end through a bank vs a trivial http server, a tiny sweep', { t
   assert.ok(report.audit?.ok, 'the data server audit is clean');
   assert.match(endToEndMarkdown(report), /transfers\/s/);
   // The report and the chart of this real sweep.
-  const results: BenchResults = { meta: syntheticMeta(), a: null, b: report, c: null, d: null };
+  const results: BenchResults = { meta: syntheticMeta(), a: null, b: report, c: null, d: null, e: null };
   assert.equal(tableAfter(benchMarkdown(results), '| in flight | trivial ops/s (ref)').length, 2);
   const svg = benchChart(results);
   assertWellFormedSvg(svg);
@@ -183,6 +223,26 @@ test('(d) interbank Pix across a consortium, holds and token ring, a tiny sweep'
   assert.match(interbankMarkdown(report), /Target: /);
 });
 
+test('(e) the dossier vs a registry read, every dossier checked, a tiny sweep', { timeout: 60_000 }, async () => {
+  const report = await runDossierBench({
+    banks: 2, businessServers: 1, people: 3, pixPerPerson: 1, levels: [2, 1], seconds: 0.6, warmupSeconds: 0.2, serviceWarmupSeconds: 0.2, progress: false,
+  });
+  assert.deepEqual(report.levels, [1, 2]);
+  assert.deepEqual(report.rows.map((row) => row.concurrency), [1, 2]);
+  assert.equal(report.pixSent, 3);
+  assert.equal(report.peopleWithRegistryRecords, 3, 'the demo people have records at the registry');
+  for (const row of report.rows) {
+    assertPhase(row.reference, `registry read x${row.concurrency}`);
+    assertPhase(row.dossier, `dossier x${row.concurrency}`);
+    assertPositive(row.ratioToReference, `dossier x${row.concurrency}: ratio to the registry read`);
+    assert.deepEqual(row.sources.map((source) => source.source), ['bank:1', 'bank:2', 'registry']);
+    assert.equal(row.incomplete, 0, `dossier x${row.concurrency}: every dossier complete (${JSON.stringify(row.incompleteBySources)})`);
+  }
+  assert.ok(report.dossiersChecked >= report.rows.reduce((sum, row) => sum + row.dossier.ops, 0), 'every measured dossier was checked');
+  assert.deepEqual(report.tokens, { dossierReader: 1, registryWriter: 1 });
+  assert.match(dossierMarkdown(report), /vs registry/);
+});
+
 // ---- the report and the chart, from made-up results ----
 
 function syntheticMeta(): BenchResults['meta'] {
@@ -246,7 +306,17 @@ function syntheticResults(): BenchResults {
     banks: 3, levels: [4, 16], customersPerBank: 20, businessServers: 2, depositCents: 100_000,
     rows: [mode('holds', null, 1), mode('token-ring', 32, 0.5)],
   };
-  return { meta: syntheticMeta(), a, b, c, d };
+  const dossierLevel = (concurrency: number): DossierLevel => ({
+    concurrency, reference: phase(concurrency, 2000 * concurrency, 0.5 * concurrency, 1.5 * concurrency), dossier: phase(concurrency, 400 * concurrency, 2.5 * concurrency, 6 * concurrency),
+    ratioToReference: 0.2, sources: [{ source: 'bank:1', p50Ms: concurrency, p99Ms: 3 * concurrency }, { source: 'registry', p50Ms: 1, p99Ms: 2 }],
+    incomplete: concurrency === 1 ? 0 : 3, incompleteBySources: concurrency === 1 ? {} : { 'bank:1 unavailable UPSTREAM_TIMEOUT': 2, 'bank:1 circuit-open': 1 },
+    cpu: { reference: noCpu, dossier: noCpu },
+  });
+  const e: DossierReport = {
+    banks: 3, businessServers: 2, levels: [1, 4], people: 12, peopleWithRegistryRecords: 3, pixSent: 24, rows: [dossierLevel(1), dossierLevel(4)],
+    dossiersChecked: 5000, tokens: { dossierReader: 1, registryWriter: 1 }, setupSeconds: 9,
+  };
+  return { meta: syntheticMeta(), a, b, c, d, e };
 }
 
 /** The data rows of the Markdown table whose header line starts with `header`, as cells. */
@@ -307,12 +377,16 @@ test('report: Markdown tables per part and level, targets, the chart link', () =
   assert.deepEqual(tableAfter(markdown, '| batch (transfers/commit) | commits in flight').map((row) => row[0]), ['100']);
   const d = tableAfter(markdown, '| in flight | holds (ref): Pix/s');
   assert.deepEqual(d.map((row) => [row[0], row[1], row[4], row[7]]), [['4', '40', '20', '0.50×'], ['16', '55', '28', '0.50×']]);
+  const e = tableAfter(markdown, '| in flight | registry reads/s (ref)');
+  assert.deepEqual(e.map((row) => [row[0], row[1], row[4], row[6], row[7], row[8]]), [['1', '2,000', '400', '6.00', '0.20×', '0'], ['4', '8,000', '1,600', '24.00', '0.20×', '**3**']]);
+  assert.match(markdown, /- \*\*Incomplete dossiers at 4 in flight: 3 of 4,803\*\* \(0\.1%\); sources that did not answer: bank:1 unavailable UPSTREAM_TIMEOUT ×2; bank:1 circuit-open ×1\./);
+  assert.deepEqual(tableAfter(markdown, '| in flight | bank:1 | registry').map((row) => row[1]), ['1 / 3', '4 / 12']);
   // The targets, once in their own table and again in each part.
   const targets = tableAfter(markdown, '| part | target (from the issues)');
   assert.deepEqual(targets.map((row) => [row[0], row[3]]), [['(a)', 'met'], ['(b)', 'not met'], ['(b)', 'not met'], ['(c)', 'not met'], ['(d)', 'not met']]);
   assert.match(targets[1]![2]!, /at 16 in flight/);
   // A phase during which other work used the CPU is pointed out, at the top and in its part.
-  assert.match(markdown, /Other work competed for the CPU during 1 of 20 measured phases/);
+  assert.match(markdown, /Other work competed for the CPU during 1 of 24 measured phases/);
   assert.match(markdown, /- \*\*Other work on the machine\*\* .* during transfers x16 \(60%\)/);
   assert.match(markdown, /- Target: transfers\/s at batch 5, 8 in flight >= 2× pgbench tps \(-c 8\): 2,000 \/ 4,000 = 0\.50× \*\*not met\*\*/);
 });
@@ -321,16 +395,17 @@ test('chart: two panels per part, one series per engine (and per percentile), th
   const svg = benchChart(syntheticResults());
   assertWellFormedSvg(svg);
   assert.match(svg, /Test CPU &lt;fast&gt; &amp; &quot;cheap&quot;/);
-  assert.equal((svg.match(/<g class="part"/g) ?? []).length, 3);
-  assert.equal((svg.match(/<g class="panel"/g) ?? []).length, 6);
-  // (b) 3 engines, (c) 2, (d) 2: a throughput series each, and a p50 and a p99 series each.
+  assert.equal((svg.match(/<g class="part"/g) ?? []).length, 4);
+  assert.equal((svg.match(/<g class="panel"/g) ?? []).length, 8);
+  // (b) 3 engines, (c) 2, (d) 2, (e) 2: a throughput series each, and a p50 and a p99 series each.
   const names = seriesNames(svg);
-  assert.equal(names.length, 3 * 7);
+  assert.equal(names.length, 3 * 9);
+  assert.ok(names.includes('GET /v1/dossiers/:document p99'));
   assert.ok(names.includes('trivial HTTP server (reference) p99'));
   assert.ok(names.includes('pgbench TPC-B-like (reference)'));
   assert.ok(names.includes('token-ring, 32 ops/pass p50'));
   const dashed = [...svg.matchAll(/<polyline class="series" data-series="([^"]*)"[^>]*stroke-dasharray/g)].map((match) => match[1]!);
-  assert.equal(dashed.length, 9);
+  assert.equal(dashed.length, 12);
   assert.ok(dashed.every((name) => name.includes('(reference)')), `only the references are dashed: ${dashed.join(', ')}`);
   for (const polyline of svg.matchAll(/<polyline class="series"[^>]* points="([^"]*)"/g)) {
     assert.ok(polyline[1]!.split(' ').length >= 2, 'every series has its points');
@@ -340,12 +415,13 @@ test('chart: two panels per part, one series per engine (and per percentile), th
     'completed Pix/s', 'Pix in flight (closed loop)']) {
     assert.ok(svg.includes(`>${label}</text>`), `axis label ${label}`);
   }
-  assert.equal((svg.match(/class="y-label"/g) ?? []).length, 6);
+  assert.equal((svg.match(/class="y-label"/g) ?? []).length, 8);
   // One level only, or one part only, still draws.
   const single = syntheticResults();
   single.b = { ...single.b!, levels: [64], rows: single.b!.rows.filter((row) => row.result.concurrency === 16).map((row) => ({ ...row, result: { ...row.result, concurrency: 64 } })) };
   single.c = null;
   single.d = null;
+  single.e = null;
   const one = benchChart(single);
   assertWellFormedSvg(one);
   assert.equal(seriesNames(one).length, 9);
