@@ -36,11 +36,13 @@ export async function buildApp(config: DossierConfig, deps: DossierDeps = {}): P
     app.log.warn({ kid: keys.kid }, 'no oauth.signingKeyJwk (BANCA_OAUTH_SIGNING_KEY): signing with a key made at start, so every token dies with this process');
   }
   const issuer = new TokenIssuer(keys, { issuer: config.oauth.issuer, audience: config.oauth.audience, ttlSeconds: config.oauth.tokenTtlSeconds }, now);
-  const clients = new ClientCredentials(config.oauth.clients, issuer);
-  const limiter = new LoginLimiter({
+  const loginLimits = {
     attemptsMax: config.admin.loginAttemptsMax, attemptsPerIpMax: config.admin.loginAttemptsPerIpMax, windowMs: config.admin.loginWindowMs,
     signUpsPerIpMax: 1, trustedProxies: config.admin.trustedProxies,
-  }, now, 'user name');
+  };
+  const limiter = new LoginLimiter(loginLimits, now, 'user name');
+  // A client's secret is guessed no faster than the administrator's password.
+  const clients = new ClientCredentials(config.oauth.clients, issuer, new LoginLimiter(loginLimits, now, 'client id', 'secret'));
   const sessions = new AdminSessions(config.admin, limiter, issuer);
   const verifier = new LocalAccessVerifier(keys, { issuer: config.oauth.issuer, audience: config.oauth.audience }, now);
 
@@ -49,7 +51,10 @@ export async function buildApp(config: DossierConfig, deps: DossierDeps = {}): P
   const registry = new RegistrySource(config.registryUrl, limits);
   const builder = new DossierBuilder(banks, registry, new SelfToken(issuer, now), config.circuitBreaker, now);
 
-  await app.register(async (scope) => registerOAuthRoutes(scope, { clients, publicJwks: keys.publicJwks, issuer: config.oauth.issuer, publicUrl: config.publicUrl }));
+  await app.register(async (scope) => registerOAuthRoutes(scope, {
+    clients, publicJwks: keys.publicJwks, issuer: config.oauth.issuer, publicUrl: config.publicUrl,
+    clientAddress: (peer, forwardedFor) => limiter.clientAddress(peer, forwardedFor),
+  }));
   await app.register(async (scope) => registerAdminRoutes(scope, sessions));
   await app.register(async (scope) => registerDossierRoutes(scope, builder, verifier));
   await app.register(async (scope) => registerWebRoutes(scope, { root: config.webRoot, page: 'dossier.html' }));

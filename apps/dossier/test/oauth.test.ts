@@ -80,6 +80,17 @@ describe('token endpoint', () => {
     assert.equal(none.body.error, 'invalid_client');
   });
 
+  test('token - past the limit of failed client authentications, 429 with Retry-After for that client id only', async () => {
+    const guesser = { clientId: 'guesser', secret: 'dev-insecure-guess-0000' };
+    for (let attempt = 0; attempt < 3; attempt++) assert.equal((await requestToken(url(), guesser)).status, 401);
+    const limited = await requestToken(url(), guesser);
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.code, 'TOO_MANY_REQUESTS');
+    assert.match(String(limited.headers['retry-after']), /^\d+$/);
+    assert.match(limited.body.error_description, /client id and secret/);
+    assert.equal((await requestToken(url(), DEV_WRITER)).status, 200, 'another client is counted on its own');
+  });
+
   test('token - an unknown grant type is unsupported_grant_type 400; a missing one, invalid_request', async () => {
     const unknown = await requestToken(url(), DEV_WRITER, { grant_type: 'password' });
     assert.equal(unknown.status, 400);

@@ -44,7 +44,12 @@ export class LoginLimiter {
   private readonly trusted: BlockList;
 
   /** `nameLabel` is what the refusal calls the name: "e-mail", "user name". */
-  constructor(private readonly limits: LoginLimits, private readonly now: () => number = Date.now, private readonly nameLabel = 'e-mail') {
+  constructor(
+    private readonly limits: LoginLimits,
+    private readonly now: () => number = Date.now,
+    private readonly nameLabel = 'e-mail',
+    private readonly secretLabel = 'password',
+  ) {
     this.trusted = parseTrustedProxies(limits.trustedProxies);
   }
 
@@ -77,7 +82,7 @@ export class LoginLimiter {
     if (nameWait > 0 || addressWait > 0) {
       const seconds = Math.max(1, Math.ceil(Math.max(nameWait, addressWait) / 1000));
       const what = nameWait >= addressWait ? `for this ${this.nameLabel}` : 'from your network address';
-      throw new BancaError('TOO_MANY_REQUESTS', `Too many failed log-ins ${what}; wait ${describe(seconds)} and try again, checking the ${this.nameLabel} and password.`, {
+      throw new BancaError('TOO_MANY_REQUESTS', `Too many failed log-ins ${what}; wait ${describe(seconds)} and try again, checking the ${this.nameLabel} and ${this.secretLabel}.`, {
         details: { retryAfterSeconds: seconds },
       });
     }

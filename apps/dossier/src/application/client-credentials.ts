@@ -3,6 +3,7 @@
 // compared in constant time, unknown clients included.
 import { verifyKey } from '@banca/core/auth';
 import { BancaError } from '@banca/core/errors';
+import type { LoginLimiter } from '@banca/server-kit/login-limiter';
 import type { TokenIssuer, TokenResponse } from './token-issuer.js';
 
 export interface ClientRecord {
@@ -16,6 +17,8 @@ export interface TokenRequest {
   clientId: string | undefined;
   clientSecret: string | undefined;
   scope: string | undefined;
+  /** Where the request comes from, as the limiter counts it. */
+  address: string;
 }
 
 export const CLIENT_CREDENTIALS = 'client_credentials';
@@ -24,7 +27,8 @@ export class ClientCredentials {
   private readonly secrets: Record<string, string>;
   private readonly scopes: ReadonlyMap<string, ReadonlySet<string>>;
 
-  constructor(clients: readonly ClientRecord[], private readonly issuer: TokenIssuer) {
+  /** Failed client authentications are limited per client id and per address, like log-ins. */
+  constructor(clients: readonly ClientRecord[], private readonly issuer: TokenIssuer, private readonly limiter: LoginLimiter) {
     this.secrets = Object.fromEntries(clients.map((client) => [client.clientId, client.secret]));
     this.scopes = new Map(clients.map((client) => [client.clientId, new Set(client.scopes)]));
   }
@@ -44,9 +48,11 @@ export class ClientCredentials {
     if (request.clientId === undefined || request.clientSecret === undefined) {
       throw new BancaError('INVALID_CLIENT', 'Authenticate the client: HTTP Basic with client id and secret, or client_id and client_secret in the body.');
     }
+    const attempt = this.limiter.begin(request.clientId, request.address);
     if (!verifyKey(this.secrets, request.clientId, request.clientSecret)) {
       throw new BancaError('INVALID_CLIENT', 'Unknown client, or wrong secret.');
     }
+    attempt.succeeded();
     const allowed = this.scopes.get(request.clientId) ?? new Set<string>();
     const asked = parseScope(request.scope);
     const scopes = asked ?? [...allowed];

@@ -46,6 +46,8 @@ export interface OAuthRouteOptions {
   issuer: string;
   /** The address others reach this server at; else taken from each request's Host. */
   publicUrl: string | undefined;
+  /** Where a request comes from (trusted proxies' X-Forwarded-For believed), for the limits. */
+  clientAddress(peer: string | undefined, forwardedFor: string | undefined): string;
 }
 
 export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOptions): void {
@@ -61,6 +63,8 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     const banca = toBancaError(error);
     if (banca.status >= 500) request.log.error({ err: error }, 'token request failed');
     if (banca.status === 401) void reply.header('www-authenticate', `Basic realm="${REALM}"`);
+    const retryAfter = (banca.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     void reply.status(banca.status).headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({
       error: oauthErrorOf(banca), error_description: banca.message, code: banca.code, message: banca.message, retryable: banca.retryable, requestId: request.id,
     });
@@ -78,6 +82,7 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     const client = clientOf(request);
     const answer: TokenResponse = await options.clients.grant({
       grantType: request.body.grant_type, clientId: client.clientId, clientSecret: client.clientSecret, scope: request.body.scope,
+      address: options.clientAddress(request.ip, headerValue(request, 'x-forwarded-for')),
     });
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(answer);
   });
