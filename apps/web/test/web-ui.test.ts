@@ -245,6 +245,8 @@ describe('web - the consortium in a real browser', { timeout: 10 * 60_000 }, () 
     assert.equal(cents(await textOf(alicePage.getByTestId('balance'), 'R$')), 109_50);
     assert.equal(cents(await textOf(alicePage.getByTestId('blocked'), 'R$')), 0);
     assert.equal(cents(await textOf(brunoPage.getByTestId('balance'), 'R$')), 45_75);
+    // The refused packet's first transfer was held and then released: the history says it moved nothing.
+    await textOf(alicePage.getByRole('list', { name: 'All transactions' }).locator('[data-status="failed"]').first(), 'Pix not sent');
   });
 
   it('web - a wrong password is refused with INVALID_CREDENTIALS; the login works from the keyboard alone', async () => {

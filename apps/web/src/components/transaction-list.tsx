@@ -3,6 +3,8 @@ import { formatCents, formatDateTime } from '../money.js';
 import type { Transaction } from '../types.js';
 
 const LABELS: Record<Transaction['type'], string> = { deposit: 'Deposit', 'pix-out': 'Pix sent', 'pix-in': 'Pix received' };
+/** A failed transfer moved nothing: it says so, and its amount is struck through. */
+const FAILED_LABELS: Record<Transaction['type'], string> = { deposit: 'Deposit not made', 'pix-out': 'Pix not sent', 'pix-in': 'Incoming Pix cancelled' };
 const METHODS = { cash: 'cash', qrcode: 'QR code', boleto: 'boleto' } as const;
 
 export function TransactionList({ transactions, label, bankName }: { transactions: Transaction[]; label: string; bankName(bankId: number): string }) {
@@ -18,7 +20,7 @@ export function TransactionList({ transactions, label, bankName }: { transaction
         return (
           <li key={transaction.id} className="transaction" data-status={transaction.status}>
             <div>
-              <p className="what">{LABELS[transaction.type]} <span className="muted">{detail}</span></p>
+              <p className="what">{(transaction.status === 'failed' ? FAILED_LABELS : LABELS)[transaction.type]} <span className="muted">{detail}</span></p>
               <p className="muted small">{formatDateTime(transaction.atMs)}</p>
             </div>
             <div className="right">
