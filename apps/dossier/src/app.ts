@@ -2,6 +2,7 @@
 // consortium's OAuth2 authorization server and the builder of dossiers from every bank and the
 // credit registry.
 import type { FastifyInstance } from 'fastify';
+import { Gauge, Histogram } from 'prom-client';
 import { createServer } from '@banca/server-kit/create-server';
 import { LoginLimiter } from '@banca/server-kit/login-limiter';
 import { registerWebRoutes } from '@banca/server-kit/web-routes';
@@ -49,7 +50,25 @@ export async function buildApp(config: DossierConfig, deps: DossierDeps = {}): P
   const limits: SourceLimits = { timeoutMs: config.sourceTimeoutMs, connectionsMax: config.sourceConnectionsMax, responseBytesMax: config.sourceResponseBytesMax };
   const banks = [...config.banks].sort((a, b) => a.bankId - b.bankId).map((bank) => new BankSource(bank, limits));
   const registry = new RegistrySource(config.registryUrl, limits);
-  const builder = new DossierBuilder(banks, registry, new SelfToken(issuer, now), config.circuitBreaker, now);
+  const sourceSeconds = new Histogram({
+    name: 'banca_dossier_source_duration_seconds',
+    help: 'How long a dossier waited for each source, by its outcome (ok, unavailable, circuit-open).',
+    labelNames: ['source', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [app.metrics],
+  });
+  const builder = new DossierBuilder(banks, registry, new SelfToken(issuer, now), config.circuitBreaker, now, (report) => {
+    sourceSeconds.observe({ source: report.source, status: report.status }, report.latencyMs / 1000);
+  });
+  new Gauge({
+    name: 'banca_dossier_circuit_open',
+    help: "1 while a source's circuit is open or half-open (the source is not asked, or only probed), else 0.",
+    labelNames: ['source'],
+    registers: [app.metrics],
+    collect() {
+      for (const circuit of builder.circuits()) this.set({ source: circuit.source }, circuit.state === 'closed' ? 0 : 1);
+    },
+  });
 
   await app.register(async (scope) => registerOAuthRoutes(scope, {
     clients, publicJwks: keys.publicJwks, issuer: config.oauth.issuer, publicUrl: config.publicUrl,

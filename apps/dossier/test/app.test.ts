@@ -45,4 +45,18 @@ describe('app', () => {
     assert.equal(late.statusCode, 401);
     assert.equal(late.json().error.code, 'TOKEN_EXPIRED');
   });
+
+  test('app - /metrics counts each source by outcome and shows which circuits are open', async () => {
+    const before = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(before, /banca_dossier_source_duration_seconds_count\{[^}]*source="registry",status="unavailable"[^}]*\} 1\n/);
+    const issued = await token();
+    // failuresToOpen is 3: two more failed reads of the registry open its circuit.
+    for (let read = 0; read < 3; read++) {
+      await app.inject({ method: 'GET', url: `/v1/dossiers/${DOCUMENTS.cpf[0]}`, headers: { authorization: `Bearer ${issued}` } });
+    }
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /banca_dossier_source_duration_seconds_count\{[^}]*source="registry",status="unavailable"[^}]*\} 3\n/);
+    assert.match(metrics, /banca_dossier_source_duration_seconds_count\{[^}]*source="registry",status="circuit-open"[^}]*\} 1\n/);
+    assert.match(metrics, /banca_dossier_circuit_open\{[^}]*source="registry"[^}]*\} 1\n/);
+  });
 });

@@ -8,7 +8,7 @@ import { BancaError } from '@banca/core/errors';
 import { maskDocument, parseDocument } from '@banca/core/documents';
 import { formatCents } from '@banca/core/money';
 import { AccountSchema, RegistryItemSchema, type BankAnswer, type RegistryAnswer } from '../infra/source-answers.js';
-import { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions } from './circuit-breaker.js';
+import { CircuitBreaker, CircuitOpenError, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 
 /** A bank or the registry, as the builder sees it: one call for one document. */
 export interface SourcePort<T> {
@@ -64,7 +64,7 @@ export const DossierSchema = Type.Object({
 });
 
 export type Dossier = Static<typeof DossierSchema>;
-type SourceReport = Static<typeof SourceReportSchema>;
+export type SourceReport = Static<typeof SourceReportSchema>;
 type Outcome<T> = { report: SourceReport; value: T | null };
 
 export class DossierBuilder {
@@ -76,6 +76,8 @@ export class DossierBuilder {
     private readonly token: TokenPort,
     breaker: CircuitBreakerOptions,
     private readonly now: () => number,
+    /** Told every source's outcome (for metrics). */
+    private readonly observe: (report: SourceReport) => void = () => {},
   ) {
     for (const source of [registry, ...banks]) this.breakers.set(source.source, new CircuitBreaker(breaker, now));
   }
@@ -110,8 +112,19 @@ export class DossierBuilder {
     };
   }
 
-  /** Asks one source through its circuit breaker; never throws. */
+  /** Each source's circuit as it stands now. */
+  circuits(): { source: string; state: CircuitState['kind'] }[] {
+    return [...this.breakers].map(([source, breaker]) => ({ source, state: breaker.state.kind }));
+  }
+
+  /** Asks one source through its circuit breaker and reports the outcome; never throws. */
   private async ask<T>(source: SourcePort<T>, document: string, token: string): Promise<Outcome<T>> {
+    const outcome = await this.attempt(source, document, token);
+    this.observe(outcome.report);
+    return outcome;
+  }
+
+  private async attempt<T>(source: SourcePort<T>, document: string, token: string): Promise<Outcome<T>> {
     const breaker = this.breakers.get(source.source) as CircuitBreaker;
     const startedAt = performance.now();
     const latencyMs = () => Math.round(performance.now() - startedAt);
