@@ -13,7 +13,8 @@ import { freePort } from '@banca/launcher/free-port';
 import type { ServiceProcess } from '@banca/launcher/spawn-service';
 import { deposit, DOCUMENTS, signUp, type TestCustomer } from '@banca/testkit/consortium';
 import { http, startTestConsortium, tempDir, type TestConsortium } from '@banca/testkit/testkit';
-import { bearer, DEV_READER, DEV_WRITER, startService, testKey, tokenFor, type TestKey } from './services.js';
+import { bearer, DEV_READER, DEV_WRITER, startService, tokenFor } from './services.js';
+import { testSigningKey, type TestSigningKey } from '@banca/testkit/oauth';
 
 const SOURCE_TIMEOUT_MS = 1500;
 const OPEN_MS = 3000;
@@ -21,7 +22,7 @@ const OPEN_MS = 3000;
 let consortium: TestConsortium;
 let registry: ServiceProcess;
 let dossier: ServiceProcess;
-let key: TestKey;
+let key: TestSigningKey;
 let reader: string;
 let ana: TestCustomer;
 const files = tempDir('banca-dossier-test-');
@@ -29,7 +30,7 @@ let registryConfig: Record<string, unknown>;
 const anaDocument = DOCUMENTS.cpf[0]!;
 
 before(async () => {
-  key = await testKey('dossier-test-key');
+  key = await testSigningKey('dossier-test-key');
   const dossierPort = await freePort();
   const jwksUrl = `http://127.0.0.1:${dossierPort}/.well-known/jwks.json`;
   registryConfig = { port: await freePort(), databasePath: join(files.path, 'registry.sqlite'), oauth: { jwksUrl } };

@@ -8,17 +8,18 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { ServiceProcess } from '@banca/launcher/spawn-service';
 import { DOCUMENTS } from '@banca/testkit/consortium';
 import { http } from '@banca/testkit/testkit';
-import { bearer, DEV_READER, DEV_WRITER, requestToken, startService, testKey, tokenFor, type TestKey } from './services.js';
+import { bearer, DEV_READER, DEV_WRITER, requestToken, startService, tokenFor } from './services.js';
+import { testSigningKey, type TestSigningKey } from '@banca/testkit/oauth';
 
 let dossier: ServiceProcess;
-let key: TestKey;
+let key: TestSigningKey;
 const logLines: string[] = [];
 const issuedTokens: string[] = [];
 const url = () => dossier.url;
 const ana = DOCUMENTS.cpf[0]!;
 
 before(async () => {
-  key = await testKey('oauth-test-key');
+  key = await testSigningKey('oauth-test-key');
   dossier = await startService('dossier', 'dossier', {
     port: 0,
     // Nothing listens on port 9 of this machine: the registry is down, that is fine here.
@@ -203,7 +204,7 @@ describe('dossier route authorization', () => {
   });
 
   test('dossier auth - a token signed by another key, for another audience, or tampered is 401 UNAUTHENTICATED', async () => {
-    const foreign = await (await testKey('oauth-test-key')).sign({ client_id: 'dossier-reader', scope: 'dossier:read' });
+    const foreign = await (await testSigningKey('oauth-test-key')).sign({ client_id: 'dossier-reader', scope: 'dossier:read' });
     const elsewhere = await key.sign({ client_id: 'dossier-reader', scope: 'dossier:read', aud: 'another-consortium' });
     const reader = await tokenFor(url(), DEV_READER);
     const tampered = `${reader.slice(0, -3)}${reader.endsWith('AAA') ? 'BBB' : 'AAA'}`;

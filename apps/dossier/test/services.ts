@@ -1,9 +1,8 @@
 // Helpers for the dossier's tests: the dossier and the credit registry as real processes (the
-// launcher's spawnService, which starts any service by its dist/src/main.js), a signing key the
-// test knows (so it can mint tokens the dossier would never issue: expired, foreign), and the
-// token endpoint's calls.
-import { generateKeyPair, exportJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { spawnService, type ServiceName, type ServiceProcess } from '@banca/launcher/spawn-service';
+// launcher's spawnService, which starts any service by its dist/src/main.js) and the token
+// endpoint's calls. A signing key the test knows (to mint tokens the dossier would never issue:
+// expired, foreign) is the testkit's testSigningKey.
+import { spawnService, type ServiceProcess } from '@banca/launcher/spawn-service';
 import { http } from '@banca/testkit/testkit';
 
 export const DEV_WRITER = { clientId: 'registry-writer', secret: 'dev-insecure-registry-writer' };
@@ -13,35 +12,7 @@ export const DEV_READER = { clientId: 'dossier-reader', secret: 'dev-insecure-do
 export function startService(service: 'dossier' | 'credit-registry', name: string, config: Record<string, unknown>, options: {
   env?: NodeJS.ProcessEnv; onLine?: (line: string) => void;
 } = {}): Promise<ServiceProcess> {
-  // The launcher's ServiceName lists the bank's services; its entry path works for any app.
-  return spawnService(service as ServiceName, { name, config: { logLevel: 'warn', ...config }, env: options.env ?? {}, ...(options.onLine ? { onLine: options.onLine } : {}) });
-}
-
-export interface TestKey {
-  jwk: JWK & { kid: string };
-  /** Signs a token as the dossier would, with any claims and times. */
-  sign(claims: { sub?: string; client_id?: string; scope?: string; iss?: string; aud?: string; iatSeconds?: number; expSeconds?: number }): Promise<string>;
-}
-
-export async function testKey(kid = 'test-key'): Promise<TestKey> {
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid };
-  return { jwk, sign: (claims) => signWith(privateKey, kid, claims) };
-}
-
-async function signWith(key: CryptoKey, kid: string, claims: Parameters<TestKey['sign']>[0]): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const payload: Record<string, string> = {};
-  if (claims.scope !== undefined) payload.scope = claims.scope;
-  if (claims.client_id !== undefined) payload.client_id = claims.client_id;
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
-    .setIssuer(claims.iss ?? 'banca-dossier')
-    .setAudience(claims.aud ?? 'banca')
-    .setSubject(claims.sub ?? claims.client_id ?? 'test')
-    .setIssuedAt(claims.iatSeconds ?? now)
-    .setExpirationTime(claims.expSeconds ?? now + 300)
-    .sign(key);
+  return spawnService(service, { name, config: { logLevel: 'warn', ...config }, env: options.env ?? {}, ...(options.onLine ? { onLine: options.onLine } : {}) });
 }
 
 /** POST /oauth/token with a form body and HTTP Basic; returns the whole answer. */

@@ -1,36 +1,28 @@
 // The OAuth verifier against a JWKS served from a node:http server on a port chosen at run time,
 // holding an ES256 key made for the test: every kind of token it must refuse, and with which code.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, type CryptoKey } from 'jose';
 import { BancaError } from '@banca/core/errors';
+import { serveJwks, signToken, testSigningKey, type JwksServer, type TestSigningKey } from '@banca/testkit/oauth';
 import { createOAuthVerifier, OAUTH_DEFAULTS } from '../src/oauth-verifier.js';
 
-let server: Server;
+let jwks: JwksServer;
 let jwksUrl: string;
-let signingKey: CryptoKey;
+let key: TestSigningKey;
 let strangerKey: CryptoKey;
-let jwksRequests = 0;
 const KID = 'test-key-1';
 
 before(async () => {
-  const pair = await generateKeyPair('ES256', { extractable: true });
-  signingKey = pair.privateKey;
-  ({ privateKey: strangerKey } = await generateKeyPair('ES256'));
-  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: KID, alg: 'ES256', use: 'sig' }] });
-  server = createServer((request, response) => {
-    jwksRequests += 1;
-    if (request.url !== '/.well-known/jwks.json') return void response.writeHead(404).end();
-    response.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+  key = await testSigningKey(KID);
+  strangerKey = (await testSigningKey('stranger')).privateKey;
+  jwks = await serveJwks([key]);
+  jwksUrl = jwks.url;
 });
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => jwks.close());
 
 interface TokenOptions {
   key?: CryptoKey;
@@ -38,19 +30,21 @@ interface TokenOptions {
   issuer?: string;
   audience?: string;
   expiresInSeconds?: number;
-  claims?: JWTPayload;
+  scope?: string;
+  /** null: no client_id claim at all. */
+  clientId?: string | null;
 }
 
-async function token(options: TokenOptions = {}): Promise<string> {
-  const nowSeconds = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: 'registry:read registry:write', client_id: 'bank-1', ...options.claims })
-    .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? KID, typ: 'JWT' })
-    .setSubject('bank-1')
-    .setIssuer(options.issuer ?? OAUTH_DEFAULTS.issuer)
-    .setAudience(options.audience ?? OAUTH_DEFAULTS.audience)
-    .setIssuedAt(nowSeconds)
-    .setExpirationTime(nowSeconds + (options.expiresInSeconds ?? 300))
-    .sign(options.key ?? signingKey);
+function token(options: TokenOptions = {}): Promise<string> {
+  return signToken(options.key ?? key.privateKey, options.kid ?? KID, {
+    scope: options.scope ?? 'registry:read registry:write',
+    ...(options.clientId === null ? {} : { client_id: options.clientId ?? 'bank-1' }),
+    sub: 'bank-1',
+    typ: 'JWT',
+    ...(options.issuer === undefined ? {} : { iss: options.issuer }),
+    ...(options.audience === undefined ? {} : { aud: options.audience }),
+    ...(options.expiresInSeconds === undefined ? {} : { expiresInSeconds: options.expiresInSeconds }),
+  });
 }
 
 function verifier(url = jwksUrl) {
@@ -82,9 +76,9 @@ describe('oauth verifier', () => {
 
   test('oauth verifier - the key set is fetched once and cached across tokens', async () => {
     const shared = verifier();
-    const before = jwksRequests;
+    const before = jwks.requests();
     for (let i = 0; i < 5; i++) await shared.verify(`bearer ${await token()}`, 'registry:write');
-    assert.equal(jwksRequests - before, 1);
+    assert.equal(jwks.requests() - before, 1);
   });
 
   test('oauth verifier - a missing or malformed Authorization header is UNAUTHENTICATED and says how to get a token', async () => {
@@ -101,10 +95,10 @@ describe('oauth verifier', () => {
   });
 
   test('oauth verifier - a token without the scope is INSUFFICIENT_SCOPE naming the scope needed', async () => {
-    const readOnly = await token({ claims: { scope: 'registry:read' } });
+    const readOnly = await token({ scope: 'registry:read' });
     const error = await refusedWith(verifier().verify(`Bearer ${readOnly}`, 'registry:write'), 'INSUFFICIENT_SCOPE', 403, /'registry:write'/);
     assert.deepEqual(error.details, { requiredScope: 'registry:write', grantedScopes: ['registry:read'] });
-    const none = await token({ claims: { scope: '' } });
+    const none = await token({ scope: '' });
     await refusedWith(verifier().verify(`Bearer ${none}`, 'registry:read'), 'INSUFFICIENT_SCOPE', 403);
   });
 
@@ -127,10 +121,10 @@ describe('oauth verifier', () => {
   });
 
   test('oauth verifier - a token without client_id or exp is UNAUTHENTICATED', async () => {
-    const noClient = await token({ claims: { client_id: undefined } });
+    const noClient = await token({ clientId: null });
     await refusedWith(verifier().verify(`Bearer ${noClient}`, 'registry:read'), 'UNAUTHENTICATED', 401, /client_id/);
     const noExpiry = await new SignJWT({ client_id: 'bank-1', scope: 'registry:read' })
-      .setProtectedHeader({ alg: 'ES256', kid: KID }).setIssuer(OAUTH_DEFAULTS.issuer).setAudience(OAUTH_DEFAULTS.audience).sign(signingKey);
+      .setProtectedHeader({ alg: 'ES256', kid: KID }).setIssuer(OAUTH_DEFAULTS.issuer).setAudience(OAUTH_DEFAULTS.audience).sign(key.privateKey);
     await refusedWith(verifier().verify(`Bearer ${noExpiry}`, 'registry:read'), 'UNAUTHENTICATED', 401, /'exp'/);
   });
 
