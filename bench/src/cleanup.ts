@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { parentPids } from './proc.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RunningConsortium } from '@banca/launcher/consortium';
 import type { ServiceProcess } from '@banca/launcher/spawn-service';
 
 const open = new Set<Resources>();
@@ -132,4 +133,15 @@ export async function stopProcess(service: Pick<ServiceProcess, 'stop' | 'kill'>
   ]);
   clearTimeout(timer);
   if (!stopped) await service.kill();
+}
+
+/** Stops a consortium gracefully, or kills every process of it when that takes longer than timeoutMs. */
+export async function stopOrKill(consortium: RunningConsortium, timeoutMs = 20_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([
+    consortium.stop().then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+  ]);
+  clearTimeout(timer);
+  if (!stopped) await consortium.kill();
 }

@@ -10,7 +10,7 @@
 // the product degrading as designed) is counted apart, not in the throughput or the latencies.
 import type { Pool } from 'undici';
 import { startConsortium, type RunningConsortium } from '@banca/launcher/consortium';
-import { ownChildren, Resources, stopChildren } from './cleanup.js';
+import { ownChildren, Resources, stopChildren, stopOrKill } from './cleanup.js';
 import { ClientToken, DEV_OAUTH_CLIENTS } from './client-token.js';
 import { measureCpu, mergeShares, type CpuReport, type CpuTarget } from './cpu.js';
 import { openPeople, type Person } from './dossier-people.js';
@@ -224,18 +224,7 @@ async function startMembers(options: DossierOptions, resources: Resources): Prom
     businessServer: { signUpsPerIpMax: 10_000 },
     services: { seedDemo: true },
   });
-  resources.defer('stop the consortium', async () => {
-    let timer: NodeJS.Timeout | undefined;
-    const stopped = await Promise.race([
-      consortium.stop().then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 20_000))),
-    ]);
-    clearTimeout(timer);
-    if (!stopped) {
-      const services = consortium.services ? [consortium.services.dossier, consortium.services.registry] : [];
-      await Promise.all([...services, ...consortium.banks.flatMap((bank) => [bank.gateway, ...bank.businessServers, ...bank.dataServers])].map((service) => service.kill()));
-    }
-  });
+  resources.defer('stop the consortium', () => stopOrKill(consortium));
   return consortium;
 }
 

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'undici';
 import { isValidCpf } from '@banca/core/documents';
 import { startConsortium, type Coordination, type RunningConsortium } from '@banca/launcher/consortium';
-import { ownChildren, Resources, stopChildren } from './cleanup.js';
+import { ownChildren, Resources, stopChildren, stopOrKill } from './cleanup.js';
 import { measureCpu, mergeShares, type CpuReport, type CpuTarget } from './cpu.js';
 import { BUSINESS_HEADERS, getJson, keepAlivePool, postJson } from './http.js';
 import { OperationError, runAll, runClosedLoop, type PhaseResult } from './load.js';
@@ -356,15 +356,7 @@ async function startMembers(options: InterbankOptions, mode: InterbankMode, reso
   });
   resources.defer('stop the consortium', async () => {
     logs.open = false;
-    let timer: NodeJS.Timeout | undefined;
-    const stopped = await Promise.race([
-      consortium.stop().then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 20_000))),
-    ]);
-    clearTimeout(timer);
-    if (!stopped) {
-      await Promise.all(consortium.banks.flatMap((bank) => [bank.gateway, ...bank.businessServers, ...bank.dataServers]).map((service) => service.kill()));
-    }
+    await stopOrKill(consortium);
   });
   return consortium;
 }

@@ -66,6 +66,8 @@ export interface RunningConsortium {
   /** The credit registry and the dossier, when asked for. */
   services: RunningServices | null;
   stop(): Promise<void>;
+  /** SIGKILL of every process of the consortium. */
+  kill(): Promise<void>;
 }
 
 export interface ConsortiumOptions extends Omit<BankOptions, 'bankId'> {
@@ -106,6 +108,9 @@ export async function startConsortium(count: number, coordination: Coordination,
     stop: async () => {
       await services?.stop();
       await Promise.all(banks.map((bank) => bank.stop()));
+    },
+    kill: async () => {
+      await Promise.all([services?.registry.kill(), services?.dossier.kill(), ...banks.map((bank) => bank.kill())]);
     },
   };
 }
