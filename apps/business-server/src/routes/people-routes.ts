@@ -56,16 +56,9 @@ export function registerPeopleRoutes(app: FastifyInstance, consortium: Consortiu
     },
   }, async (request, reply) => {
     const principal = await verifier.verify(headerValue(request, 'authorization'), PEOPLE_SCOPE).catch((error: unknown) => challenge(reply, error));
-    const digits = parseDocument(request.params.document).digits;
-    const found = await consortium.localAccountsOf(digits);
-    const accounts = await Promise.all(found.accounts.map(async (summary) => {
-      const [account, transactions] = await Promise.all([consortium.account(summary.accountId), consortium.transactions(summary.accountId, TRANSACTIONS_PER_ACCOUNT)]);
-      const { balanceCents, balance, blockedCents, blocked } = account;
-      return { holders: account.holders, answer: { ...summary, balanceCents, balance, blockedCents, blocked, transactions } };
-    }));
-    const name = accounts.flatMap((account) => account.holders).find((holder) => holder.document === digits)?.name ?? null;
-    request.log.info({ clientId: principal.clientId, subject: principal.subject, document: maskDocument(digits), accounts: accounts.length }, 'person read');
-    return { bankId: found.bankId, bankName: found.bankName, name, accounts: accounts.map((account) => account.answer) };
+    const person = await consortium.personAt(request.params.document, TRANSACTIONS_PER_ACCOUNT);
+    request.log.info({ clientId: principal.clientId, subject: principal.subject, document: maskDocument(parseDocument(request.params.document).digits), accounts: person.accounts.length }, 'person read');
+    return person;
   });
 }
 

@@ -38,6 +38,16 @@ export interface Transaction {
   atMs: number;
 }
 
+export interface PersonAtBank {
+  bankId: number;
+  bankName: string;
+  name: string | null;
+  accounts: {
+    accountId: string; type: CustomerRecord['type']; joint: boolean; holderNames: string[];
+    balanceCents: number; balance: string; blockedCents: number; blocked: string; transactions: Transaction[];
+  }[];
+}
+
 export interface BankInfo {
   bankId: number;
   name: string;
@@ -149,6 +159,28 @@ export class ConsortiumService {
       bankName: this.info.name,
       accounts: found.map((customer) => ({ accountId: customer.accountId, type: customer.type, joint: customer.joint, holderNames: customer.holders.map((holder) => holder.name) })),
     };
+  }
+
+  /**
+   * A person's accounts at this bank, for the dossier: each with its balance, blocked amount and
+   * latest transactions, read once each. `name` is the holder with this document, or null.
+   */
+  async personAt(document: string, transactionsPerAccount: number): Promise<PersonAtBank> {
+    const digits = parseDocument(document).digits;
+    const customers = await this.customers.byDocument(digits);
+    const accounts = await Promise.all(customers.map(async (customer) => {
+      const [balanceCents, blockedCents, transactions] = await Promise.all([
+        this.store.balance(customer.accountId),
+        this.participant.blockedCents(customer.accountId),
+        this.transactions(customer.accountId, transactionsPerAccount),
+      ]);
+      return {
+        accountId: customer.accountId, type: customer.type, joint: customer.joint, holderNames: customer.holders.map((holder) => holder.name),
+        balanceCents, balance: formatCents(balanceCents), blockedCents, blocked: formatCents(blockedCents), transactions,
+      };
+    }));
+    const name = customers.flatMap((customer) => customer.holders).find((holder) => holder.document === digits)?.name ?? null;
+    return { bankId: this.info.bankId, bankName: this.info.name, name, accounts };
   }
 
   /** Which banks of the consortium know this document, and its accounts there; unreachable banks are listed as such. */
