@@ -16,7 +16,8 @@ import { devInterbankKeys, DEV_KEY_PREFIX } from '@banca/core/auth';
 import type { ErrorCode } from '@banca/core/errors';
 import { DOCUMENTS } from '@banca/testkit/consortium';
 import {
-  answerOf, anyText, assertNoServerError, assertRefused, BAD_CENTS_EXAMPLES, badAccountId, badAccountIdInPath, badAmountInPath, badAmountJson, badAmountText, badCents,
+  badAmountsOnFields,
+  answerOf, anyText, assertNoServerError, assertRefused, badAccountId, badAccountIdInPath, badAmountInPath, badAmountJson, badCents,
   badOperationIdInPath, corrupt, describeRequest, fuzzRuns, headerText, isValidAmountText, isValidCents, isValidOperationId, isWellFormed, jsonJunk,
   KEY_BAD_AMOUNT_EXAMPLES, nonJsonContentType, pathText, segment, type Answer,
 } from '@banca/testkit/fuzz';
@@ -436,15 +437,8 @@ describe('business server - bad input (property-based)', () => {
   });
 
   test('amounts: the key bad amounts and cents values on every amount field (client, customer, interbank), then random ones, are refused and change nothing', async () => {
-    const examples: [[AmountField, string | number]][] = [
-      ...TEXT_AMOUNT_FIELDS.flatMap((field) => KEY_BAD_AMOUNT_EXAMPLES.map((value): [[AmountField, string | number]] => [[field, value]])),
-      ...CENTS_FIELDS.flatMap((field) => BAD_CENTS_EXAMPLES.map((value): [[AmountField, string | number]] => [[field, value]])),
-    ];
-    const random = fc.oneof(
-      fc.tuple(fc.constantFrom<AmountField>(...TEXT_AMOUNT_FIELDS), badAmountText() as fc.Arbitrary<string | number>),
-      fc.tuple(fc.constantFrom<AmountField>(...CENTS_FIELDS), badCents() as fc.Arbitrary<string | number>),
-    );
-    await fc.assert(fc.asyncProperty(random, async ([field, value]) => {
+    const { arbitrary, examples } = badAmountsOnFields<AmountField>(TEXT_AMOUNT_FIELDS, CENTS_FIELDS, KEY_BAD_AMOUNT_EXAMPLES);
+    await fc.assert(fc.asyncProperty(arbitrary, async ([field, value]) => {
       const amount = amountCase(field, value);
       if (amount) await expectRefused(amount.request, amount.codes);
     }), { ...fuzzRuns(60), examples });

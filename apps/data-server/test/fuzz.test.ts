@@ -11,8 +11,9 @@ import fc from 'fast-check';
 import type { ErrorCode } from '@banca/core/errors';
 import { AMOUNT_CENTS_MAX } from '@banca/core/money';
 import {
-  answerOf, anyText, assertNoServerError, assertRefused, BAD_AMOUNT_EXAMPLES, BAD_CENTS_EXAMPLES, badAccountId, badAccountIdInPath, badAmountInPath, badAmountJson,
-  badAmountText, badCents, badOperationId, badOperationIdInPath, corrupt, describeRequest, fuzzRuns, headerText, isValidAmountText, isValidBusinessId, isValidCents,
+  badAmountsOnFields,
+  answerOf, anyText, assertNoServerError, assertRefused, BAD_AMOUNT_EXAMPLES, badAccountId, badAccountIdInPath, badAmountInPath, badAmountJson,
+  badCents, badOperationId, badOperationIdInPath, corrupt, describeRequest, fuzzRuns, headerText, isValidAmountText, isValidBusinessId, isValidCents,
   isWellFormed, jsonJunk, nonJsonContentType, pathText, segment, type Answer,
 } from '@banca/testkit/fuzz';
 import { businessHeaders, devKeys } from '@banca/testkit/testkit';
@@ -433,15 +434,8 @@ describe('data server - bad input (property-based)', () => {
   });
 
   test('amounts: every curated bad amount and cents value on every amount field, then random ones, get INVALID_AMOUNT or AMOUNT_TOO_LARGE and change nothing', async () => {
-    const examples: [[AmountField, string | number]][] = [
-      ...TEXT_AMOUNT_FIELDS.flatMap((field) => BAD_AMOUNT_EXAMPLES.map((value): [[AmountField, string | number]] => [[field, value]])),
-      ...CENTS_FIELDS.flatMap((field) => BAD_CENTS_EXAMPLES.map((value): [[AmountField, string | number]] => [[field, value]])),
-    ];
-    const random = fc.oneof(
-      fc.tuple(fc.constantFrom<AmountField>(...TEXT_AMOUNT_FIELDS), badAmountText() as fc.Arbitrary<string | number>),
-      fc.tuple(fc.constantFrom<AmountField>(...CENTS_FIELDS), badCents() as fc.Arbitrary<string | number>),
-    );
-    await fc.assert(fc.asyncProperty(random, async ([field, value]) => {
+    const { arbitrary, examples } = badAmountsOnFields<AmountField>(TEXT_AMOUNT_FIELDS, CENTS_FIELDS, BAD_AMOUNT_EXAMPLES);
+    await fc.assert(fc.asyncProperty(arbitrary, async ([field, value]) => {
       const amount = amountCase(field, value);
       if (amount) await expectRefused(amount.request, amount.codes);
     }), { ...fuzzRuns(100), examples });

@@ -262,3 +262,22 @@ export function corrupt<T extends Record<string, unknown>>(valid: T, bad: Record
     .map(([name, value]) => ({ ...valid, [name]: value }));
   return fc.oneof(...replaced, ...removed, extra);
 }
+
+/**
+ * Bad amounts on every amount field of a service: each curated example on each field first (text
+ * fields get `textExamples`, cents fields BAD_CENTS_EXAMPLES), then random bad text or cents.
+ */
+export function badAmountsOnFields<F extends string>(textFields: readonly F[], centsFields: readonly F[], textExamples: readonly string[]): {
+  arbitrary: fc.Arbitrary<[F, string | number]>;
+  examples: [[F, string | number]][];
+} {
+  const examples: [[F, string | number]][] = [
+    ...textFields.flatMap((field) => textExamples.map((value): [[F, string | number]] => [[field, value]])),
+    ...centsFields.flatMap((field) => BAD_CENTS_EXAMPLES.map((value): [[F, string | number]] => [[field, value]])),
+  ];
+  const arbitrary = fc.oneof(
+    fc.tuple(fc.constantFrom<F>(...textFields), badAmountText() as fc.Arbitrary<string | number>),
+    fc.tuple(fc.constantFrom<F>(...centsFields), badCents() as fc.Arbitrary<string | number>),
+  );
+  return { arbitrary, examples };
+}
