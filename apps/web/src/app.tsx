@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, whenSessionEnds, type ApiError } from './api.js';
 import { AppContext, type AppContextValue } from './app-context.js';
 import { linkHandler, pathOf, useRouter, type Page } from './router.js';
-import { loadSession, saveSession } from './session.js';
+import { sessionStore } from './session.js';
 import type { BankInfo, Session } from './types.js';
 import { ErrorAlert } from './components/error-alert.js';
 import { ChooseBank } from './screens/choose-bank.js';
@@ -22,15 +22,16 @@ const TITLES: Record<Page, string> = {
   'not-found': 'Page not found',
 };
 const CUSTOMER_PAGES: ReadonlySet<Page> = new Set(['dashboard', 'transactions']);
+const sessions = sessionStore<Session>('banca.session');
 
 export function App() {
   const { page, search, navigate } = useRouter();
   const [bank, setBank] = useState<BankInfo | null>(null);
   const [bankError, setBankError] = useState<ApiError | null>(null);
-  const [session, setSessionState] = useState<Session | null>(loadSession);
+  const [session, setSessionState] = useState<Session | null>(sessions.load);
 
   const setSession = useCallback((next: Session | null) => {
-    saveSession(next);
+    sessions.save(next);
     setSessionState(next);
   }, []);
 

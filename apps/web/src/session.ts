@@ -1,19 +1,25 @@
-// The customer's session lives in this tab only (sessionStorage): closing the tab logs out, and
-// each bank (its own origin) has its own. The token is short-lived; the bank decides when it ends.
-import type { Session } from './types.js';
+// A session lives in this tab only (sessionStorage): closing the tab logs out, and each origin (a
+// bank, the dossier) has its own. Tokens are short-lived; the server decides when they end, and
+// one past its expiry is not even loaded.
 
-const KEY = 'banca.session';
-
-export function loadSession(): Session | null {
-  try {
-    const session = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as Session | null;
-    return session && session.expiresAtMs > Date.now() ? session : null;
-  } catch {
-    return null;
-  }
+export interface SessionStore<T extends { expiresAtMs: number }> {
+  load(): T | null;
+  save(session: T | null): void;
 }
 
-export function saveSession(session: Session | null): void {
-  if (session) sessionStorage.setItem(KEY, JSON.stringify(session));
-  else sessionStorage.removeItem(KEY);
+export function sessionStore<T extends { expiresAtMs: number }>(key: string): SessionStore<T> {
+  return {
+    load() {
+      try {
+        const session = JSON.parse(sessionStorage.getItem(key) ?? 'null') as T | null;
+        return session && session.expiresAtMs > Date.now() ? session : null;
+      } catch {
+        return null;
+      }
+    },
+    save(session) {
+      if (session) sessionStorage.setItem(key, JSON.stringify(session));
+      else sessionStorage.removeItem(key);
+    },
+  };
 }

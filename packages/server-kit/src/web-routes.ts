@@ -40,7 +40,7 @@ export async function registerWebRoutes(app: FastifyInstance, { root, page: page
     wildcard: false,
     cacheControl: false,
     setHeaders: (response, path) => {
-      const hashed = path.includes(`${join(root, 'assets')}`);
+      const hashed = path.startsWith(join(root, 'assets'));
       response.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
       for (const [name, value] of Object.entries(PAGE_HEADERS)) response.setHeader(name, value);
     },

@@ -4,20 +4,12 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, whenSessionEnds, type ApiError } from '../api.js';
 import { ErrorAlert, asError } from '../components/error-alert.js';
+import { sessionStore } from '../session.js';
 import { useAction } from '../use-action.js';
 import type { AdminSession, Dossier, TokenAnswer } from './types.js';
 import { DossierView } from './dossier-view.js';
 
-const SESSION_KEY = 'banca.admin';
-
-function loadSession(): AdminSession | null {
-  try {
-    const session = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null') as AdminSession | null;
-    return session && session.expiresAtMs > Date.now() ? session : null;
-  } catch {
-    return null;
-  }
-}
+const sessions = sessionStore<AdminSession>('banca.admin');
 
 function documentOfUrl(): string {
   return new URLSearchParams(window.location.search).get('document') ?? '';
@@ -30,11 +22,10 @@ function forPath(document: string): string {
 }
 
 export function DossierApp() {
-  const [session, setSessionState] = useState<AdminSession | null>(loadSession);
+  const [session, setSessionState] = useState<AdminSession | null>(sessions.load);
   const [ended, setEnded] = useState(false);
   const setSession = useCallback((next: AdminSession | null) => {
-    if (next) sessionStorage.setItem(SESSION_KEY, JSON.stringify(next));
-    else sessionStorage.removeItem(SESSION_KEY);
+    sessions.save(next);
     setSessionState(next);
   }, []);
   useEffect(() => {
