@@ -12,7 +12,7 @@ import type { ErrorCode } from '@banca/core/errors';
 import { AMOUNT_CENTS_MAX } from '@banca/core/money';
 import {
   badAmountsOnFields,
-  answerOf, anyText, assertNoServerError, assertRefused, BAD_AMOUNT_EXAMPLES, badAccountId, badAccountIdInPath, badAmountInPath, badAmountJson,
+  answerOf, anyText, assertNoServerError, assertRefused, BAD_AMOUNT_EXAMPLES, badLedgerAccountId, badLedgerAccountIdInPath, badAmountInPath, badAmountJson,
   badCents, badOperationId, badOperationIdInPath, corrupt, describeRequest, fuzzRuns, headerText, isValidAmountText, isValidBusinessId, isValidCents,
   isWellFormed, jsonJunk, nonJsonContentType, pathText, segment, type Answer,
 } from '@banca/testkit/fuzz';
@@ -171,7 +171,7 @@ function seedIdCodes(value: unknown, code: ErrorCode): ErrorCode[] {
   if (typeof value === 'number' && Number.isInteger(value)) return [code];
   return ['INVALID_REQUEST'];
 }
-const badSeedAccount = fc.oneof(badAccountId(), fc.integer({ max: -1 }), fc.constantFrom(2 ** 53, 1e21, 1.5, -0.5), fc.boolean(), fc.constant(null), jsonJunk().filter((v) => typeof v === 'object'));
+const badSeedAccount = fc.oneof(badLedgerAccountId(), fc.integer({ max: -1 }), fc.constantFrom(2 ** 53, 1e21, 1.5, -0.5), fc.boolean(), fc.constant(null), jsonJunk().filter((v) => typeof v === 'object'));
 const badBusinessInPath = pathText(20).filter((text) => text !== '1' && encodeURIComponent(text).length <= 100);
 const businessPathCodes = (text: string): ErrorCode[] | undefined => (dotSegment(text) ? undefined : text === '' ? ['INVALID_BUSINESS_ID', 'ROUTE_NOT_FOUND'] : isValidBusinessId(text) ? ['BUSINESS_ID_MISMATCH'] : ['INVALID_BUSINESS_ID']);
 const badLease = fc.oneof(fc.integer({ max: 9 }), fc.integer({ min: 600_001 }), fc.constantFrom(1e21, 2 ** 60, 10.5, -1), fc.string({ maxLength: 5 }), fc.boolean());
@@ -184,13 +184,13 @@ const badFenceQuery = pathText(20).filter((text) => !/^[0-9]{1,16}$/.test(text))
 const badBalanceJson = badAmountJson().filter((value) => !((typeof value === 'string' || typeof value === 'number') && isValidBalance(String(value))));
 const amountJsonCodes = (value: unknown): readonly ErrorCode[] => (typeof value === 'string' || typeof value === 'number' ? AMOUNT_CODES : ['INVALID_REQUEST']);
 const badSignedJson = badAmountJson().filter((value) => !((typeof value === 'string' || typeof value === 'number') && isValidSigned(String(value))));
-const badV1Account = fc.oneof(badAccountId(), fc.integer(), fc.constant(null), fc.boolean());
+const badV1Account = fc.oneof(badLedgerAccountId(), fc.integer(), fc.constant(null), fc.boolean());
 const badV1OperationId = fc.oneof(badOperationId(), fc.integer(), fc.constant(null));
 const centsCodes: readonly ErrorCode[] = ['INVALID_AMOUNT', 'AMOUNT_TOO_LARGE', 'INVALID_REQUEST'];
 
 function seedCases(): fc.Arbitrary<Case> {
   const lockPost = fc.oneof(
-    badAccountIdInPath().map((a): Case => ({ request: bare('POST', `/getLock/1/${segment(a)}`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
+    badLedgerAccountIdInPath().map((a): Case => ({ request: bare('POST', `/getLock/1/${segment(a)}`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
     badBusinessInPath.map((b): Case => ({ request: bare('POST', `/getLock/${segment(b)}/${FREE}`), codes: businessPathCodes(b) })),
     corrupt({ leaseMs: 1000 }, { leaseMs: badLease }).map((body): Case => ({ request: json('POST', `/getLock/1/${FREE}`, body), codes: ['INVALID_REQUEST'] })),
     jsonJunk().filter((body) => body !== null && !(typeof body === 'object' && Object.keys(body).every((key) => key === 'leaseMs')))
@@ -198,11 +198,11 @@ function seedCases(): fc.Arbitrary<Case> {
     fc.constant<Case>({ request: bare('POST', `/getLock/1/${THEIRS}`), codes: ['ACCOUNT_LOCKED'] }),
   );
   const lockGet = fc.oneof(
-    badAccountIdInPath().map((a): Case => ({ request: bare('GET', `/getLock/1/${segment(a)}`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
+    badLedgerAccountIdInPath().map((a): Case => ({ request: bare('GET', `/getLock/1/${segment(a)}`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
     badBusinessInPath.map((b): Case => ({ request: bare('GET', `/getLock/${segment(b)}/${FREE}`), codes: businessPathCodes(b) })),
   );
   const unlockPath = fc.oneof(
-    badAccountIdInPath().map((a): Case => ({ request: bare('POST', `/unLock/1/${segment(a)}`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
+    badLedgerAccountIdInPath().map((a): Case => ({ request: bare('POST', `/unLock/1/${segment(a)}`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
     badBusinessInPath.map((b): Case => ({ request: bare('POST', `/unLock/${segment(b)}/${MINE}`), codes: businessPathCodes(b) })),
     badFenceQuery.map((f): Case => ({ request: bare('POST', `/unLock/1/${MINE}?fence=${encodeURIComponent(f)}`), codes: ['INVALID_REQUEST'] })),
     wrongFence.map((f): Case => ({ request: bare('POST', `/unLock/1/${MINE}?fence=${f}`), codes: ['STALE_FENCING_TOKEN'] })),
@@ -225,7 +225,7 @@ function seedCases(): fc.Arbitrary<Case> {
   );
   const setAmountPath = fc.oneof(
     badAmountInPath().filter((t) => !isValidBalance(t)).map((t): Case => ({ request: bare('POST', `/setAmount/1/${MINE}/${segment(t)}`), codes: dotSegment(t) ? undefined : t === '' ? ['ROUTE_NOT_FOUND', 'INVALID_AMOUNT'] : AMOUNT_CODES })),
-    badAccountIdInPath().map((a): Case => ({ request: bare('POST', `/setAmount/1/${segment(a)}/6.00`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
+    badLedgerAccountIdInPath().map((a): Case => ({ request: bare('POST', `/setAmount/1/${segment(a)}/6.00`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
     badBusinessInPath.map((b): Case => ({ request: bare('POST', `/setAmount/${segment(b)}/${MINE}/6.00`), codes: businessPathCodes(b) })),
     headerText().filter((k) => !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(k))
       .map((k): Case => ({ request: { ...bare('POST', `/setAmount/1/${MINE}/6.00`), headers: { ...H1, 'idempotency-key': k } }, codes: ['INVALID_IDEMPOTENCY_KEY'] })),
@@ -244,7 +244,7 @@ function seedCases(): fc.Arbitrary<Case> {
     jsonJunk().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)).map((body): Case => ({ request: json('POST', `/setAmount/1/${MINE}`, body), codes: ['INVALID_REQUEST'] })),
   );
   const reads = fc.oneof(
-    fc.tuple(fc.constantFrom('getAmount', 'getbalance'), badAccountIdInPath()).map(([route, a]): Case => ({ request: bare('GET', `/${route}/1/${segment(a)}`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
+    fc.tuple(fc.constantFrom('getAmount', 'getbalance'), badLedgerAccountIdInPath()).map(([route, a]): Case => ({ request: bare('GET', `/${route}/1/${segment(a)}`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
     fc.tuple(fc.constantFrom('getAmount', 'getbalance'), badBusinessInPath).map(([route, b]): Case => ({ request: bare('GET', `/${route}/${segment(b)}/${FREE}`), codes: businessPathCodes(b) })),
     fc.constantFrom('getAmount', 'getbalance').map((route): Case => ({ request: bare('GET', `/${route}/1/${THEIRS}`), codes: ['ACCOUNT_LOCKED'] })),
   );
@@ -315,9 +315,9 @@ function v1Cases(): fc.Arbitrary<Case> {
     corrupt(commit({}), {}, { required: ['commitId', 'locks', 'transfers', 'release'] }).map((body): Case => ({ request: json('POST', '/v1/commits', body), codes: ['INVALID_REQUEST'] })),
   );
   const accountReads = fc.oneof(
-    badAccountIdInPath().filter((a) => !/^@(cash|holds|adjustments|bank:[1-9][0-9]?)$/.test(a))
+    badLedgerAccountIdInPath().filter((a) => !/^@(cash|holds|adjustments|bank:[1-9][0-9]?)$/.test(a))
       .map((a): Case => ({ request: bare('GET', `/v1/accounts/${segment(a)}`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
-    badAccountIdInPath().filter((a) => a !== '').map((a): Case => ({ request: bare('GET', `/v1/accounts/${segment(a)}/history`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
+    badLedgerAccountIdInPath().filter((a) => a !== '').map((a): Case => ({ request: bare('GET', `/v1/accounts/${segment(a)}/history`), codes: pathIdCodes(a, 'INVALID_ACCOUNT_ID') })),
     pathText(10).filter((l) => !/^[1-9][0-9]{0,3}$/.test(l)).map((l): Case => ({ request: bare('GET', `/v1/accounts/${FREE}/history?limit=${encodeURIComponent(l)}`), codes: ['INVALID_REQUEST'] })),
   );
   const records = fc.oneof(

@@ -100,6 +100,8 @@ export function isValidCents(value: unknown): boolean {
 }
 
 export const isValidAccountId = (value: string) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(value);
+/** The data server's ledger ids also take a client's space: `<space>:<account id>`. */
+export const isValidLedgerAccountId = (value: string) => /^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,31}:)?[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(value);
 export const isValidOperationId = (value: string) => /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(value);
 export const isValidBusinessId = (value: string) => /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(value);
 
@@ -186,6 +188,11 @@ export function badAccountId(): fc.Arbitrary<string> {
   return anyText(80).filter((text) => !isValidAccountId(text));
 }
 
+/** Ledger account ids the data server refuses (see isValidLedgerAccountId). */
+export function badLedgerAccountId(): fc.Arbitrary<string> {
+  return anyText(110).filter((text) => !isValidLedgerAccountId(text));
+}
+
 /** Operation ids / idempotency keys that break the rule (1 to 128 of [A-Za-z0-9_.:-]). */
 export function badOperationId(): fc.Arbitrary<string> {
   return fc.oneof(anyText(40), fc.constant('k'.repeat(129))).filter((text) => !isValidOperationId(text));
@@ -214,6 +221,9 @@ const fitsInPath = (text: string) => isWellFormed(text) && encodeURIComponent(te
 /** Variants of the above for paths, headers and query strings: well formed, short enough for a path parameter. */
 export function badAccountIdInPath(): fc.Arbitrary<string> {
   return pathText(40).filter((text) => fitsInPath(text) && !isValidAccountId(text));
+}
+export function badLedgerAccountIdInPath(): fc.Arbitrary<string> {
+  return pathText(40).filter((text) => fitsInPath(text) && !isValidLedgerAccountId(text));
 }
 export function badOperationIdInPath(): fc.Arbitrary<string> {
   return pathText(40).filter((text) => fitsInPath(text) && !isValidOperationId(text));

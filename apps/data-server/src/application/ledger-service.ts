@@ -2,7 +2,7 @@
 // and atomic commits for business servers, versioned records, the durable queue of seed mode,
 // audits. Input is checked here, so a refused request never reaches storage.
 import { BancaError } from '@banca/core/errors';
-import { isKnownSystemAccount, isSystemAccount, newId, parseAccountId, parseOperationId, SYSTEM_ACCOUNTS } from '@banca/core/ids';
+import { isKnownSystemAccount, isSystemAccount, newId, parseLedgerAccountId, parseOperationId, SYSTEM_ACCOUNTS } from '@banca/core/ids';
 import { asCents, BALANCE_CENTS_MAX } from '@banca/core/money';
 import {
   operationAccounts, RECORD_COLLECTION, RECORD_KEY, RECORD_LIMITS, TRANSFER_KINDS, type CommitRequest, type CommitResponse,
@@ -67,7 +67,7 @@ export class LedgerService {
 
   /** The seeds' read: refused with 423 while another business holds the account. */
   async readAsSeed(businessId: string, accountIdInput: unknown) {
-    const accountId = parseAccountId(accountIdInput);
+    const accountId = parseLedgerAccountId(accountIdInput);
     const lock = await this.store.lockInfo(accountId);
     if (lock && lock.ownerBusinessId !== businessId) throw lockedBy(lock);
     return this.readCommitted(accountId);
@@ -76,7 +76,7 @@ export class LedgerService {
   /** The last committed balance; commits are atomic, so it never shows half a batch. */
   /** A committed balance; system accounts (@cash, @holds, @bank:<id>, ...) can be read too. */
   async readCommitted(accountIdInput: unknown) {
-    const accountId = typeof accountIdInput === 'string' && isKnownSystemAccount(accountIdInput) ? accountIdInput : parseAccountId(accountIdInput);
+    const accountId = typeof accountIdInput === 'string' && isKnownSystemAccount(accountIdInput) ? accountIdInput : parseLedgerAccountId(accountIdInput);
     const [view] = await this.store.readAccounts([accountId]);
     if (!view?.exists) throw new BancaError('ACCOUNT_NOT_FOUND', `Account ${accountId} does not exist.`);
     const lock = await this.store.lockInfo(accountId);
@@ -84,7 +84,7 @@ export class LedgerService {
   }
 
   async lockStatus(businessId: string, accountIdInput: unknown) {
-    const accountId = parseAccountId(accountIdInput);
+    const accountId = parseLedgerAccountId(accountIdInput);
     const lock = await this.store.lockInfo(accountId);
     if (lock && lock.ownerBusinessId !== businessId) throw lockedBy(lock);
     return lock
@@ -94,7 +94,7 @@ export class LedgerService {
 
   /** seed 000 setAmount: an absolute balance, on an account the caller has locked. */
   async setAmount(businessId: string, accountIdInput: unknown, balanceCents: number, operationId = newId(), fence?: number): Promise<CommitResponse> {
-    const accountId = parseAccountId(accountIdInput);
+    const accountId = parseLedgerAccountId(accountIdInput);
     if (balanceCents > BALANCE_CENTS_MAX) throw new BancaError('AMOUNT_TOO_LARGE', 'The amount is above the balance limit.');
     const lock = await this.store.lockInfo(accountId);
     if (lock && lock.ownerBusinessId !== businessId) throw lockedBy(lock);
@@ -116,7 +116,7 @@ export class LedgerService {
 
   /** seed 001 setBalance: adds a signed value; the account must not be locked by someone else. */
   async addToBalance(businessId: string, accountIdInput: unknown, deltaCents: number, operationId = newId()): Promise<CommitResponse> {
-    const accountId = parseAccountId(accountIdInput);
+    const accountId = parseLedgerAccountId(accountIdInput);
     const lock = await this.store.lockInfo(accountId);
     const transfer: TransferInput = deltaCents > 0
       ? { transferId: operationId, kind: 'deposit', debitAccountId: SYSTEM_ACCOUNTS.cash, creditAccountId: accountId, amountCents: deltaCents }
@@ -156,7 +156,7 @@ export class LedgerService {
 
   async enqueue(businessId: string, operationId: unknown, operation: QueuedOperation) {
     const id = parseOperationId(operationId, 'operationId');
-    for (const accountId of operationAccounts(operation)) parseAccountId(accountId);
+    for (const accountId of operationAccounts(operation)) parseLedgerAccountId(accountId);
     asCents(operation.amountCents);
     if (operation.kind === 'transfer' && operation.fromAccountId === operation.toAccountId) {
       throw new BancaError('SAME_ACCOUNT', 'A transfer needs two different accounts.');
@@ -176,7 +176,7 @@ export class LedgerService {
   }
 
   async history(accountIdInput: unknown, limit: number | undefined) {
-    const accountId = parseAccountId(accountIdInput);
+    const accountId = parseLedgerAccountId(accountIdInput);
     const capped = Math.min(limit ?? 50, this.limits.historyLimitMax);
     return { accountId, transfers: await this.store.history(accountId, capped) };
   }
@@ -197,7 +197,7 @@ export class LedgerService {
     if (accountIds.length > this.limits.accountsPerRequestMax) {
       throw new BancaError('TOO_MANY_ACCOUNTS', `At most ${this.limits.accountsPerRequestMax} accounts per request.`);
     }
-    const ids = accountIds.map((id) => parseAccountId(id));
+    const ids = accountIds.map((id) => parseLedgerAccountId(id));
     if (new Set(ids).size !== ids.length) throw new BancaError('INVALID_REQUEST', 'An account id appears twice.');
     return ids;
   }
@@ -210,7 +210,7 @@ function checkTransfer(transfer: TransferInput): void {
     if (isSystemAccount(accountId)) {
       if (!isKnownSystemAccount(accountId)) throw new BancaError('INVALID_ACCOUNT_ID', `Unknown system account ${accountId}.`);
     } else {
-      parseAccountId(accountId);
+      parseLedgerAccountId(accountId);
     }
   }
   if (transfer.debitAccountId === transfer.creditAccountId) throw new BancaError('SAME_ACCOUNT', `Transfer ${transfer.transferId} debits and credits the same account.`);

@@ -3,11 +3,12 @@
 // committed reads, record reads, the durable queue, audit.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { LEDGER_ACCOUNT_ID_CHARS_MAX } from '@banca/core/ids';
 import { RECORD_LIMITS, TRANSFER_KINDS, type CommitRequest, type QueuedOperation } from '@banca/core/protocol';
 import type { LedgerService } from '../application/ledger-service.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 128 });
-const AccountId = Type.String({ minLength: 1, maxLength: 64 });
+const AccountId = Type.String({ minLength: 1, maxLength: LEDGER_ACCOUNT_ID_CHARS_MAX });
 const LockBody = Type.Object(
   {
     accountIds: Type.Array(AccountId, { minItems: 1 }),
