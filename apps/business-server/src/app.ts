@@ -5,6 +5,7 @@ import { createServer } from '@banca/server-kit/create-server';
 import { AccountGate } from './application/account-gate.js';
 import { BankService } from './application/bank-service.js';
 import { Batcher } from './application/batcher.js';
+import { ClientSpaces } from './application/client-spaces.js';
 import { SeedQueue } from './application/seed-queue.js';
 import type { BusinessServerConfig } from './config.js';
 import { DataClient } from './infra/data-client.js';
@@ -46,10 +47,11 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
   const saver = config.queueMode === 'batch'
     ? { mode: 'batch' as const, batcher: new Batcher(data, config, app.log, { batchCommitted: (size, seconds) => batchSeconds.observe({ size: String(size) }, seconds) }, gate) }
     : { mode: 'seed' as const, queue: new SeedQueue(data, config, app.log, gate) };
-  const bank = new BankService(data, saver);
+  const consortium = buildConsortium(config, data, gate, app.log);
+  const spaces = new ClientSpaces(config, async (accountId) => (await consortium.service.customers.get(accountId)) !== null);
+  const bank = new BankService(data, saver, spaces);
   await app.register(async (scope) => registerClientRoutes(scope, bank, config.clientKeys));
 
-  const consortium = buildConsortium(config, data, gate, app.log);
   await app.register(async (scope) => registerCustomerRoutes(scope, consortium.service, consortium.tokens, config.transferWaitMs, loginLimitsOf(config)));
   // Only the other members of the consortium may call the interbank routes (a lone bank: nobody).
   const memberKeys = Object.fromEntries(config.consortium.filter((bank) => bank.bankId !== config.bankId)
@@ -101,7 +103,7 @@ function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: A
       bankId: config.bankId, name: me?.name ?? config.bankName, color: config.bankColor, coordination: config.coordination,
       consortium: config.consortium.map((bank) => ({ ...bank })),
     },
-    store, customers, participant, coordinator, peers, log,
+    store, customers, participant, coordinator, peers, log, config.tellers,
   );
   let ring: TokenRing | null = null;
   if (tokenRing) {

@@ -19,6 +19,10 @@ export const BusinessServerConfigSchema = Type.Object(
     clientKeys: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$' }), Type.String({ minLength: 16 }), {
       default: { ...DEV_CLIENT_KEYS },
     }),
+    /** client id -> ledger space: keys of one business may share a space. Default: each key its own (its client id). */
+    clientSpaces: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$' }), Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$' }), { default: {} }),
+    /** Client ids that may also act on existing customer accounts (a bank's tellers); each movement is on the customer's statement. */
+    tellers: Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$' }), { maxItems: 64, default: [] }),
     /** batch: answer after the operation's group is durably saved. seed: answer at once, apply every 5. */
     queueMode: Type.Union([Type.Literal('batch'), Type.Literal('seed')], { default: 'batch' }),
     batchSizeMax: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
@@ -118,6 +122,9 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   const memberKeys = Object.fromEntries(config.consortium.map((bank) => [String(bank.bankId), config.interbankKeys[String(bank.bankId)] ?? '']));
   refuseDevKeysInProduction(memberKeys, 'business-server interbankKeys', env);
   refuseDevKeysInProduction({ customerTokenSecret: config.customerTokenSecret }, 'business-server customerTokenSecret', env);
+  for (const clientId of [...config.tellers, ...Object.keys(config.clientSpaces)]) {
+    if (!Object.hasOwn(config.clientKeys, clientId)) throw new ConfigError(`business-server: tellers and clientSpaces name client ${clientId}, which has no key in clientKeys`);
+  }
   if (config.consortium.length > 0 && !config.consortium.some((bank) => bank.bankId === config.bankId)) {
     throw new ConfigError(`business-server: consortium must list this bank (bankId ${config.bankId})`);
   }

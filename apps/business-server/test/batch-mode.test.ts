@@ -110,11 +110,12 @@ describe('business server - batch mode', () => {
     const a = fresh();
     await post(`/deposit/${a}/1`);
     const data = bank.dataServer.url;
-    const held = await http(`${data}/getLock/3/${a}`, { method: 'POST', headers: businessHeaders('3'), json: { leaseMs: 5000 } });
+    // clientA's account a is the ledger's clientA:a (its space).
+    const held = await http(`${data}/getLock/3/clientA:${a}`, { method: 'POST', headers: businessHeaders('3'), json: { leaseMs: 5000 } });
     assert.equal(held.status, 200);
     const blocked = await http(`${bank.businessServers[0]!.url}/deposit/${a}/1`, { method: 'POST', headers: clientHeaders() });
     assert.deepEqual([blocked.status, blocked.body.error.code, blocked.body.error.retryable], [423, 'ACCOUNT_LOCKED', true]);
-    await http(`${data}/unLock/3/${a}`, { method: 'POST', headers: businessHeaders('3') });
+    await http(`${data}/unLock/3/clientA:${a}`, { method: 'POST', headers: businessHeaders('3') });
     assert.equal(await balanceCents(a), 100);
     assert.equal((await post(`/deposit/${a}/1`)).status, 200, 'the account works again once the lock is gone');
   });

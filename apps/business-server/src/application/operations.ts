@@ -1,8 +1,9 @@
 // Client operations and the business rules that decide them: positive amounts, no overdraft,
 // existing paying accounts (an account opens with its first credit, as in the seeds), balance
-// limits. Applied in order on a snapshot of locked balances.
+// limits. Applied in order on a snapshot of locked balances. Messages name accounts as their
+// client does (without its ledger space): only that client reads them.
 import { BancaError, type ErrorCode } from '@banca/core/errors';
-import { SYSTEM_ACCOUNTS } from '@banca/core/ids';
+import { SYSTEM_ACCOUNTS, withoutSpace as shown } from '@banca/core/ids';
 import { BALANCE_CENTS_MAX, formatCents } from '@banca/core/money';
 import type { QueuedOperation, TransferInput, TransferRecord } from '@banca/core/protocol';
 
@@ -42,15 +43,15 @@ export function decide(operation: Operation, balances: Map<string, AccountSnapsh
   switch (body.kind) {
     case 'deposit': {
       const target = account(body.accountId);
-      if (target.balanceCents + body.amountCents > BALANCE_CENTS_MAX) return reject('BALANCE_LIMIT_EXCEEDED', `Account ${body.accountId} would pass the balance limit.`);
+      if (target.balanceCents + body.amountCents > BALANCE_CENTS_MAX) return reject('BALANCE_LIMIT_EXCEEDED', `Account ${shown(body.accountId)} would pass the balance limit.`);
       balances.set(body.accountId, { exists: true, balanceCents: target.balanceCents + body.amountCents });
       return { ok: true, transfer: { transferId: operationId, kind: 'deposit', debitAccountId: SYSTEM_ACCOUNTS.cash, creditAccountId: body.accountId, amountCents: body.amountCents } };
     }
     case 'withdrawal': {
       const source = account(body.accountId);
-      if (!source.exists) return reject('ACCOUNT_NOT_FOUND', `Account ${body.accountId} does not exist.`);
+      if (!source.exists) return reject('ACCOUNT_NOT_FOUND', `Account ${shown(body.accountId)} does not exist.`);
       if (source.balanceCents < body.amountCents) {
-        return reject('INSUFFICIENT_FUNDS', `Account ${body.accountId} has ${formatCents(source.balanceCents)}, less than the ${formatCents(body.amountCents)} asked; nothing was withdrawn.`);
+        return reject('INSUFFICIENT_FUNDS', `Account ${shown(body.accountId)} has ${formatCents(source.balanceCents)}, less than the ${formatCents(body.amountCents)} asked; nothing was withdrawn.`);
       }
       balances.set(body.accountId, { exists: true, balanceCents: source.balanceCents - body.amountCents });
       return { ok: true, transfer: { transferId: operationId, kind: 'withdrawal', debitAccountId: body.accountId, creditAccountId: SYSTEM_ACCOUNTS.cash, amountCents: body.amountCents } };
@@ -58,11 +59,11 @@ export function decide(operation: Operation, balances: Map<string, AccountSnapsh
     case 'transfer': {
       const source = account(body.fromAccountId);
       const target = account(body.toAccountId);
-      if (!source.exists) return reject('ACCOUNT_NOT_FOUND', `Origin account ${body.fromAccountId} does not exist.`);
+      if (!source.exists) return reject('ACCOUNT_NOT_FOUND', `Origin account ${shown(body.fromAccountId)} does not exist.`);
       if (source.balanceCents < body.amountCents) {
-        return reject('INSUFFICIENT_FUNDS', `Account ${body.fromAccountId} has ${formatCents(source.balanceCents)}, less than the ${formatCents(body.amountCents)} to transfer; nothing was moved.`);
+        return reject('INSUFFICIENT_FUNDS', `Account ${shown(body.fromAccountId)} has ${formatCents(source.balanceCents)}, less than the ${formatCents(body.amountCents)} to transfer; nothing was moved.`);
       }
-      if (target.balanceCents + body.amountCents > BALANCE_CENTS_MAX) return reject('BALANCE_LIMIT_EXCEEDED', `Account ${body.toAccountId} would pass the balance limit.`);
+      if (target.balanceCents + body.amountCents > BALANCE_CENTS_MAX) return reject('BALANCE_LIMIT_EXCEEDED', `Account ${shown(body.toAccountId)} would pass the balance limit.`);
       balances.set(body.fromAccountId, { exists: true, balanceCents: source.balanceCents - body.amountCents });
       balances.set(body.toAccountId, { exists: true, balanceCents: target.balanceCents + body.amountCents });
       return { ok: true, transfer: { transferId: operationId, kind: 'transfer', debitAccountId: body.fromAccountId, creditAccountId: body.toAccountId, amountCents: body.amountCents } };

@@ -11,10 +11,12 @@ import type { QueuedOperation } from '@banca/core/protocol';
 import { authenticate, headerValue } from '@banca/server-kit/auth-hook';
 import { documentSecurity } from '@banca/server-kit/openapi-security';
 import type { BankService } from '../application/bank-service.js';
+import type { ClientAccess } from '../application/client-spaces.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     clientId: string;
+    client: ClientAccess;
   }
 }
 
@@ -36,8 +38,10 @@ const v1Tag = { tags: ['v1'] };
 
 export function registerClientRoutes(app: FastifyInstance, bank: BankService, clientKeys: KeyRing): void {
   app.decorateRequest('clientId', '');
+  app.decorateRequest('client', null as unknown as ClientAccess);
   app.addHook('onRequest', async (request) => {
     request.clientId = authenticate(request, clientKeys, 'client-id');
+    request.client = bank.access(request.clientId);
   });
   documentSecurity(app, { clientId: [], authToken: [] });
 
@@ -51,7 +55,7 @@ export function registerClientRoutes(app: FastifyInstance, bank: BankService, cl
   };
 
   const submit = async (request: FastifyRequest, reply: FastifyReply, body: QueuedOperation, keyRequired: boolean) => {
-    const submitted = await bank.submit(operationId(request, keyRequired), body, request.id);
+    const submitted = await bank.submit(request.client, operationId(request, keyRequired), body, request.id);
     if (submitted.mode === 'seed') return reply.status(202).send(submitted.accepted);
     return reply.status(200).send(submitted.result);
   };
@@ -76,7 +80,7 @@ export function registerClientRoutes(app: FastifyInstance, bank: BankService, cl
 
   app.get<{ Params: Static<typeof AccountParams> }>('/balance/:accountId', {
     schema: { ...seedTag, summary: 'The committed balance of an account', params: AccountParams },
-  }, (request) => bank.balance(parseAccountId(request.params.accountId), request.id));
+  }, (request) => bank.balance(request.client, parseAccountId(request.params.accountId), request.id));
 
   app.post<{ Body: Static<typeof AccountBody> }>('/v1/deposits', {
     schema: { ...v1Tag, summary: 'Deposit', headers: IdempotencyHeaders, body: AccountBody },
@@ -92,13 +96,13 @@ export function registerClientRoutes(app: FastifyInstance, bank: BankService, cl
 
   app.get<{ Params: Static<typeof AccountParams> }>('/v1/accounts/:accountId', {
     schema: { ...v1Tag, summary: 'Balance of an account', params: AccountParams },
-  }, (request) => bank.balance(parseAccountId(request.params.accountId), request.id));
+  }, (request) => bank.balance(request.client, parseAccountId(request.params.accountId), request.id));
 
   app.get<{ Params: Static<typeof AccountParams>; Querystring: Static<typeof HistoryQuery> }>('/v1/accounts/:accountId/history', {
     schema: { ...v1Tag, summary: 'Latest movements of an account, newest first', params: AccountParams, querystring: HistoryQuery },
-  }, (request) => bank.history(parseAccountId(request.params.accountId), Number(request.query.limit ?? 50), request.id));
+  }, (request) => bank.history(request.client, parseAccountId(request.params.accountId), Number(request.query.limit ?? 50), request.id));
 
   app.get<{ Params: { key: string } }>('/v1/operations/:key', {
     schema: { ...v1Tag, summary: 'Where an operation stands, by the Idempotency-Key it was sent with', params: Type.Object({ key: Type.String() }) },
-  }, (request) => bank.operation(`${request.clientId}:${parseOperationId(request.params.key)}`, request.id));
+  }, (request) => bank.operation(request.client, `${request.clientId}:${parseOperationId(request.params.key)}`, request.id));
 }

@@ -18,7 +18,9 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 /** One line of an account's history, as GET /v1/me/transactions shows it. */
 const TransactionSchema = Type.Object({
   id: Type.String(),
-  type: Type.Union([Type.Literal('deposit'), Type.Literal('pix-out'), Type.Literal('pix-in')]),
+  type: Type.Union(['deposit', 'pix-out', 'pix-in', 'withdrawal', 'transfer-out', 'transfer-in', 'adjustment'].map((type) => Type.Literal(type))),
+  direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+  madeBy: Nullable(Type.String({ description: 'Who made a movement the customer did not ask for (e.g. "teller clientA"); null for the customer\'s own' })),
   amountCents: Type.Integer(),
   amount: Type.String(),
   status: Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]),

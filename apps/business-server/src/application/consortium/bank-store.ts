@@ -1,7 +1,7 @@
 // The consortium's view of the bank's data store: versioned records (compare-and-set) and
 // commits that move money under account locks, both through the data server's v1 protocol.
 import { BancaError } from '@banca/core/errors';
-import type { RecordWrite, StoredRecord, TransferInput } from '@banca/core/protocol';
+import type { RecordWrite, StoredRecord, TransferInput, TransferRecord } from '@banca/core/protocol';
 import type { DataClient } from '../../infra/data-client.js';
 import type { AccountGate } from '../account-gate.js';
 import { commitWithRetry, lockWithRetry, newCommitId, type LockPolicy } from '../lock-batch.js';
@@ -45,6 +45,11 @@ export class BankStore {
       if (error instanceof BancaError && error.code === 'ACCOUNT_NOT_FOUND') return 0;
       throw error;
     }
+  }
+
+  /** The account's latest ledger movements, newest first, whoever made them. */
+  async history(accountId: string, limit: number): Promise<TransferRecord[]> {
+    return (await this.data.history(accountId, limit)).transfers;
   }
 
   /** Writes records (and system-account transfers) atomically; false when a version moved. */

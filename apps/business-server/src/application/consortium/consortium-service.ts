@@ -6,7 +6,10 @@ import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { BancaError } from '@banca/core/errors';
 import { maskDocument, parseDocument, parsePixKey } from '@banca/core/documents';
+import { isSystemAccount } from '@banca/core/ids';
 import { formatCents } from '@banca/core/money';
+import type { TransferRecord } from '@banca/core/protocol';
+import { clientOf } from '../client-spaces.js';
 import type { KeyLookup, DocumentAccounts, RemoteBank } from '../../infra/interbank-client.js';
 import type { BankStore } from './bank-store.js';
 import type { Coordinator, LegInput, PacketRecord } from './coordinator.js';
@@ -27,7 +30,11 @@ export type TransactionStatus = 'pending' | 'completed' | 'failed';
 
 export interface Transaction {
   id: string;
-  type: 'deposit' | 'pix-out' | 'pix-in';
+  /** withdrawal, transfer-out, transfer-in, adjustment: movements made outside the customer's own flows (a teller's, a business server's). */
+  type: 'deposit' | 'pix-out' | 'pix-in' | 'withdrawal' | 'transfer-out' | 'transfer-in' | 'adjustment';
+  direction: 'in' | 'out';
+  /** Who made a movement the customer did not ask for (e.g. "teller clientA"); null for the customer's own. */
+  madeBy: string | null;
   amountCents: number;
   amount: string;
   status: TransactionStatus;
@@ -74,6 +81,7 @@ export class ConsortiumService {
     readonly coordinator: Coordinator,
     private readonly peers: ReadonlyMap<number, RemoteBank>,
     private readonly log: FastifyBaseLogger,
+    private readonly tellers: readonly string[] = [],
   ) {}
 
   link(bankId: number): BankLink {
@@ -121,17 +129,22 @@ export class ConsortiumService {
     throw new BancaError('UNAVAILABLE', 'The deposit kept conflicting; retry with the same key.');
   }
 
-  /** Deposits, outgoing legs (held here) and incoming credits of an account, newest first. */
+  /**
+   * Deposits, outgoing legs (held here) and incoming credits of an account, and every other
+   * movement of its ledger history (a teller's, a business server's), newest first.
+   */
   async transactions(accountId: string, limit: number): Promise<Transaction[]> {
-    const [deposits, holds, credits] = await Promise.all([
+    const [deposits, holds, credits, history] = await Promise.all([
       this.store.list<DepositRecord>('deposits', `acct:${accountId}`, limit),
       this.participant.holdsOf(accountId, limit),
       this.participant.creditsOf(accountId, limit),
+      this.store.history(accountId, limit),
     ]);
     const all = [
       ...deposits.map((record) => depositTransaction(record.value)),
       ...holds.filter((hold) => hold.amountCents > 0).map((hold) => holdTransaction(hold)),
       ...credits.filter((credit) => credit.amountCents > 0).map((credit) => creditTransaction(credit)),
+      ...history.filter((record) => !explainedByRecords(record)).map((record) => ledgerTransaction(accountId, record, this.tellers)),
     ];
     return all.sort((a, b) => b.atMs - a.atMs).slice(0, limit);
   }
@@ -244,9 +257,32 @@ export class ConsortiumService {
   }
 }
 
+/** Movements the consortium's own flows write in the same commit as their record (deposits, holds, credits). */
+const RECORDED_KINDS: ReadonlySet<TransferRecord['kind']> = new Set(['hold', 'post', 'void', 'reverse', 'credit']);
+const DEPOSIT_ID = /^dep-[0-9a-f]{32}$/;
+
+function explainedByRecords(record: TransferRecord): boolean {
+  return RECORDED_KINDS.has(record.kind) || (record.kind === 'deposit' && DEPOSIT_ID.test(record.transferId));
+}
+
+/** A movement no record explains, named by who made it: a teller (its operation id starts with its client id) or a business server. */
+function ledgerTransaction(accountId: string, record: TransferRecord, tellers: readonly string[]): Transaction {
+  const incoming = record.creditAccountId === accountId;
+  const other = incoming ? record.debitAccountId : record.creditAccountId;
+  const type: Transaction['type'] = record.kind === 'deposit' || record.kind === 'withdrawal' || record.kind === 'adjustment'
+    ? record.kind
+    : incoming ? 'transfer-in' : 'transfer-out';
+  const client = clientOf(record.transferId);
+  const madeBy = client === null ? `business server ${record.businessId}` : tellers.includes(client) ? `teller ${client}` : `client ${client}`;
+  return {
+    id: record.transferId, type, direction: incoming ? 'in' : 'out', madeBy, amountCents: record.amountCents, amount: formatCents(record.amountCents),
+    status: 'completed', counterpart: isSystemAccount(other) ? null : other, bankId: null, method: null, packetId: null, atMs: record.committedAtMs,
+  };
+}
+
 function depositTransaction(record: DepositRecord): Transaction {
   return {
-    id: record.transferId, type: 'deposit', amountCents: record.amountCents, amount: formatCents(record.amountCents), status: 'completed',
+    id: record.transferId, type: 'deposit', direction: 'in', madeBy: null, amountCents: record.amountCents, amount: formatCents(record.amountCents), status: 'completed',
     counterpart: null, bankId: null, method: record.method, packetId: null, atMs: record.createdAtMs,
   };
 }
@@ -254,14 +290,14 @@ function depositTransaction(record: DepositRecord): Transaction {
 function holdTransaction(hold: HoldRecord): Transaction {
   const status: TransactionStatus = hold.state === 'held' ? 'pending' : hold.state === 'posted' ? 'completed' : 'failed';
   return {
-    id: hold.legId, type: 'pix-out', amountCents: hold.amountCents, amount: formatCents(hold.amountCents), status,
+    id: hold.legId, type: 'pix-out', direction: 'out', madeBy: null, amountCents: hold.amountCents, amount: formatCents(hold.amountCents), status,
     counterpart: hold.receiverName || null, bankId: hold.toBank, method: null, packetId: hold.packetId, atMs: hold.createdAtMs,
   };
 }
 
 function creditTransaction(credit: CreditRecord): Transaction {
   return {
-    id: credit.legId, type: 'pix-in', amountCents: credit.amountCents, amount: formatCents(credit.amountCents), status: credit.state,
+    id: credit.legId, type: 'pix-in', direction: 'in', madeBy: null, amountCents: credit.amountCents, amount: formatCents(credit.amountCents), status: credit.state,
     counterpart: credit.payerName, bankId: credit.fromBank, method: null, packetId: credit.packetId, atMs: credit.createdAtMs,
   };
 }

@@ -4,6 +4,7 @@
 // e-mail, document or key.
 import { randomInt, randomUUID } from 'node:crypto';
 import { BancaError } from '@banca/core/errors';
+import { CUSTOMER_ACCOUNT_NUMBER_END, CUSTOMER_ACCOUNT_NUMBER_MIN } from '@banca/core/ids';
 import { lookupKey, maskDocument, parseDocument, parseEmail, parsePhone, parsePixKey, type PixKeyKind } from '@banca/core/documents';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../infra/passwords.js';
 import type { CustomerTokens } from '../../infra/customer-tokens.js';
@@ -74,7 +75,7 @@ export class Customers {
     const passwordHash = await hashPassword(input.password);
     for (let attempt = 0; attempt < 5; attempt++) {
       const record: CustomerRecord = {
-        accountId: String(randomInt(10_000_000, 100_000_000)),
+        accountId: String(randomInt(CUSTOMER_ACCOUNT_NUMBER_MIN, CUSTOMER_ACCOUNT_NUMBER_END)),
         type: input.type,
         joint: holders.length === 2,
         holders: holders.map(({ name, digits }) => ({ name, document: digits })),
