@@ -34,7 +34,10 @@ export type TransactionStatus = 'pending' | 'completed' | 'failed';
 
 export interface Transaction {
   id: string;
-  type: 'deposit' | 'pix-out' | 'pix-in';
+  /** withdrawal, transfer-out/in, adjustment: movements made by a teller or a business server, named in madeBy. */
+  type: 'deposit' | 'pix-out' | 'pix-in' | 'withdrawal' | 'transfer-out' | 'transfer-in' | 'adjustment';
+  direction: 'in' | 'out';
+  madeBy: string | null;
   amountCents: number;
   status: TransactionStatus;
   counterpart: string | null;

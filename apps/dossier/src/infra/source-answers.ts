@@ -9,7 +9,9 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
 /** One line of an account's history: the shape of a bank's GET /v1/me/transactions. */
 export const TransactionSchema = Type.Object({
   id: Type.String(),
-  type: Type.String({ description: 'deposit, pix-out or pix-in' }),
+  type: Type.String({ description: 'deposit, pix-out, pix-in, withdrawal, transfer-out, transfer-in or adjustment' }),
+  direction: Type.Optional(Type.String({ description: 'in or out' })),
+  madeBy: Type.Optional(Nullable(Type.String({ description: 'Who made a movement the customer did not ask for (e.g. "teller clientA")' }))),
   amountCents: Cents,
   amount: Type.String(),
   status: Type.String({ description: 'pending, completed or failed' }),
