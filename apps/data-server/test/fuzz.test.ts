@@ -85,6 +85,16 @@ function spyOn(inner: LedgerStore): LedgerStore {
     listRecords: (...args) => inner.listRecords(...args),
     queueEntry: (...args) => inner.queueEntry(...args),
     history: (...args) => inner.history(...args),
+    async hitLimits(...args) {
+      const outcome = await inner.hitLimits(...args);
+      if (outcome.allowed) writes.push(`hit ${args[0].map((hit) => hit.limit).join(',')}`);
+      return outcome;
+    },
+    async forgetLimits(...args) {
+      await inner.forgetLimits(...args);
+      writes.push(`forget ${args[0].map((forget) => forget.limit).join(',')}`);
+    },
+    countLimitRows: (...args) => inner.countLimitRows(...args),
     audit: () => inner.audit(),
     close: () => inner.close(),
   };
