@@ -1,9 +1,9 @@
 // Bounds failed log-ins per name (a customer's e-mail, an administrator's user name) and per
 // client address, so a password cannot be guessed by trying many, and so nobody can make a server
 // spend its CPU on password hashing at will: the check runs before the hash. Sliding windows kept
-// in this process's memory: each server counts on its own (N servers allow up to N times the
-// limit), and a restart forgets. That is enough against guessing (the bound stays small); a shared
-// store would make it exact.
+// in this process's memory: the dossier's limiter (it has no store of its own; one dossier process
+// counts exactly, a restart forgets). The business servers count at their bank's data server
+// instead (shared-login-limiter.ts) and use only the address helpers here.
 import { BlockList, isIP } from 'node:net';
 import { BancaError } from '@banca/core/errors';
 
