@@ -105,7 +105,7 @@ export function registerCustomerRoutes(
   app.get('/v1/bank', { schema: { ...customerTag, summary: "This bank's name, colour, coordination mode and the consortium's banks" } }, async () => consortium.info);
 
   app.post<{ Body: Static<typeof SignUpBody> }>('/v1/customers', {
-    schema: { ...customerTag, summary: 'Open an account: individual (CPF) or company (CNPJ), joint with two holders', body: SignUpBody },
+    schema: { ...customerTag, summary: 'Open an account: individual (CPF) or company (CNPJ), joint with two holders (429 with Retry-After past signUpsPerIpMax per address)', body: SignUpBody },
   }, async (request, reply) => {
     // Counted at the bank's data server (every business server sees it); unreachable: 503, not unlimited.
     await limited(reply, () => limiter.beginSignUp(addressOf(request)));
@@ -113,7 +113,7 @@ export function registerCustomerRoutes(
   });
 
   app.post<{ Body: Static<typeof LoginBody> }>('/v1/sessions', {
-    schema: { ...customerTag, summary: 'Log in with e-mail and password; returns a short-lived bearer token (429 with Retry-After after too many failures)', body: LoginBody },
+    schema: { ...customerTag, summary: 'Log in with e-mail and password; returns a short-lived bearer token (429 with Retry-After after too many failures at any of the bank\'s servers)', body: LoginBody },
   }, async (request, reply) => {
     // Counted before the password is hashed: a refused attempt costs no scrypt.
     const attempt = await beginLogin(request, reply, request.body.email);
