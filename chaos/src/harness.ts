@@ -88,6 +88,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           businessServer: {
             leaseMs: 1000, lockRetryMsMax: 1500, holdTimeoutMs: 4000, prepareTimeoutMs: 2500, interbankTimeoutMs: 1500,
             recoveryIntervalMs: 300, transferWaitMs: 4000,
+            // Every customer signs up from 127.0.0.1: past the product's 10 sign-ups per address and window.
+            signUpsPerIpMax: 100_000,
           },
         }),
       } as Parameters<typeof startBank>[0]));

@@ -15,6 +15,7 @@ import { ConsortiumService } from './application/consortium/consortium-service.j
 import { Coordinator } from './application/consortium/coordinator.js';
 import { Customers } from './application/consortium/customers.js';
 import { loginLimitsOf } from './application/consortium/login-limiter.js';
+import { SharedLoginLimiter } from './application/consortium/shared-login-limiter.js';
 import { Participant } from './application/consortium/participant.js';
 import { DataRingStore } from './application/consortium/ring-store.js';
 import { TokenRing, type RingPeersPort } from './application/consortium/token-ring.js';
@@ -52,7 +53,9 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
   const bank = new BankService(data, saver, spaces);
   await app.register(async (scope) => registerClientRoutes(scope, bank, config.clientKeys));
 
-  await app.register(async (scope) => registerCustomerRoutes(scope, consortium.service, consortium.tokens, config.transferWaitMs, loginLimitsOf(config)));
+  await app.register(async (scope) => registerCustomerRoutes(
+    scope, consortium.service, consortium.tokens, config.transferWaitMs, new SharedLoginLimiter(loginLimitsOf(config), data),
+  ));
   // Only the other members of the consortium may call the interbank routes (a lone bank: nobody).
   const memberKeys = Object.fromEntries(config.consortium.filter((bank) => bank.bankId !== config.bankId)
     .map((bank) => [String(bank.bankId), config.interbankKeys[String(bank.bankId)] ?? ''] as const));

@@ -50,7 +50,7 @@ export const BusinessServerConfigSchema = Type.Object(
     /** Signs customers' bearer tokens (HS256); BANCA_CUSTOMER_TOKEN_SECRET overrides. */
     customerTokenSecret: Type.String({ minLength: 32, default: `${DEV_KEY_PREFIX}customer-token-secret-change-me` }),
     customerTokenTtlSeconds: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
-    /** Failed log-ins per e-mail, and per client address, within loginWindowMs before 429 (counted in each server's memory). */
+    /** Failed log-ins per e-mail, and per client address, within loginWindowMs before 429 (counted at the bank's data server, shared by all its business servers). */
     loginAttemptsMax: Type.Integer({ minimum: 1, maximum: 1000, default: LOGIN_LIMIT_DEFAULTS.attemptsMax }),
     loginAttemptsPerIpMax: Type.Integer({ minimum: 1, maximum: 100_000, default: LOGIN_LIMIT_DEFAULTS.attemptsPerIpMax }),
     loginWindowMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: LOGIN_LIMIT_DEFAULTS.windowMs }),

@@ -2,15 +2,19 @@
 import type { FastifyInstance } from 'fastify';
 import { createServer } from '@banca/server-kit/create-server';
 import { LedgerService } from './application/ledger-service.js';
+import { LimitService } from './application/limit-service.js';
 import type { DataServerConfig } from './config.js';
 import type { LedgerStore } from './infra/ledger-store.js';
 import { openStore } from './infra/open-store.js';
 import { requireBusinessAuth } from './routes/business-auth.js';
+import { registerLimitRoutes } from './routes/limit-routes.js';
 import { registerSeedRoutes } from './routes/seed-routes.js';
 import { registerV1Routes } from './routes/v1-routes.js';
 
 export interface DataServerDeps {
   store?: LedgerStore;
+  /** The clock of the windowed counters (tests move it). */
+  now?: () => number;
 }
 
 export async function buildApp(config: DataServerConfig, deps: DataServerDeps = {}): Promise<FastifyInstance> {
@@ -24,10 +28,12 @@ export async function buildApp(config: DataServerConfig, deps: DataServerDeps = 
     isReady: () => open,
   });
   const ledger = new LedgerService(store, config);
+  const limits = new LimitService(store, deps.now);
   await app.register(async (scope) => {
     requireBusinessAuth(scope, config.businessKeys);
     registerSeedRoutes(scope, ledger);
     registerV1Routes(scope, ledger);
+    registerLimitRoutes(scope, limits);
   });
   app.addHook('onClose', async () => {
     open = false;

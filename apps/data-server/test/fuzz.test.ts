@@ -85,6 +85,16 @@ function spyOn(inner: LedgerStore): LedgerStore {
     listRecords: (...args) => inner.listRecords(...args),
     queueEntry: (...args) => inner.queueEntry(...args),
     history: (...args) => inner.history(...args),
+    async hitLimits(...args) {
+      const outcome = await inner.hitLimits(...args);
+      if (outcome.allowed) writes.push(`hit ${args[0].map((hit) => hit.limit).join(',')}`);
+      return outcome;
+    },
+    async forgetLimits(...args) {
+      await inner.forgetLimits(...args);
+      writes.push(`forget ${args[0].map((forget) => forget.limit).join(',')}`);
+    },
+    countLimitRows: (...args) => inner.countLimitRows(...args),
     audit: () => inner.audit(),
     close: () => inner.close(),
   };
@@ -407,6 +417,8 @@ function validRequests(): { method: 'GET' | 'POST'; url: string; body?: unknown 
     { method: 'POST', url: '/v1/queue/claim', body: { minCount: 1, maxCount: 10 } },
     { method: 'GET', url: '/v1/transfers/fz-t1' },
     { method: 'GET', url: '/v1/audit' },
+    { method: 'POST', url: '/v1/limits/hits', body: { hits: [{ limit: 'fuzz', key: 'k1', windowMs: 60_000, max: 5 }] } },
+    { method: 'POST', url: '/v1/limits/forget', body: { forget: [{ limit: 'fuzz', key: 'k1' }] } },
   ];
 }
 
@@ -523,7 +535,7 @@ describe('data server - bad input (property-based)', () => {
   test('junk on every route (any method, segments, query and body) never gets a 5xx; refusals are catalogued and change nothing', async () => {
     const templates = [
       'getLock/:b/:a', 'unLock/:b/:a', 'unLock', 'setAmount/:b/:a/:x', 'setAmount/:b/:a', 'getAmount/:b/:a', 'getbalance/:b/:a', 'setBalance', 'v1/locks', 'v1/locks/release',
-      'v1/commits', 'v1/accounts/:a', 'v1/accounts/:a/history', 'v1/records/read', 'v1/records/:x', 'v1/queue', 'v1/queue/:x', 'v1/queue/claim', 'v1/transfers/:x', 'v1/audit', ':x',
+      'v1/commits', 'v1/accounts/:a', 'v1/accounts/:a/history', 'v1/records/read', 'v1/records/:x', 'v1/queue', 'v1/queue/:x', 'v1/queue/claim', 'v1/transfers/:x', 'v1/audit', 'v1/limits/hits', 'v1/limits/forget', ':x',
     ];
     // Fixtures other properties rely on (MINE, THEIRS) stay out: a junk request may be valid.
     const part = fc.oneof(fc.constantFrom('1', '2', FREE, PA, 'fz-q1', 'fz-t1', 'fuzz', '5.00'), pathText(30)).filter((text) => text !== '' && encodeURIComponent(text).length <= 100);

@@ -389,6 +389,79 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       assert.deepEqual((await store.listRecords(col, 'accounts', 10)).map((r) => r.key), [a]);
     });
 
+    // Windowed counters: the clock is the caller's (an injected one here). A window of 64 s makes
+    // buckets of exactly one second; T is a whole second.
+    const T = 1_800_000_000_000;
+    const WINDOW = 64_000;
+    const limitName = () => `l${uid()}`;
+    const hitOne = (limit: string, keyHash: string, max: number, nowMs: number, windowMs = WINDOW) =>
+      store.hitLimits([{ limit, keyHash, windowMs, max }], nowMs);
+
+    test('limits - max hits in the window, then refused with the wait; the window slides', async () => {
+      const limit = limitName();
+      const counts = [];
+      for (const at of [T, T + 10_000, T + 20_000]) counts.push((await hitOne(limit, 'k', 3, at)).counts[0]);
+      assert.deepEqual(counts.map((c) => [c?.count, c?.allowed]), [[1, true], [2, true], [3, true]]);
+      const refused = await hitOne(limit, 'k', 3, T + 30_000);
+      assert.equal(refused.allowed, false);
+      assert.deepEqual(refused.counts, [{ limit, count: 3, allowed: false, retryAfterMs: 35_000 }], 'until the first hit\'s second leaves the window');
+      assert.equal((await hitOne(limit, 'k', 3, T + 64_999)).allowed, false, 'refused hits are not counted, and the first is still inside');
+      const slid = await hitOne(limit, 'k', 3, T + 65_000);
+      assert.deepEqual([slid.allowed, slid.counts[0]?.count], [true, 3]);
+      assert.deepEqual((await hitOne(limit, 'other', 3, T + 65_000)).counts[0]?.count, 1, 'each key counts on its own');
+    });
+
+    test('limits - several counters: a hit on all of them or on none', async () => {
+      const full = limitName();
+      const free = limitName();
+      await hitOne(full, 'k', 1, T);
+      const both = await store.hitLimits([{ limit: free, keyHash: 'a', windowMs: WINDOW, max: 5 }, { limit: full, keyHash: 'k', windowMs: WINDOW, max: 1 }], T + 1000);
+      assert.equal(both.allowed, false);
+      assert.deepEqual(both.counts.map((c) => [c.count, c.allowed]), [[0, true], [1, false]]);
+      assert.equal(await store.countLimitRows(free), 0, 'the free counter was not touched');
+      assert.equal((await hitOne(free, 'a', 5, T + 1000)).counts[0]?.count, 1);
+      await rejectsWith(store.hitLimits([{ limit: free, keyHash: 'a', windowMs: WINDOW, max: 5 }, { limit: free, keyHash: 'a', windowMs: WINDOW, max: 5 }], T), 'INVALID_REQUEST');
+    });
+
+    test('limits - many hits at once count exactly: max of them pass, on a shared counter and their own', async () => {
+      const address = limitName();
+      const email = limitName();
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => store.hitLimits([
+        { limit: email, keyHash: `e${i}`, windowMs: WINDOW, max: 5 },
+        { limit: address, keyHash: 'shared', windowMs: WINDOW, max: 10 },
+      ], T + i)));
+      assert.equal(answers.filter((answer) => answer.allowed).length, 10);
+      assert.equal(await store.countLimitRows(email), 10, 'refused requests left no row behind');
+      const same = limitName();
+      const racing = await Promise.all(Array.from({ length: 30 }, () => hitOne(same, 'k', 7, T)));
+      assert.equal(racing.filter((answer) => answer.allowed).length, 7);
+      assert.deepEqual([...new Set(racing.filter((answer) => answer.allowed).map((answer) => answer.counts[0]?.count))].sort((a, b) => a! - b!), [1, 2, 3, 4, 5, 6, 7]);
+    });
+
+    test('limits - forget takes back one hit; without atMs it resets the key', async () => {
+      const limit = limitName();
+      for (const at of [T, T + 1, T + 2000]) await hitOne(limit, 'k', 3, at);
+      assert.equal((await hitOne(limit, 'k', 3, T + 3000)).allowed, false);
+      await store.forgetLimits([{ limit, keyHash: 'k', atMs: T + 1 }]);
+      const after = await hitOne(limit, 'k', 3, T + 3000);
+      assert.deepEqual([after.allowed, after.counts[0]?.count], [true, 3]);
+      await store.forgetLimits([{ limit, keyHash: 'k' }, { limit, keyHash: 'never-hit' }, { limit: limitName(), keyHash: 'k', atMs: T }]);
+      assert.equal(await store.countLimitRows(limit), 0);
+      assert.equal((await hitOne(limit, 'k', 3, T + 3000)).counts[0]?.count, 1);
+    });
+
+    test('limits - expired rows are deleted by later hits, a bounded page at a time', async () => {
+      const limit = limitName();
+      const later = T + 1_000_000_000;
+      for (let i = 0; i < 150; i++) await hitOne(limit, `k${i}`, 3, later, 1000);
+      assert.equal(await store.countLimitRows(limit), 150);
+      const other = limitName();
+      assert.equal(await store.countLimitRows(limit), 150, 'nothing expired yet');
+      for (let i = 0; i < 3; i++) await hitOne(other, `k${i}`, 3, later + 1016 + 1000);
+      assert.equal(await store.countLimitRows(limit), 0, 'swept');
+      assert.equal(await store.countLimitRows(other), 3);
+    });
+
     test('queue - enqueue is idempotent; a claim takes the oldest when enough wait, one claim at a time', async () => {
       const claimAll = async () => {
         for (;;) {

@@ -169,3 +169,40 @@ export interface AuditReport {
 export function operationAccounts(operation: QueuedOperation): string[] {
   return operation.kind === 'transfer' ? [operation.fromAccountId, operation.toAccountId] : [operation.accountId];
 }
+
+// Windowed counters at the data server, shared by every business server of a bank (log-in and
+// sign-up limits). A key is hashed before it is stored (e-mails and addresses are personal data).
+
+/** One counter to add a hit to: `limit` names the counter ("login-email"), `key` what it counts. */
+export interface LimitHit {
+  limit: string;
+  key: string;
+  windowMs: number;
+  /** Hits allowed within the sliding window; the next one is refused until the oldest leaves it. */
+  max: number;
+}
+
+export interface LimitCount {
+  limit: string;
+  /** Hits inside the window after this request (the new one included when it was allowed). */
+  count: number;
+  allowed: boolean;
+  /** 0 when allowed, else how long until a hit would be allowed. */
+  retryAfterMs: number;
+}
+
+/** All or nothing: the hits are recorded (each at atMs) only when every counter allows one. */
+export interface LimitHitsResponse {
+  allowed: boolean;
+  atMs: number;
+  counts: LimitCount[];
+}
+
+/** Takes back the hit recorded at atMs, or (no atMs) every hit of the key: a reset. */
+export interface LimitForget {
+  limit: string;
+  key: string;
+  atMs?: number;
+}
+
+export const LIMIT_BOUNDS = { hitsPerRequestMax: 8, keyCharsMax: 256, windowMsMax: 86_400_000, maxMax: 100_000 } as const;

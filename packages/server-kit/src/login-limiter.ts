@@ -1,9 +1,9 @@
 // Bounds failed log-ins per name (a customer's e-mail, an administrator's user name) and per
 // client address, so a password cannot be guessed by trying many, and so nobody can make a server
 // spend its CPU on password hashing at will: the check runs before the hash. Sliding windows kept
-// in this process's memory: each server counts on its own (N servers allow up to N times the
-// limit), and a restart forgets. That is enough against guessing (the bound stays small); a shared
-// store would make it exact.
+// in this process's memory: the dossier's limiter (it has no store of its own; one dossier process
+// counts exactly, a restart forgets). The business servers count at their bank's data server
+// instead (shared-login-limiter.ts) and use only the address helpers here.
 import { BlockList, isIP } from 'node:net';
 import { BancaError } from '@banca/core/errors';
 
@@ -55,16 +55,7 @@ export class LoginLimiter {
 
   /** The address a request comes from: the peer, or what the trusted proxies in front of it saw. */
   clientAddress(peer: string | undefined, forwardedFor: string | undefined): string {
-    let address = normalizeAddress(peer ?? '');
-    // From the right, each hop was appended by the proxy after it; stop at the first hop no trusted
-    // proxy vouches for. Entries further left were written by the client and prove nothing.
-    const hops = forwardedFor?.split(',').map((hop) => normalizeAddress(hop.trim())) ?? [];
-    while (this.isTrusted(address) && hops.length > 0) {
-      const hop = hops.pop() as string;
-      if (isIP(hop) === 0) break;
-      address = hop;
-    }
-    return address;
+    return clientAddressOf(this.trusted, peer, forwardedFor);
   }
 
   /**
@@ -82,7 +73,7 @@ export class LoginLimiter {
     if (nameWait > 0 || addressWait > 0) {
       const seconds = Math.max(1, Math.ceil(Math.max(nameWait, addressWait) / 1000));
       const what = nameWait >= addressWait ? `for this ${this.nameLabel}` : 'from your network address';
-      throw new BancaError('TOO_MANY_REQUESTS', `Too many failed log-ins ${what}; wait ${describe(seconds)} and try again, checking the ${this.nameLabel} and ${this.secretLabel}.`, {
+      throw new BancaError('TOO_MANY_REQUESTS', `Too many failed log-ins ${what}; wait ${describeWait(seconds)} and try again, checking the ${this.nameLabel} and ${this.secretLabel}.`, {
         details: { retryAfterSeconds: seconds },
       });
     }
@@ -117,7 +108,7 @@ export class LoginLimiter {
     const wait = this.waitMs(key, this.limits.signUpsPerIpMax, now);
     if (wait > 0) {
       const seconds = Math.max(1, Math.ceil(wait / 1000));
-      throw new BancaError('TOO_MANY_REQUESTS', `Too many accounts opened from your network address; wait ${describe(seconds)} and try again.`, {
+      throw new BancaError('TOO_MANY_REQUESTS', `Too many accounts opened from your network address; wait ${describeWait(seconds)} and try again.`, {
         details: { retryAfterSeconds: seconds },
       });
     }
@@ -191,6 +182,24 @@ export function parseTrustedProxies(entries: readonly string[]): BlockList {
   return list;
 }
 
+/** The address a request comes from: the peer, or what the trusted proxies in front of it saw. */
+export function clientAddressOf(trusted: BlockList, peer: string | undefined, forwardedFor: string | undefined): string {
+  const isTrusted = (address: string) => {
+    const family = isIP(address);
+    return family !== 0 && trusted.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  };
+  let address = normalizeAddress(peer ?? '');
+  // From the right, each hop was appended by the proxy after it; stop at the first hop no trusted
+  // proxy vouches for. Entries further left were written by the client and prove nothing.
+  const hops = forwardedFor?.split(',').map((hop) => normalizeAddress(hop.trim())) ?? [];
+  while (isTrusted(address) && hops.length > 0) {
+    const hop = hops.pop() as string;
+    if (isIP(hop) === 0) break;
+    address = hop;
+  }
+  return address;
+}
+
 /** "::ffff:1.2.3.4" (IPv4 on an IPv6 socket) is 1.2.3.4. */
 function normalizeAddress(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
@@ -198,7 +207,7 @@ function normalizeAddress(address: string): string {
 }
 
 /** An IPv4 address, or the /64 of an IPv6 one: a single host usually owns a whole /64. */
-function addressBlock(address: string): string {
+export function addressBlock(address: string): string {
   if (isIP(address) !== 6) return address;
   const [head = '', tail = ''] = address.toLowerCase().split('::');
   const left = head === '' ? [] : head.split(':');
@@ -207,7 +216,8 @@ function addressBlock(address: string): string {
   return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
-function describe(seconds: number): string {
+/** "42 seconds", "15 minutes". */
+export function describeWait(seconds: number): string {
   if (seconds < 90) return `${seconds} seconds`;
   return `${Math.ceil(seconds / 60)} minutes`;
 }

@@ -2,14 +2,15 @@
 // With several data servers (a PostgreSQL store shared by them) requests are spread over them by
 // an undici BalancedPool, and a request that could not reach one is sent to another: every call
 // is safe to repeat (locks renew, commits and enqueues are idempotent by id, reads are reads),
-// except a queue claim, which is repeated only when it was never sent. Every error comes back as
+// except a queue claim and a counter's hit or forget, which are repeated only when never sent
+// (a repeated hit would count twice). Every error comes back as
 // a BancaError: the data server's own code when it answered, and UNAVAILABLE or UPSTREAM_TIMEOUT
 // (both retryable) when none could be reached in time.
 import { BalancedPool, type Dispatcher } from 'undici';
 import { BancaError } from '@banca/core/errors';
 import type {
-  ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, LockResponse, QueueEntry, QueuedOperation, StoredRecord,
-  TransferRecord,
+  ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, LimitForget, LimitHit, LimitHitsResponse, LockResponse, QueueEntry,
+  QueuedOperation, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
 
 export interface DataClientOptions {
@@ -80,6 +81,16 @@ export class DataClient {
 
   claim(minCount: number, maxCount: number, leaseMs: number): Promise<ClaimResponse> {
     return this.call('POST', '/v1/queue/claim', { minCount, maxCount, leaseMs }, undefined, { repeatable: false });
+  }
+
+  /** Counts a hit on every counter, or on none when one is full (the bank's shared log-in limits). */
+  hitLimits(hits: readonly LimitHit[], requestId?: string): Promise<LimitHitsResponse> {
+    return this.call('POST', '/v1/limits/hits', { hits }, requestId, { repeatable: false });
+  }
+
+  /** Takes back a hit (atMs) or resets a key (no atMs). */
+  async forgetLimits(forget: readonly LimitForget[], requestId?: string): Promise<void> {
+    await this.call('POST', '/v1/limits/forget', { forget }, requestId, { repeatable: false });
   }
 
   async ready(): Promise<boolean> {

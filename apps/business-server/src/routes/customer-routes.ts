@@ -11,7 +11,7 @@ import { headerValue } from '@banca/server-kit/auth-hook';
 import type { CustomerClaims, CustomerTokens } from '../infra/customer-tokens.js';
 import type { ConsortiumService } from '../application/consortium/consortium-service.js';
 import type { PacketRecord } from '../application/consortium/coordinator.js';
-import { LOGIN_LIMIT_DEFAULTS, LoginLimiter, type LoginAttempt, type LoginLimits } from '../application/consortium/login-limiter.js';
+import type { SharedLoginAttempt, SharedLoginLimiter } from '../application/consortium/shared-login-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,10 +59,9 @@ const bearer = [{ bearer: [] }];
 const customerTag = { tags: ['customers'] };
 
 export function registerCustomerRoutes(
-  app: FastifyInstance, consortium: ConsortiumService, tokens: CustomerTokens, transferWaitMs: number, loginLimits: LoginLimits = LOGIN_LIMIT_DEFAULTS,
+  app: FastifyInstance, consortium: ConsortiumService, tokens: CustomerTokens, transferWaitMs: number, limiter: SharedLoginLimiter,
 ): void {
   app.decorateRequest('customer', null);
-  const limiter = new LoginLimiter(loginLimits);
 
   const claims = async (request: FastifyRequest): Promise<CustomerClaims> => {
     const header = headerValue(request, 'authorization');
@@ -70,9 +69,9 @@ export function registerCustomerRoutes(
     if (!match?.[1]) throw new BancaError('UNAUTHENTICATED', "Log in (POST /v1/sessions) and send 'Authorization: Bearer <token>'.");
     return tokens.verify(match[1]);
   };
-  const limited = <T>(reply: FastifyReply, check: () => T): T => {
+  const limited = async <T>(reply: FastifyReply, check: () => Promise<T>): Promise<T> => {
     try {
-      return check();
+      return await check();
     } catch (error) {
       const seconds = error instanceof BancaError ? (error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds : undefined;
       if (seconds !== undefined) void reply.header('retry-after', String(seconds));
@@ -80,7 +79,7 @@ export function registerCustomerRoutes(
     }
   };
   const addressOf = (request: FastifyRequest) => limiter.clientAddress(request.ip, headerValue(request, 'x-forwarded-for'));
-  const beginLogin = (request: FastifyRequest, reply: FastifyReply, email: string): LoginAttempt =>
+  const beginLogin = (request: FastifyRequest, reply: FastifyReply, email: string): Promise<SharedLoginAttempt> =>
     limited(reply, () => limiter.begin(email, addressOf(request)));
   const idempotencyKey = (request: FastifyRequest): string => {
     const key = headerValue(request, 'idempotency-key');
@@ -106,25 +105,28 @@ export function registerCustomerRoutes(
   app.get('/v1/bank', { schema: { ...customerTag, summary: "This bank's name, colour, coordination mode and the consortium's banks" } }, async () => consortium.info);
 
   app.post<{ Body: Static<typeof SignUpBody> }>('/v1/customers', {
-    schema: { ...customerTag, summary: 'Open an account: individual (CPF) or company (CNPJ), joint with two holders', body: SignUpBody },
+    schema: { ...customerTag, summary: 'Open an account: individual (CPF) or company (CNPJ), joint with two holders (429 with Retry-After past signUpsPerIpMax per address)', body: SignUpBody },
   }, async (request, reply) => {
-    limited(reply, () => limiter.beginSignUp(addressOf(request)));
+    // Counted at the bank's data server (every business server sees it); unreachable: 503, not unlimited.
+    await limited(reply, () => limiter.beginSignUp(addressOf(request)));
     return reply.status(201).send(await consortium.customers.signUp(request.body));
   });
 
   app.post<{ Body: Static<typeof LoginBody> }>('/v1/sessions', {
-    schema: { ...customerTag, summary: 'Log in with e-mail and password; returns a short-lived bearer token (429 with Retry-After after too many failures)', body: LoginBody },
+    schema: { ...customerTag, summary: 'Log in with e-mail and password; returns a short-lived bearer token (429 with Retry-After after too many failures at any of the bank\'s servers)', body: LoginBody },
   }, async (request, reply) => {
     // Counted before the password is hashed: a refused attempt costs no scrypt.
-    const attempt = beginLogin(request, reply, request.body.email);
+    const attempt = await beginLogin(request, reply, request.body.email);
+    let session: Awaited<ReturnType<typeof consortium.customers.login>>;
     try {
-      const session = await consortium.customers.login(request.body.email, request.body.password);
-      attempt.succeeded();
-      return session;
+      session = await consortium.customers.login(request.body.email, request.body.password);
     } catch (error) {
-      if (!(error instanceof BancaError && error.code === 'INVALID_CREDENTIALS')) attempt.cancelled();
+      // Taking the attempt back is best effort: if the data server is down too, it stays counted (stricter).
+      if (!(error instanceof BancaError && error.code === 'INVALID_CREDENTIALS')) await attempt.cancelled().catch(() => undefined);
       throw error;
     }
+    await attempt.succeeded().catch((error: unknown) => request.log.warn({ err: error }, 'could not reset the e-mail\'s failed log-ins'));
+    return session;
   });
 
   app.get('/v1/me', {

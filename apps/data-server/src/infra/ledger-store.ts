@@ -4,6 +4,7 @@ import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, FenceRef, LockConflict,
   LockGrant, QueueEntry, QueuedOperation, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
+import type { HashedForget, HashedHit, HitsOutcome } from './limit-rules.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 
@@ -53,6 +54,12 @@ export interface LedgerStore {
   claimQueue(businessId: string, minCount: number, maxCount: number, leaseMs: number): Promise<ClaimResponse>;
   history(accountId: string, limit: number): Promise<TransferRecord[]>;
   audit(): Promise<AuditReport>;
+  /** Windowed counters (limit-rules.ts): a hit on every counter or on none, atomic against
+   *  concurrent requests; each request also deletes a bounded page of expired rows. */
+  hitLimits(hits: readonly HashedHit[], nowMs: number): Promise<Omit<HitsOutcome, 'writes'>>;
+  forgetLimits(forgets: readonly HashedForget[]): Promise<void>;
+  /** Rows this counter holds, expired ones not yet swept included (tests, metrics). */
+  countLimitRows(limit: string): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
-// Failed log-ins and sign-ups are bounded by the limiter in @banca/server-kit (shared with the
-// dossier's administrator log-in); this module keeps the business server's side: its limits come
-// from its config, per customer e-mail and per client address.
+// The business server's log-in and sign-up limits from its config, per customer e-mail and per
+// client address; they are counted at the bank's data server by shared-login-limiter.ts. The
+// in-memory LoginLimiter of @banca/server-kit (the dossier's) is re-exported for its unit test.
 import type { LoginLimits } from '@banca/server-kit/login-limiter';
 
 export { LOGIN_LIMIT_DEFAULTS, LoginLimiter, parseTrustedProxies, type LoginAttempt, type LoginLimits } from '@banca/server-kit/login-limiter';

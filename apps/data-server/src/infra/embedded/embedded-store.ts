@@ -14,6 +14,7 @@ import type {
 } from '@banca/core/protocol';
 import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, StoreKind, UnlockOutcome } from '../ledger-store.js';
 import { adjustments, duplicateRecord, hashCommit, lockError, recordTags, versionConflict } from '../ledger-rules.js';
+import { applyForget, applyHits, duplicateLimit, LIMIT_SWEEP_ROWS, rowId, type HashedForget, type HashedHit, type HitsOutcome, type LimitRow } from '../limit-rules.js';
 import { LockTable } from './lock-table.js';
 import type { LedgerTables } from './tables.js';
 
@@ -139,6 +140,46 @@ export class EmbeddedStore implements LedgerStore {
   async audit(): Promise<AuditReport> {
     this.assertOpen();
     return this.tables.audit();
+  }
+
+  async hitLimits(hits: readonly HashedHit[], nowMs: number): Promise<Omit<HitsOutcome, 'writes'>> {
+    this.assertOpen();
+    const duplicate = duplicateLimit(hits);
+    if (duplicate) throw duplicate;
+    const limits = this.tables.limits;
+    // One synchronous transaction: no other request runs between the read and the write.
+    return limits.transaction(() => {
+      const rows = new Map<string, LimitRow>();
+      for (const hit of hits) {
+        const row = limits.row(hit.limit, hit.keyHash);
+        if (row) rows.set(rowId(hit.limit, hit.keyHash), row);
+      }
+      const { writes, ...outcome } = applyHits(hits, rows, nowMs);
+      hits.forEach((hit, index) => {
+        const row = writes[index];
+        if (row) limits.put(row);
+        else limits.delete(hit.limit, hit.keyHash);
+      });
+      limits.sweep(nowMs, LIMIT_SWEEP_ROWS);
+      return outcome;
+    });
+  }
+
+  async forgetLimits(forgets: readonly HashedForget[]): Promise<void> {
+    this.assertOpen();
+    const limits = this.tables.limits;
+    limits.transaction(() => {
+      for (const forget of forgets) {
+        const row = applyForget(forget, limits.row(forget.limit, forget.keyHash));
+        if (row) limits.put(row);
+        else limits.delete(forget.limit, forget.keyHash);
+      }
+    });
+  }
+
+  async countLimitRows(limit: string): Promise<number> {
+    this.assertOpen();
+    return this.tables.limits.count(limit);
   }
 
   async close(): Promise<void> {

@@ -2,9 +2,11 @@
 // an undo log, so a failure halfway leaves the tables as they were.
 import type { AuditReport, QueueEntry, QueueResult, StoredRecord, TransferRecord } from '@banca/core/protocol';
 import { isSystemAccount } from '@banca/core/ids';
+import { MemoryLimitTables } from './memory-limit-tables.js';
 import type { CommitRow, LedgerTables } from './tables.js';
 
 export class MemoryTables implements LedgerTables {
+  readonly limits = new MemoryLimitTables();
   private readonly balances = new Map<string, number>();
   private readonly commits = new Map<string, CommitRow>();
   private readonly transfers = new Map<string, TransferRecord>();

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { openDurableSqlite } from '@banca/store-kit/sqlite';
 import type { AuditReport, QueueEntry, QueueResult, StoredRecord, TransferRecord } from '@banca/core/protocol';
 import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
+import { SqliteLimitTables } from './sqlite-limit-tables.js';
 import type { CommitRow, LedgerTables } from './tables.js';
 
 /** The ledger's tables; exported so the benchmark's raw reference writes the very same rows. */
@@ -64,10 +65,12 @@ interface RecordRow {
 export class SqliteTables implements LedgerTables {
   private readonly db: Database.Database;
   private readonly statements;
+  readonly limits: SqliteLimitTables;
 
   constructor(file: string) {
     this.db = openDurableSqlite(file, SCHEMA);
     const db = this.db;
+    this.limits = new SqliteLimitTables(db);
     this.statements = {
       balance: db.prepare<[string], { balance: number }>('SELECT balance FROM accounts WHERE id = ?'),
       setBalance: db.prepare('INSERT INTO accounts (id, balance, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at'),

@@ -1,5 +1,6 @@
 // The synchronous tables an embedded store (memory or SQLite) keeps. The ledger rules live once,
 // in embedded-store.ts; an implementation of this interface only stores and finds rows.
+import type { LimitTables } from './limit-tables.js';
 import type { AuditReport, QueueEntry, QueueResult, StoredRecord, TransferRecord } from '@banca/core/protocol';
 
 export interface CommitRow {
@@ -10,6 +11,8 @@ export interface CommitRow {
 }
 
 export interface LedgerTables {
+  /** The windowed counters' rows (log-in and sign-up limits). */
+  readonly limits: LimitTables;
   /** Runs fn in one durable transaction; throws and keeps nothing if fn throws. */
   transaction<T>(fn: () => T): T;
   balance(accountId: string): number | undefined;

@@ -22,6 +22,8 @@ import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, Un
 import { adjustments, duplicateRecord, hashCommit, lockError, recordTags, versionConflict } from '../ledger-rules.js';
 import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
 import { ACCOUNT_LOCK_SEED, NOW_MS, SCHEMA, SCHEMA_LOCK_KEY } from './schema.js';
+import { countLimitRows, forgetLimits, hitLimits, LIMIT_SCHEMA } from './postgres-limits.js';
+import { duplicateLimit, type HashedForget, type HashedHit, type HitsOutcome } from '../limit-rules.js';
 
 const RETRIES_MAX = 5;
 /** SQLSTATEs after which the whole transaction is simply run again: serialization failure,
@@ -47,7 +49,7 @@ export class PostgresStore implements LedgerStore {
 
   /** Connects, creates the schema if missing (safe when several instances start at once). */
   static async open(url: string, options: { poolSize?: number } = {}): Promise<PostgresStore> {
-    return new PostgresStore(await openPool(url, { poolSize: options.poolSize ?? 10, schema: SCHEMA, schemaLockKey: SCHEMA_LOCK_KEY }));
+    return new PostgresStore(await openPool(url, { poolSize: options.poolSize ?? 10, schema: SCHEMA + LIMIT_SCHEMA, schemaLockKey: SCHEMA_LOCK_KEY }));
   }
 
   async lock(businessId: string, accountIds: readonly string[], leaseMs: number, lookupTransferIds: readonly string[] = []):
@@ -246,6 +248,23 @@ export class PostgresStore implements LedgerStore {
         throw error;
       }
     });
+  }
+
+  async hitLimits(hits: readonly HashedHit[], nowMs: number): Promise<Omit<HitsOutcome, 'writes'>> {
+    this.assertOpen();
+    const duplicate = duplicateLimit(hits);
+    if (duplicate) throw duplicate;
+    return this.transaction((client) => hitLimits(client, hits, nowMs));
+  }
+
+  async forgetLimits(forgets: readonly HashedForget[]): Promise<void> {
+    this.assertOpen();
+    await this.transaction((client) => forgetLimits(client, forgets));
+  }
+
+  async countLimitRows(limit: string): Promise<number> {
+    this.assertOpen();
+    return this.withClient((client) => countLimitRows(client, limit));
   }
 
   async close(): Promise<void> {
