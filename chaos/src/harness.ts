@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBank, type RunningBank } from '@banca/launcher/bank';
+import { devInterbankKeys } from '@banca/launcher/interbank-keys';
 import { memberOptions, planConsortium, type Member } from '@banca/launcher/consortium';
 import { signUp, type TestCustomer } from '@banca/testkit/consortium';
 import { businessHeaders, clientHeaders, http, tempDir, waitFor, type JsonResponse } from '@banca/testkit/testkit';
@@ -81,10 +82,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     // Banks call each other through the proxies; customers call their bank's gateway directly.
     const viaProxies: Member[] = members.map((member, index) => ({ ...member, url: `http://127.0.0.1:${proxies[index]!.port}` }));
+    const keys = devInterbankKeys(dir.path, members.map((member) => member.bankId));
     for (const member of viaProxies) {
       banks.push(await startBank({
         ports: 'random', store: 'sqlite', dataDir: dir.path, businessServers: 3, queueMode: 'batch', logLevel: 'error',
-        ...memberOptions(member, viaProxies, 'holds', {
+        ...memberOptions(member, viaProxies, 'holds', keys, {
           businessServer: {
             leaseMs: 1000, lockRetryMsMax: 1500, holdTimeoutMs: 4000, prepareTimeoutMs: 2500, interbankTimeoutMs: 1500,
             recoveryIntervalMs: 300, transferWaitMs: 4000,

@@ -20,8 +20,10 @@ import { Participant } from './application/consortium/participant.js';
 import { DataRingStore } from './application/consortium/ring-store.js';
 import { TokenRing, type RingPeersPort } from './application/consortium/token-ring.js';
 import { CustomerTokens } from './infra/customer-tokens.js';
+import { interbankAuthOf, type InterbankAuth } from './infra/interbank-auth.js';
 import { RemoteBank } from './infra/interbank-client.js';
 import { registerCustomerRoutes } from './routes/customer-routes.js';
+import { registerInterbankKeyRoutes } from './routes/interbank-key-routes.js';
 import { registerInterbankRoutes } from './routes/interbank-routes.js';
 import { registerPeopleRoutes } from './routes/people-routes.js';
 import { createOAuthVerifier } from '@banca/server-kit/oauth-verifier';
@@ -48,7 +50,8 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
   const saver = config.queueMode === 'batch'
     ? { mode: 'batch' as const, batcher: new Batcher(data, config, app.log, { batchCommitted: (size, seconds) => batchSeconds.observe({ size: String(size) }, seconds) }, gate) }
     : { mode: 'seed' as const, queue: new SeedQueue(data, config, app.log, gate) };
-  const consortium = buildConsortium(config, data, gate, app.log);
+  const interbank = await interbankAuthOf(config);
+  const consortium = buildConsortium(config, data, gate, app.log, interbank);
   const spaces = new ClientSpaces(config, async (accountId) => (await consortium.service.customers.get(accountId)) !== null);
   const bank = new BankService(data, saver, spaces);
   await app.register(async (scope) => registerClientRoutes(scope, bank, config.clientKeys));
@@ -56,10 +59,9 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
   await app.register(async (scope) => registerCustomerRoutes(
     scope, consortium.service, consortium.tokens, config.transferWaitMs, new SharedLoginLimiter(loginLimitsOf(config), data),
   ));
-  // Only the other members of the consortium may call the interbank routes (a lone bank: nobody).
-  const memberKeys = Object.fromEntries(config.consortium.filter((bank) => bank.bankId !== config.bankId)
-    .map((bank) => [String(bank.bankId), config.interbankKeys[String(bank.bankId)] ?? ''] as const));
-  await app.register(async (scope) => registerInterbankRoutes(scope, consortium.service, memberKeys, consortium.ring));
+  // Only the other members of the consortium, each by its own signature, may call the interbank routes (a lone bank: nobody).
+  await app.register(async (scope) => registerInterbankRoutes(scope, consortium.service, interbank.verifier, consortium.ring));
+  await app.register(async (scope) => registerInterbankKeyRoutes(scope, interbank.publishedKeys));
   // The dossier reads a person's accounts here with its OAuth token (scope banks:read).
   await app.register(async (scope) => registerPeopleRoutes(scope, consortium.service, createOAuthVerifier(config.oauth)));
   const sweeper = setInterval(() => {
@@ -83,16 +85,18 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
 }
 
 /** The consortium side of the business server: customers, Pix and packets, the interbank API, the token ring. */
-function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: AccountGate, log: FastifyInstance['log']) {
+function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: AccountGate, log: FastifyInstance['log'], interbank: InterbankAuth) {
   const store = new BankStore(data, config, gate);
   const tokens = new CustomerTokens(config.customerTokenSecret, config.bankId, config.customerTokenTtlSeconds);
   const customers = new Customers(store, tokens);
   const participant = new Participant(config.bankId, store, customers, config.holdTimeoutMs);
   const me = config.consortium.find((bank) => bank.bankId === config.bankId);
-  const peers = new Map(config.consortium.filter((bank) => bank.bankId !== config.bankId).map((bank) => [
-    bank.bankId,
-    new RemoteBank(bank, { bankId: config.bankId, key: config.interbankKeys[String(config.bankId)] ?? '', timeoutMs: config.interbankTimeoutMs }),
-  ]));
+  const signer = interbank.signer;
+  const peers = new Map(config.consortium.filter((bank) => bank.bankId !== config.bankId).map((bank) => {
+    // The config refuses a member without its private key, so a bank with peers has a signer.
+    if (!signer) throw new Error(`bank ${config.bankId} has peers but no interbank signing key`);
+    return [bank.bankId, new RemoteBank(bank, { signer, timeoutMs: config.interbankTimeoutMs })] as const;
+  }));
   const tokenRing = config.coordination === 'token-ring';
   let service: ConsortiumService;
   const coordinator = new Coordinator(

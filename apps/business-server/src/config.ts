@@ -1,9 +1,19 @@
 // A business server's config: validated once at start-up, unknown keys refused, units in names.
-import { Type } from '@sinclair/typebox';
-import { DEV_CLIENT_KEYS, DEV_KEY_PREFIX, devBusinessKeys, devInterbankKeys, parseKeyList, refuseDevKeysInProduction } from '@banca/core/auth';
+import { Type, type Static } from '@sinclair/typebox';
+import { readFileSync } from 'node:fs';
+import { DEV_CLIENT_KEYS, DEV_KEY_PREFIX, devBusinessKeys, parseKeyList, refuseDevKeysInProduction } from '@banca/core/auth';
+import { refuseDevInterbankKeysInProduction } from '@banca/core/interbank-keys';
 import { compileConfig, ConfigError, defaultPorts } from '@banca/core/config';
 import { OAUTH_DEFAULTS } from '@banca/server-kit/oauth-verifier';
 import { LOGIN_LIMIT_DEFAULTS, parseTrustedProxies } from './application/consortium/login-limiter.js';
+
+const jwkFields = {
+  kty: Type.Literal('EC'), crv: Type.Literal('P-256'), x: Type.String({ minLength: 43, maxLength: 43 }), y: Type.String({ minLength: 43, maxLength: 43 }),
+  kid: Type.String({ minLength: 1, maxLength: 128 }), alg: Type.Literal('ES256'), use: Type.Literal('sig', { default: 'sig' }),
+};
+/** A public key has no `d`: a private key offered as another bank's key is refused. */
+const PublicJwk = Type.Object(jwkFields, { additionalProperties: false });
+const PrivateJwk = Type.Object({ ...jwkFields, d: Type.String({ minLength: 43, maxLength: 43 }) }, { additionalProperties: false });
 
 export const BusinessServerConfigSchema = Type.Object(
   {
@@ -45,8 +55,27 @@ export const BusinessServerConfigSchema = Type.Object(
       Type.Object({ bankId: Type.Integer({ minimum: 1, maximum: 99 }), name: Type.String({ minLength: 1, maxLength: 40 }), url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false }),
       { maxItems: 99, default: [] },
     ),
-    /** bank id -> the key that bank presents to the others; BANCA_INTERBANK_KEYS="1:key,2:key" overrides. */
-    interbankKeys: Type.Record(Type.String({ pattern: '^[1-9][0-9]?$' }), Type.String({ minLength: 16 }), { default: devInterbankKeys(9) }),
+    /** This bank's own ES256 private key(s), newest first: it signs with the first and publishes all.
+     *  BANCA_INTERBANK_PRIVATE_KEY (a JWK, a list or a JWK Set, as JSON) or interbankPrivateKeyFile /
+     *  BANCA_INTERBANK_PRIVATE_KEY_FILE (a file holding that JSON) override. A member of a consortium needs one. */
+    interbankPrivateKeys: Type.Array(PrivateJwk, { maxItems: 8, default: [] }),
+    interbankPrivateKeyFile: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    /** bank id -> that bank's public keys (several during a rotation). A member not listed here is
+     *  trusted through its JWKS, fetched from its gateway's /.well-known/banca-interbank-jwks.json. */
+    interbankPeerKeys: Type.Record(Type.String({ pattern: '^[1-9][0-9]?$' }), Type.Array(PublicJwk, { minItems: 1, maxItems: 8 }), { default: {} }),
+    /** A signature is accepted within this much of the receiver's clock, and its jti only once meanwhile. */
+    interbankSignatureWindowMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+    /** Signature ids remembered per business server within the window; past it, 503 until some expire. */
+    interbankReplayCacheMax: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 200_000 }),
+    /** Fetching a peer's JWKS (peers without interbankPeerKeys): cache age, least time between refetches on an unknown kid, timeout. */
+    interbankJwks: Type.Object(
+      {
+        cacheMaxAgeMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 600_000 }),
+        cooldownMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 }),
+        timeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 2_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Signs customers' bearer tokens (HS256); BANCA_CUSTOMER_TOKEN_SECRET overrides. */
     customerTokenSecret: Type.String({ minLength: 32, default: `${DEV_KEY_PREFIX}customer-token-secret-change-me` }),
     customerTokenTtlSeconds: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
@@ -102,7 +131,11 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   const input = { ...raw };
   if (env.BANCA_CLIENT_KEYS) input.clientKeys = parseKeyList(env.BANCA_CLIENT_KEYS, 'BANCA_CLIENT_KEYS');
   if (env.BANCA_DATA_SERVER_URLS) input.dataServerUrls = env.BANCA_DATA_SERVER_URLS.split(',').map((url) => url.trim()).filter(Boolean);
-  if (env.BANCA_INTERBANK_KEYS) input.interbankKeys = parseKeyList(env.BANCA_INTERBANK_KEYS, 'BANCA_INTERBANK_KEYS');
+  if (env.BANCA_INTERBANK_PRIVATE_KEY_FILE) input.interbankPrivateKeyFile = env.BANCA_INTERBANK_PRIVATE_KEY_FILE;
+  if (env.BANCA_INTERBANK_PRIVATE_KEY) input.interbankPrivateKeys = privateKeysFrom(env.BANCA_INTERBANK_PRIVATE_KEY, 'BANCA_INTERBANK_PRIVATE_KEY');
+  else if (typeof input.interbankPrivateKeyFile === 'string') {
+    input.interbankPrivateKeys = privateKeysFrom(readKeyFile(input.interbankPrivateKeyFile), input.interbankPrivateKeyFile);
+  }
   if (env.BANCA_CUSTOMER_TOKEN_SECRET) input.customerTokenSecret = env.BANCA_CUSTOMER_TOKEN_SECRET;
   // Merged only into an object (or nothing): any other oauth value is left for the schema to refuse.
   if (env.BANCA_OAUTH_JWKS_URL && (input.oauth === undefined || (typeof input.oauth === 'object' && input.oauth !== null))) {
@@ -118,9 +151,7 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   const config = compileConfig(BusinessServerConfigSchema, input, 'business-server');
   refuseDevKeysInProduction(config.clientKeys, 'business-server clientKeys', env);
   refuseDevKeysInProduction({ [config.businessId]: config.businessKey }, 'business-server businessKey', env);
-  // A lone bank never uses interbank keys; a member of a consortium must have real ones.
-  const memberKeys = Object.fromEntries(config.consortium.map((bank) => [String(bank.bankId), config.interbankKeys[String(bank.bankId)] ?? '']));
-  refuseDevKeysInProduction(memberKeys, 'business-server interbankKeys', env);
+  checkInterbankKeys(config, env);
   refuseDevKeysInProduction({ customerTokenSecret: config.customerTokenSecret }, 'business-server customerTokenSecret', env);
   for (const clientId of [...config.tellers, ...Object.keys(config.clientSpaces)]) {
     if (!Object.hasOwn(config.clientKeys, clientId)) throw new ConfigError(`business-server: tellers and clientSpaces name client ${clientId}, which has no key in clientKeys`);
@@ -136,8 +167,45 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   } catch (error) {
     throw new ConfigError(`business-server: loginTrustedProxies: ${(error as Error).message}`);
   }
-  for (const bank of config.consortium) {
-    if (!config.interbankKeys[String(bank.bankId)]) throw new ConfigError(`business-server: interbankKeys has no key for bank ${bank.bankId}`);
-  }
   return config;
+}
+
+/** A JWK, a list of JWKs or a JWK Set, as JSON. */
+function privateKeysFrom(text: string, where: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`business-server: ${where} is not JSON (a JWK, a list of JWKs or {"keys": [...]})`, { cause });
+  }
+  if (Array.isArray(parsed)) return parsed;
+  if (typeof parsed === 'object' && parsed !== null && Array.isArray((parsed as { keys?: unknown }).keys)) return (parsed as { keys: unknown[] }).keys;
+  return [parsed];
+}
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`business-server: the interbank private key file ${path} cannot be read: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** A lone bank signs nothing; a member signs with its own key and knows only the others' public keys. */
+function checkInterbankKeys(config: Readonly<Static<typeof BusinessServerConfigSchema>>, env: NodeJS.ProcessEnv): void {
+  const members = new Set(config.consortium.map((bank) => String(bank.bankId)));
+  if (members.size > 0 && config.interbankPrivateKeys.length === 0) {
+    throw new ConfigError('business-server: a member of a consortium needs its own interbank private key (interbankPrivateKeys, interbankPrivateKeyFile, BANCA_INTERBANK_PRIVATE_KEY or BANCA_INTERBANK_PRIVATE_KEY_FILE)');
+  }
+  const kids = new Set<string>();
+  const allKids = [...config.interbankPrivateKeys.map((key) => key.kid), ...Object.values(config.interbankPeerKeys).flat().map((key) => key.kid)];
+  for (const kid of allKids) {
+    if (kids.has(kid)) throw new ConfigError(`business-server: interbank key id ${kid} is listed twice; each key has its own kid`);
+    kids.add(kid);
+  }
+  for (const bankId of Object.keys(config.interbankPeerKeys)) {
+    if (bankId === String(config.bankId)) throw new ConfigError('business-server: interbankPeerKeys lists this bank; its public keys come from its private keys');
+    if (!members.has(bankId)) throw new ConfigError(`business-server: interbankPeerKeys lists bank ${bankId}, which is not in the consortium`);
+  }
+  refuseDevInterbankKeysInProduction(members.size > 0 ? allKids : [], 'business-server interbank keys', env);
 }

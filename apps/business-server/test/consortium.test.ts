@@ -2,8 +2,11 @@
 // from accounts at several banks (all or nothing), and the money across the consortium.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { InterbankPrivateJwk } from '@banca/core/interbank-keys';
 import { after, before, describe, test } from 'node:test';
 import { auditConsortium, deposit, DOCUMENTS, login, me, pix, signUp, type TestCustomer } from '@banca/testkit/consortium';
+import { consortiumBankKey, signedInterbankHeaders, testInterbankKeys } from '@banca/testkit/interbank';
 import { http, startTestConsortium, type TestConsortium } from '@banca/testkit/testkit';
 
 let consortium: TestConsortium;
@@ -12,6 +15,40 @@ let anaAt3: TestCustomer;
 let bruno: TestCustomer;
 let carla: TestCustomer;
 const url = (bankId: number) => consortium.url(bankId);
+const bankKey = (bankId: number) => consortiumBankKey(consortium.dataDir, bankId);
+const sign = (key: InterbankPrivateJwk, sender: number, receiver: number, method: string, path: string, body?: unknown) =>
+  signedInterbankHeaders({ key, sender, receiver, method, path, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+
+/** What bank 2's business servers hold: every private JWK in their environment, config and the files these name, and bank 1's kids. */
+function bankSecrets(bankId: number): { privateKeys: InterbankPrivateJwk[]; bank1Kids: string[] } {
+  const privateKeys = new Map<string, InterbankPrivateJwk>();
+  const bank1Kids = new Set<string>();
+  const visit = (value: unknown, depth = 0): void => {
+    if (depth > 12 || value === null) return;
+    if (typeof value === 'string') {
+      if (value.startsWith('{') || value.startsWith('[')) {
+        try {
+          visit(JSON.parse(value), depth + 1);
+        } catch { /* not JSON */ }
+      } else if (value.startsWith('/') && value.length < 4096 && existsSync(value) && statSync(value).isFile() && statSync(value).size < 1_000_000) {
+        visit(readFileSync(value, 'utf8'), depth + 1);
+      }
+      return;
+    }
+    if (typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach((item) => visit(item, depth + 1));
+    const record = value as Record<string, unknown>;
+    if (typeof record.d === 'string' && typeof record.kid === 'string') privateKeys.set(record.kid, record as unknown as InterbankPrivateJwk);
+    const peerKeys = record.interbankPeerKeys as Record<string, { kid: string }[]> | undefined;
+    for (const key of peerKeys?.['1'] ?? []) bank1Kids.add(key.kid);
+    for (const item of Object.values(record)) visit(item, depth + 1);
+  };
+  for (const server of consortium.bank(bankId).businessServers) {
+    const environ = readFileSync(`/proc/${server.child.pid}/environ`, 'utf8').split('\0');
+    for (const entry of environ) visit(entry.slice(entry.indexOf('=') + 1));
+  }
+  return { privateKeys: [...privateKeys.values()], bank1Kids: [...bank1Kids] };
+}
 
 before(async () => {
   consortium = await startTestConsortium(3, 'holds', { businessServer: { holdTimeoutMs: 3000, recoveryIntervalMs: 200 } });
@@ -173,21 +210,67 @@ describe('consortium - Pix and packets', () => {
     assert.equal((await me(url(2), bruno)).balanceCents, 4500);
   });
 
-  test('interbank routes refuse callers without a bank key, and a bank acting for another', async () => {
+  test('interbank routes refuse callers without a signature, outsiders, a bank calling itself, and a bank acting for another', async () => {
     const anonymous = await http(`${url(2)}/interbank/v1/ping`);
-    assert.equal(anonymous.status, 401);
-    const outsider = await http(`${url(2)}/interbank/v1/ping`, { headers: { 'bank-id': '7', 'auth-token': 'dev-insecure-interbank-7' } });
-    assert.equal(outsider.status, 401, 'a bank outside the consortium is refused even with a key the config knows');
-    const itself = await http(`${url(2)}/interbank/v1/ping`, { headers: { 'bank-id': '2', 'auth-token': 'dev-insecure-interbank-2' } });
-    assert.equal(itself.status, 401);
-    const member = await http(`${url(2)}/interbank/v1/ping`, { headers: { 'bank-id': '3', 'auth-token': 'dev-insecure-interbank-3' } });
+    assert.deepEqual([anonymous.status, anonymous.body.error.code], [401, 'INTERBANK_SIGNATURE_MISSING']);
+    const oldHeaders = await http(`${url(2)}/interbank/v1/ping`, { headers: { 'bank-id': '3', 'auth-token': 'dev-insecure-interbank-3' } });
+    assert.deepEqual([oldHeaders.status, oldHeaders.body.error.code], [401, 'INTERBANK_SIGNATURE_MISSING'], 'shared keys are gone');
+    const outsiderKey = testInterbankKeys([7]).get(7)!;
+    const outsider = await http(`${url(2)}/interbank/v1/ping`, { headers: await sign(outsiderKey, 7, 2, 'GET', '/interbank/v1/ping') });
+    assert.deepEqual([outsider.status, outsider.body.error.code], [401, 'INTERBANK_KEY_UNKNOWN']);
+    const itself = await http(`${url(2)}/interbank/v1/ping`, { headers: await sign(bankKey(2), 2, 2, 'GET', '/interbank/v1/ping') });
+    assert.deepEqual([itself.status, itself.body.error.code], [401, 'INTERBANK_KEY_UNKNOWN']);
+    const member = await http(`${url(2)}/interbank/v1/ping`, { headers: await sign(bankKey(3), 3, 2, 'GET', '/interbank/v1/ping') });
     assert.equal(member.status, 200);
+    const hold = { legId: 'x.1', packetId: 'x', coordinatorBank: 3, payerAccountId: bruno.accountId, payerDocument: DOCUMENTS.cpf[1], toBank: 1, amountCents: 100, receiverName: '' };
+    // Bank 1, signing as itself, claims to coordinate a leg of bank 3's.
     const forged = await http(`${url(2)}/interbank/v1/holds`, {
-      method: 'POST',
-      headers: { 'bank-id': '1', 'auth-token': 'dev-insecure-interbank-1' },
-      json: { legId: 'x.1', packetId: 'x', coordinatorBank: 3, payerAccountId: bruno.accountId, payerDocument: DOCUMENTS.cpf[1], toBank: 1, amountCents: 100, receiverName: '' },
+      method: 'POST', headers: { ...(await sign(bankKey(1), 1, 2, 'POST', '/interbank/v1/holds', hold)), 'content-type': 'application/json' }, body: JSON.stringify(hold),
     });
     assert.equal(forged.status, 403);
     assert.equal((await me(url(2), bruno)).balanceCents, 4500);
+  });
+
+  test("no key in bank 2's configuration, environment or key files passes bank 3 as bank 1, and a signed request is accepted once", async () => {
+    // Everything bank 2's business servers were started with: their whole environment (BANCA_CONFIG included)
+    // and every file it names. Every private key found is tried, with its own kid and with bank 1's.
+    const found = bankSecrets(2);
+    assert.ok(found.privateKeys.length >= 1, 'bank 2 holds its own private key');
+    assert.ok(found.bank1Kids.length >= 1, "bank 2's config lists bank 1's public key (kid)");
+    const before = (await me(url(3), carla)).balanceCents;
+    const credit = (legId: string) => ({ legId, packetId: legId.split('.')[0], coordinatorBank: 1, fromBank: 1, key: carla.email, amountCents: 100_00, payerName: 'Nobody', payerDocument: DOCUMENTS.cpf[4] });
+    let attempts = 0;
+    for (const key of found.privateKeys) {
+      for (const kid of [key.kid, ...found.bank1Kids]) {
+        const body = credit(`forge${attempts}.1`);
+        const headers = await signedInterbankHeaders({ key: { ...key, kid }, sender: 1, receiver: 3, method: 'POST', path: '/interbank/v1/credits', body: JSON.stringify(body) });
+        const response = await http(`${url(3)}/interbank/v1/credits`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        assert.equal(response.status, 401, `key ${key.kid} as ${kid}: ${JSON.stringify(response.body)}`);
+        assert.ok(['INTERBANK_KEY_UNKNOWN', 'INTERBANK_SIGNATURE_INVALID'].includes(response.body.error.code), response.body.error.code);
+        const commitPath = `/interbank/v1/credits/${body.legId}/commit`;
+        const commitHeaders = await signedInterbankHeaders({ key: { ...key, kid }, sender: 1, receiver: 3, method: 'POST', path: commitPath, body: '{}' });
+        const commit = await http(`${url(3)}${commitPath}`, { method: 'POST', headers: { ...commitHeaders, 'content-type': 'application/json' }, body: '{}' });
+        assert.equal(commit.status, 401, `commit with key ${key.kid} as ${kid}`);
+        attempts += 1;
+      }
+    }
+    assert.equal((await me(url(3), carla)).balanceCents, before, 'nothing was credited');
+    // Bank 1's real key works, once per server: the same signed request again is refused.
+    const lookup = { key: carla.email };
+    const headers = { ...(await sign(bankKey(1), 1, 3, 'POST', '/interbank/v1/keys/lookup', lookup)), 'content-type': 'application/json' };
+    const directly = consortium.bank(3).businessServers[0]!.url;
+    const first = await http(`${directly}/interbank/v1/keys/lookup`, { method: 'POST', headers, body: JSON.stringify(lookup) });
+    assert.equal(first.status, 200);
+    const again = await http(`${directly}/interbank/v1/keys/lookup`, { method: 'POST', headers, body: JSON.stringify(lookup) });
+    assert.deepEqual([again.status, again.body.error.code], [401, 'INTERBANK_SIGNATURE_REPLAYED']);
+    const stale = await http(`${url(3)}/interbank/v1/ping`, { headers: await signedInterbankHeaders({ key: bankKey(1), sender: 1, receiver: 3, method: 'GET', path: '/interbank/v1/ping', iatSeconds: Math.floor(Date.now() / 1000) - 60 }) });
+    assert.deepEqual([stale.status, stale.body.error.code], [401, 'INTERBANK_SIGNATURE_EXPIRED']);
+  });
+
+  test("a bank publishes its public keys (and no private part) at its well-known JWKS route", async () => {
+    const jwks = await http(`${url(2)}/.well-known/banca-interbank-jwks.json`);
+    assert.equal(jwks.status, 200);
+    assert.deepEqual(jwks.body.keys.map((key: { kid: string }) => key.kid), [bankKey(2).kid]);
+    assert.ok(jwks.body.keys.every((key: Record<string, unknown>) => key.d === undefined && key.kty === 'EC' && key.alg === 'ES256'));
   });
 });

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import fc from 'fast-check';
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { devInterbankKeys, DEV_KEY_PREFIX } from '@banca/core/auth';
+import { DEV_KEY_PREFIX } from '@banca/core/auth';
 import type { ErrorCode } from '@banca/core/errors';
 import { DOCUMENTS } from '@banca/testkit/consortium';
 import {
@@ -21,6 +21,7 @@ import {
   badOperationIdInPath, corrupt, describeRequest, fuzzRuns, headerText, isValidAmountText, isValidCents, isValidOperationId, isWellFormed, jsonJunk,
   KEY_BAD_AMOUNT_EXAMPLES, nonJsonContentType, pathText, segment, type Answer,
 } from '@banca/testkit/fuzz';
+import { interbankConfigFor, signedInterbankHeaders, testInterbankKeys } from '@banca/testkit/interbank';
 import { devKeys } from '@banca/testkit/testkit';
 import { buildApp } from '../src/app.js';
 import { loadBusinessServerConfig } from '../src/config.js';
@@ -39,7 +40,11 @@ let customer: Customer;
 let other: Customer;
 const writes: string[] = [];
 const CLIENT = { 'client-id': 'clientA', 'auth-token': devKeys.client.clientA! };
-const BANK2 = { 'bank-id': '2', 'auth-token': devInterbankKeys(9)['2']! };
+// Bank 2's requests are signed by send() with bank 2's key over what is finally sent (a case's
+// headers carry this mark; the signature is made at send time, when method, url and body are known).
+const SIGN_AS = 'x-test-sign-as';
+const KEYS = testInterbankKeys([1, 2, 3]);
+const BANK2 = { 'bank-id': '2', [SIGN_AS]: '2' };
 const bearer = () => ({ authorization: `Bearer ${customer.token}` });
 const BUSINESS1 = { 'business-id': '1', 'auth-token': devKeys.business['1']! };
 
@@ -80,7 +85,18 @@ function spyOn(inner: Record<string, (...args: any[]) => Promise<any>>) {
 }
 
 async function send(options: InjectOptions): Promise<Answer> {
-  return answerOf(await app.inject(options));
+  return answerOf(await app.inject(await signed(options)));
+}
+
+async function signed(options: InjectOptions): Promise<InjectOptions> {
+  const headers = { ...(options.headers as Record<string, string> | undefined) };
+  const signer = headers[SIGN_AS];
+  if (signer === undefined) return options;
+  delete headers[SIGN_AS];
+  const body = typeof options.payload === 'string' ? options.payload : undefined;
+  const url = typeof options.url === 'string' ? options.url : String(options.url);
+  const signature = await signedInterbankHeaders({ key: KEYS.get(Number(signer))!, sender: 2, receiver: 1, method: options.method ?? 'GET', path: url, ...(body !== undefined ? { body } : {}) });
+  return { ...options, headers: { ...headers, ...signature } };
 }
 
 function json(method: InjectOptions['method'], url: string, body: unknown, headers: Record<string, string>): InjectOptions {
@@ -129,6 +145,7 @@ before(async () => {
     // Thousands of log-ins and sign-ups from 127.0.0.1: past the product's limits, raised here.
     loginAttemptsMax: 1000, loginAttemptsPerIpMax: 100_000, signUpsPerIpMax: 100_000,
     consortium: [{ bankId: 1, name: 'Fuzz 1', url: 'http://127.0.0.1:9' }, { bankId: 2, name: 'Fuzz 2', url: 'http://127.0.0.1:9' }],
+    ...interbankConfigFor(1, new Map([...KEYS].filter(([bankId]) => bankId !== 3))),
   }, {}));
   await app.ready();
   await ok({ ...json('POST', '/v1/deposits', { accountId: X, amount: '10.00' }, CLIENT), headers: { ...CLIENT, 'content-type': 'application/json', 'idempotency-key': 'fz-dep' } });
@@ -420,15 +437,18 @@ const badClientCredentials: fc.Arbitrary<Record<string, string | string[]>> = fc
   ),
   fc.tuple(headerText(20), headerText()).map(([id, key]) => ({ 'client-id': id, 'auth-token': key })),
 );
+// Bad interbank credentials: none, the old shared-key headers, bank 3's key (no member) signing
+// as bank 2, and junk in the signature header. (interbank-signatures.test.ts forges each claim.)
 const badBankCredentials: fc.Arbitrary<Record<string, string>> = fc.oneof(
   fc.constant<Record<string, string>>({}),
   fc.constant<Record<string, string>>({ 'bank-id': '2' }),
-  headerText().filter((key) => key !== BANK2['auth-token']).map((key) => ({ 'bank-id': '2', 'auth-token': key })),
   fc.constantFrom<Record<string, string>>(
-    { 'bank-id': '1', 'auth-token': devInterbankKeys(9)['1']! }, { 'bank-id': '3', 'auth-token': devInterbankKeys(9)['3']! }, { 'bank-id': '2', 'auth-token': devInterbankKeys(9)['1']! },
-    { 'bank-id': '02', 'auth-token': BANK2['auth-token'] }, { 'bank-id': '2', 'auth-token': devKeys.client.clientA! }, { 'business-id': '1', 'auth-token': devKeys.business['1']! },
+    { 'bank-id': '2', 'auth-token': `${DEV_KEY_PREFIX}interbank-2` }, { 'bank-id': '1', 'auth-token': `${DEV_KEY_PREFIX}interbank-1` },
+    { 'business-id': '1', 'auth-token': devKeys.business['1']! }, { 'bank-id': '2', [SIGN_AS]: '3' },
   ),
+  headerText().map((junk) => ({ 'bank-id': '2', 'banca-interbank-signature': junk })),
 );
+const BAD_BANK_CODES: readonly ErrorCode[] = ['INTERBANK_SIGNATURE_MISSING', 'INTERBANK_SIGNATURE_INVALID', 'INTERBANK_KEY_UNKNOWN'];
 
 describe('business server - bad input (property-based)', () => {
   test('client API: malformed amounts, ids, keys and bodies (seed and /v1 routes) get a catalogued 4xx and change nothing', async () => {
@@ -465,7 +485,7 @@ describe('business server - bad input (property-based)', () => {
     }), fuzzRuns(100));
   });
 
-  test('every authenticated route: missing, wrong or forged client/bank credentials and bad customer tokens get 401 UNAUTHENTICATED and change nothing', async () => {
+  test('every authenticated route: missing, wrong or forged client/bank credentials and bad customer tokens get 401 (UNAUTHENTICATED, or an INTERBANK_ code) and change nothing', async () => {
     const requests = validRequests().filter((item) => item.api !== 'public');
     // A bad token with the right scheme, or the right token with a wrong scheme.
     const authorization = fc.oneof(
@@ -478,7 +498,7 @@ describe('business server - bad input (property-based)', () => {
         const token = bad === undefined ? customer.token : await tokenOf(bad);
         const credentials = api === 'client' ? clientCredentials : api === 'interbank' ? bankCredentials : { authorization: `${scheme}${token}` };
         const headers = { ...(request.headers as Record<string, string>), ...credentials };
-        await expectRefused({ ...request, headers }, ['UNAUTHENTICATED']);
+        await expectRefused({ ...request, headers }, api === 'interbank' ? BAD_BANK_CODES : ['UNAUTHENTICATED']);
       }), fuzzRuns(120));
   });
 

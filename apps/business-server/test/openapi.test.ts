@@ -1,5 +1,5 @@
 // The business server's OpenAPI document names how each route group authenticates: the client
-// API with client-id + auth-token, the interbank API with bank-id + auth-token, the customer API
+// API with client-id + auth-token, the interbank API with a banca-interbank-signature, the customer API
 // with a bearer token (login and sign-up open). Built in-process against a data server address
 // nothing answers: only the document is read.
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ interface Document {
 }
 
 const CLIENT = [{ clientId: [], authToken: [] }];
-const BANK = [{ bankId: [], authToken: [] }];
+const BANK = [{ interbankSignature: [] }];
 
 let app: FastifyInstance;
 let document: Document;
@@ -32,10 +32,10 @@ function operations(): Array<{ route: string; path: string; operation: Operation
 }
 
 describe('business server OpenAPI security', () => {
-  test('openapi - client-id, bank-id and auth-token are apiKey header schemes', () => {
-    const { clientId, bankId, authToken } = document.components.securitySchemes;
-    assert.deepEqual([clientId, bankId, authToken].map((scheme) => `${scheme?.type} ${scheme?.in} ${scheme?.name}`), [
-      'apiKey header client-id', 'apiKey header bank-id', 'apiKey header auth-token',
+  test('openapi - client-id, auth-token and banca-interbank-signature are apiKey header schemes', () => {
+    const { clientId, authToken, interbankSignature } = document.components.securitySchemes;
+    assert.deepEqual([clientId, authToken, interbankSignature].map((scheme) => `${scheme?.type} ${scheme?.in} ${scheme?.name}`), [
+      'apiKey header client-id', 'apiKey header auth-token', 'apiKey header banca-interbank-signature',
     ]);
   });
 
@@ -47,7 +47,7 @@ describe('business server OpenAPI security', () => {
     for (const { route, operation } of client) assert.deepEqual(operation.security, CLIENT, route);
   });
 
-  test('openapi - the interbank routes need bank-id + auth-token', () => {
+  test('openapi - the interbank routes need a banca-interbank-signature', () => {
     const interbank = operations().filter(({ path }) => path.startsWith('/interbank/'));
     assert.ok(interbank.length >= 10);
     for (const { route, operation } of interbank) assert.deepEqual(operation.security, BANK, route);

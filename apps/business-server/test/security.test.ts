@@ -1,7 +1,7 @@
 // Security of the business server: log-ins are rate limited (per e-mail, per client address,
 // before the password hash), secrets never reach any service's logs, a customer reaches only
 // their own accounts and packets, forged or stale tokens are refused, and interbank routes admit
-// only the consortium's members with their own keys. One real bank (logs at trace, captured) and
+// only the consortium's members, each by its own signature. One real bank (logs at trace, captured) and
 // business servers built in this process against its data server, called through inject().
 // consortium.test.ts already covers: a missing or truncated token, a token of another bank, paying
 // from another customer's account at another bank, and anonymous, outsider and self interbank callers.
@@ -14,6 +14,7 @@ import { DEV_KEY_PREFIX } from '@banca/core/auth';
 import { ConfigError } from '@banca/core/config';
 import { REDACTED_LOG_PATHS } from '@banca/server-kit/create-server';
 import { deposit, DOCUMENTS, pix, signUp, type TestCustomer } from '@banca/testkit/consortium';
+import { interbankConfigFor, signedInterbankHeaders, testInterbankKeys } from '@banca/testkit/interbank';
 import { clientHeaders, devKeys, http, startTestBank, waitFor, type TestBank } from '@banca/testkit/testkit';
 import { buildApp } from '../src/app.js';
 import { LoginLimiter } from '../src/application/consortium/login-limiter.js';
@@ -29,6 +30,8 @@ let lone: FastifyInstance;
 let member: FastifyInstance;
 let ana: TestCustomer;
 let bruno: TestCustomer;
+/** Banks 1 and 2 are the member's consortium; bank 3 has a key pair but is no member. */
+const keys = testInterbankKeys([1, 2, 3]);
 
 interface Call {
   headers?: Record<string, string>;
@@ -63,6 +66,7 @@ before(async () => {
   lone = await buildApp(loadBusinessServerConfig({ ...base, businessId: '2', businessKey: devKeys.business['2'] }, {}));
   member = await buildApp(loadBusinessServerConfig({
     ...base, businessId: '3', businessKey: devKeys.business['3'],
+    ...interbankConfigFor(1, new Map([...keys].filter(([bankId]) => bankId !== 3))),
     consortium: [{ bankId: 1, name: 'Banca 1', url: 'http://127.0.0.1:9' }, { bankId: 2, name: 'Banca 2', url: 'http://127.0.0.1:9' }],
   }, {}));
   ana = await signUp(bank.gateway.url, 1, 'Ana Souza', DOCUMENTS.cpf[0]!);
@@ -282,27 +286,40 @@ describe('security - interbank routes', () => {
     toBank: 2, amountCents: 100, receiverName: '',
   });
 
-  test('a lone bank admits no bank at all, even with a key its config knows', async () => {
+  const signed = (sender: number, method: string, url: string, body?: unknown, signer = sender, receiver = 1) => signedInterbankHeaders({
+    key: keys.get(signer)!, sender, receiver, method, path: url, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const send = async (app: FastifyInstance, method: 'GET' | 'POST', url: string, headers: Record<string, string>, body?: unknown) => call(app, method, url, {
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+  });
+
+  test('a lone bank admits no bank at all, even with a signature by a real key pair', async () => {
     for (const [method, url, json] of [['GET', '/interbank/v1/ping', undefined], ['POST', '/interbank/v1/holds', holdBody()]] as const) {
-      const response = await call(lone, method, url, { headers: { 'bank-id': '2', 'auth-token': `${DEV_KEY_PREFIX}interbank-2` }, ...(json ? { json } : {}) });
-      assert.deepEqual([response.status, response.body.error.code], [401, 'UNAUTHENTICATED'], url);
+      const response = await send(lone, method, url, await signed(2, method, url, json), json);
+      assert.deepEqual([response.status, response.body.error.code], [401, 'INTERBANK_KEY_UNKNOWN'], url);
     }
   });
 
-  test("a member is refused with a wrong key or another member's key, and holds nothing", async () => {
+  test("a member is refused without a signature, with the old shared-key headers, or with another bank's key, and holds nothing", async () => {
     const before = await balanceOf(ana);
-    for (const headers of [
-      { 'bank-id': '2', 'auth-token': 'not-the-key-of-bank-2-at-all' } as Record<string, string>,
-      { 'bank-id': '2', 'auth-token': `${DEV_KEY_PREFIX}interbank-1` },
-      { 'bank-id': '2', auth: `${DEV_KEY_PREFIX}interbank-3` },
-      { 'auth-token': `${DEV_KEY_PREFIX}interbank-2` },
-    ]) {
-      const response = await call(member, 'POST', '/interbank/v1/holds', { headers, json: holdBody() });
-      assert.deepEqual([response.status, response.body.error.code], [401, 'UNAUTHENTICATED'], JSON.stringify(headers));
+    const body = holdBody();
+    const cases: [Record<string, string>, string][] = [
+      [{}, 'INTERBANK_SIGNATURE_MISSING'],
+      [{ 'bank-id': '2', 'auth-token': `${DEV_KEY_PREFIX}interbank-2` }, 'INTERBANK_SIGNATURE_MISSING'],
+      // Bank 3 (not a member) signs as itself, then claims to be bank 2 with its own key.
+      [await signed(3, 'POST', '/interbank/v1/holds', body), 'INTERBANK_KEY_UNKNOWN'],
+      [await signed(2, 'POST', '/interbank/v1/holds', body, 3), 'INTERBANK_KEY_UNKNOWN'],
+      // Bank 2's own signature, addressed to bank 3, or with a bank-id header naming bank 1.
+      [await signed(2, 'POST', '/interbank/v1/holds', body, 2, 3), 'INTERBANK_SIGNATURE_INVALID'],
+      [{ ...(await signed(2, 'POST', '/interbank/v1/holds', body)), 'bank-id': '1' }, 'INTERBANK_SIGNATURE_INVALID'],
+    ];
+    for (const [headers, code] of cases) {
+      const response = await send(member, 'POST', '/interbank/v1/holds', headers, body);
+      assert.deepEqual([response.status, response.body.error.code], [401, code], JSON.stringify(headers).slice(0, 120));
     }
     assert.equal(await balanceOf(ana), before);
-    const rightKey = await call(member, 'GET', '/interbank/v1/ping', { headers: { 'bank-id': '2', auth: `${DEV_KEY_PREFIX}interbank-2` } });
-    assert.equal(rightKey.status, 200, 'the member with its own key (seed header `auth`) is admitted');
+    const own = await send(member, 'GET', '/interbank/v1/ping', await signed(2, 'GET', '/interbank/v1/ping'));
+    assert.equal(own.status, 200, 'the member with its own signature is admitted');
   });
 });
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { deposit, DOCUMENTS, auditConsortium, me, pix, signUp, type TestCustomer } from '@banca/testkit/consortium';
+import { consortiumBankKey, signedInterbankHeaders } from '@banca/testkit/interbank';
 import { http, startTestConsortium, waitFor, type TestConsortium } from '@banca/testkit/testkit';
 
 let consortium: TestConsortium;
@@ -12,7 +13,8 @@ const url = (bankId: number) => consortium.url(bankId);
 /** A bank's ring status, asked by the next bank (only other members may call interbank routes). */
 const ringOf = async (bankId: number) => {
   const caller = (bankId % 3) + 1;
-  return (await http(`${url(bankId)}/interbank/v1/ring`, { headers: { 'bank-id': String(caller), 'auth-token': `dev-insecure-interbank-${caller}` } })).body;
+  const headers = await signedInterbankHeaders({ key: consortiumBankKey(consortium.dataDir, caller), sender: caller, receiver: bankId, method: 'GET', path: '/interbank/v1/ring' });
+  return (await http(`${url(bankId)}/interbank/v1/ring`, { headers })).body;
 };
 
 before(async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { defaultPorts } from '@banca/core/config';
 import { startBank, type BankOptions, type RunningBank } from '@banca/launcher/bank';
 import { memberOptions, planConsortium, type Coordination } from '@banca/launcher/consortium';
+import { devInterbankKeys } from '@banca/launcher/interbank-keys';
 import { planServices, startConsortiumServices, type RunningServices } from '@banca/launcher/consortium-services';
 import { startEmbeddedPostgres, type RunningPostgres } from '@banca/launcher/embedded-postgres';
 
@@ -55,6 +56,8 @@ export async function start(options: StartOptions, print: (line: string) => void
 
   const members = await planConsortium(options.banks, options.randomPorts ? 'random' : 'default');
   const plan = await planServices(options.randomPorts ? 'random' : 'default');
+  // Each bank's own interbank key pair, made under data/ on first start and reused after.
+  const keys = devInterbankKeys(options.dataDir, members.map((member) => member.bankId));
   for (const member of members) {
     const bankId = member.bankId;
     const databaseUrl = options.store === 'postgres' ? await bankDatabase(bankId, options, databases, print) : undefined;
@@ -69,7 +72,7 @@ export async function start(options: StartOptions, print: (line: string) => void
       queueMode: options.queueMode,
       logLevel: options.logLevel,
       onLine: (line) => onLine(`bank${bankId}`)(line),
-      ...memberOptions(member, members, options.coordination, {}, plan.jwksUrl),
+      ...memberOptions(member, members, options.coordination, keys, {}, plan.jwksUrl),
     };
     print(`starting bank ${bankId}, ${member.name} (${options.store} store, ${options.queueMode} mode, ${options.coordination} coordination)...`);
     const bank = await startBank(bankOptions).catch(async (error: unknown) => {

@@ -125,7 +125,7 @@ function badRequests(): fc.Arbitrary<Case> {
     badCredentials.map((credentials): Case => ({ request: keyed({ ...json('POST', '/v1/deposits', { accountId: X, amount: '1.00' }, credentials) }), codes: ['UNAUTHENTICATED'] })),
     badCredentials.map((credentials): Case => ({ request: { method: 'POST', url: `/deposit/${X}/1.00`, headers: credentials }, codes: ['UNAUTHENTICATED'] })),
     fc.constantFrom('Bearer x.y.z', 'Bearer ', 'Basic Y2xpZW50QTp4', '').map((authorization): Case => ({ request: { method: 'GET', url: '/v1/me', headers: { authorization } }, codes: ['UNAUTHENTICATED'] })),
-    fc.constantFrom<Record<string, string>>({}, { 'bank-id': '2', 'auth-token': 'dev-insecure-interbank-2' }).map((headers): Case => ({ request: json('POST', '/interbank/v1/credits/leg-1/commit', {}, headers), codes: ['UNAUTHENTICATED'] })),
+    fc.constantFrom<Record<string, string>>({}, { 'bank-id': '2', 'auth-token': 'dev-insecure-interbank-2' }).map((headers): Case => ({ request: json('POST', '/interbank/v1/credits/leg-1/commit', {}, headers), codes: ['INTERBANK_SIGNATURE_MISSING'] })),
     nonJsonContentType().map((type): Case => ({ request: keyed({ method: 'POST', url: '/v1/deposits', headers: { ...CLIENT, 'content-type': type }, payload: JSON.stringify({ accountId: X, amount: '1.00' }) }), codes: ['UNSUPPORTED_MEDIA_TYPE'] })),
     fc.tuple(fc.constantFrom('PUT', 'DELETE', 'PATCH') as fc.Arbitrary<InjectOptions['method']>, fc.constantFrom('/v1/deposits', `/deposit/${X}/1.00`, `/v1/accounts/${X}`))
       .map(([method, url]): Case => ({ request: keyed(json(method, url, { accountId: X, amount: '1.00' })), codes: ['ROUTE_NOT_FOUND'] })),

@@ -54,10 +54,3 @@ export const DEV_CLIENT_KEYS: KeyRing = Object.freeze({
   clientA: `${DEV_KEY_PREFIX}client-a`,
   clientB: `${DEV_KEY_PREFIX}client-b`,
 });
-
-/** Development keys banks present to each other (interbank routes, the token ring). */
-export function devInterbankKeys(count: number): Record<string, string> {
-  const keys: Record<string, string> = {};
-  for (let i = 1; i <= count; i++) keys[String(i)] = `${DEV_KEY_PREFIX}interbank-${i}`;
-  return keys;
-}

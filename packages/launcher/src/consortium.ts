@@ -6,6 +6,7 @@ import { defaultPorts } from '@banca/core/config';
 import { startBank, type BankOptions, type RunningBank } from './bank.js';
 import { planServices, startConsortiumServices, type RunningServices } from './consortium-services.js';
 import { freePort } from './free-port.js';
+import { devInterbankKeys, interbankConfigOf, type ConsortiumKeys } from './interbank-keys.js';
 
 export const BANK_BRANDS: readonly { name: string; color: string }[] = [
   { name: 'Banco Aurora', color: '#0b6e4f' },
@@ -41,14 +42,18 @@ export async function planConsortium(banks: number, ports: 'default' | 'random')
   return members;
 }
 
-/** The part of a bank's options that makes it a member of the consortium (jwksUrl: the dossier's keys). */
+/**
+ * The part of a bank's options that makes it a member of the consortium (keys: every bank's
+ * interbank key pair, see devInterbankKeys; jwksUrl: the dossier's keys).
+ */
 export function memberOptions(
-  member: Member, members: readonly Member[], coordination: Coordination, base: Partial<BankOptions> = {}, jwksUrl?: string,
+  member: Member, members: readonly Member[], coordination: Coordination, keys: ConsortiumKeys, base: Partial<BankOptions> = {}, jwksUrl?: string,
 ): Partial<BankOptions> {
   return {
     bankId: member.bankId,
     businessServer: {
       bankId: member.bankId,
+      ...interbankConfigOf(member.bankId, keys),
       bankName: member.name,
       bankColor: member.color,
       coordination,
@@ -82,11 +87,12 @@ export async function startConsortium(count: number, coordination: Coordination,
   const plan = options.services ? await planServices(options.ports) : null;
   const banks: RunningBank[] = [];
   let services: RunningServices | null = null;
+  const keys = devInterbankKeys(options.dataDir, members.map((member) => member.bankId));
   try {
     for (const member of members) {
       const extra = options.perBank?.(member.bankId) ?? {};
       const merged = { ...options, ...extra };
-      banks.push(await startBank({ ...merged, ...memberOptions(member, members, coordination, merged, plan?.jwksUrl) } as BankOptions));
+      banks.push(await startBank({ ...merged, ...memberOptions(member, members, coordination, keys, merged, plan?.jwksUrl) } as BankOptions));
     }
     if (plan && options.services) {
       services = await startConsortiumServices(plan, {

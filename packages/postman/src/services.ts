@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp as buildBusinessServer } from '@banca/business-server/app';
 import { loadBusinessServerConfig } from '@banca/business-server/config';
-import { DEV_CLIENT_KEYS, DEV_KEY_PREFIX, devBusinessKeys, devInterbankKeys } from '@banca/core/auth';
+import { DEV_CLIENT_KEYS, DEV_KEY_PREFIX, devBusinessKeys } from '@banca/core/auth';
 import { defaultPorts } from '@banca/core/config';
 import { buildApp as buildCreditRegistry } from '@banca/credit-registry/app';
 import { loadCreditRegistryConfig } from '@banca/credit-registry/config';
@@ -36,8 +36,6 @@ const local = (port: number) => `http://127.0.0.1:${port}`;
 
 const DEV_BUSINESS_ID = '1';
 const DEV_CLIENT_ID = 'clientA';
-/** A bank calling bank 1's interbank routes: bank 2 of the development consortium. */
-const DEV_CALLER_BANK = '2';
 
 function devKey(ring: Readonly<Record<string, string>>, id: string): string {
   const key = ring[id];
@@ -52,11 +50,14 @@ const DATA_SERVER_KEYS: Record<string, KeyVariable> = {
 
 const BUSINESS_SERVER_KEYS: Record<string, KeyVariable> = {
   clientId: { value: DEV_CLIENT_ID, note: `Development: ${Object.keys(DEV_CLIENT_KEYS).join(' or ')}.` },
-  bankId: { value: DEV_CALLER_BANK, note: `Development: bank ${DEV_CALLER_BANK}, calling bank 1 as a member of the consortium.` },
-  authToken: {
-    value: devKey(DEV_CLIENT_KEYS, DEV_CLIENT_ID),
-    note: `Development: ${DEV_CLIENT_ID}'s key, for the client routes. The interbank routes need the calling bank's interbank key instead: `
-      + `${DEV_KEY_PREFIX}interbank-N for bank N, so ${devKey(devInterbankKeys(Number(DEV_CALLER_BANK)), DEV_CALLER_BANK)} with bankId ${DEV_CALLER_BANK}.`,
+  authToken: { value: devKey(DEV_CLIENT_KEYS, DEV_CLIENT_ID), note: `Development: ${DEV_CLIENT_ID}'s key, for the client routes.` },
+  // No value: a signature is bound to one request, expires and is accepted once, so none can be written here.
+  interbankSignature: {
+    value: '',
+    note: 'No fixed value works: each interbank request needs a new signature made by the calling bank with its own private key '
+      + '(under `npm start`, bank N\'s is data/interbank-keys/bank-N.private.jwk.json), over this very method, path, body and receiver, '
+      + 'used within interbankSignatureWindowMs (30 s) and only once. Make one per request (README, "Interbank signatures") and paste it here; '
+      + 'a request sent with an empty or reused value is refused 401.',
   },
 };
 

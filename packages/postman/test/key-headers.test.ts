@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { DEV_CLIENT_KEYS, devBusinessKeys, devInterbankKeys } from '@banca/core/auth';
+import { DEV_CLIENT_KEYS, devBusinessKeys } from '@banca/core/auth';
 import { isFolder, type PostmanCollection, type PostmanItem } from '../src/postman-collection.js';
 import { collectionOf } from '../src/service-collection.js';
 import { SERVICES, type Service, type ServiceName } from '../src/services.js';
 
 /** Each key header and the collection variable it is sent from. */
-const VARIABLE_OF: Readonly<Record<string, string>> = { 'client-id': 'clientId', 'business-id': 'businessId', 'bank-id': 'bankId', 'auth-token': 'authToken' };
+const VARIABLE_OF: Readonly<Record<string, string>> = {
+  'client-id': 'clientId', 'business-id': 'businessId', 'auth-token': 'authToken', 'banca-interbank-signature': 'interbankSignature',
+};
 
 /** The headers each group of routes authenticates with, as the routes' onRequest hooks check them. */
 const EXPECTED: Partial<Record<ServiceName, { headers(url: string, folder: string | undefined): string[]; variables: Record<string, string> }>> = {
@@ -22,10 +24,10 @@ const EXPECTED: Partial<Record<ServiceName, { headers(url: string, folder: strin
   },
   'business-server': {
     headers: (url, folder) => {
-      if (url.startsWith('/interbank/')) return ['bank-id', 'auth-token'];
+      if (url.startsWith('/interbank/')) return ['banca-interbank-signature'];
       return folder === 'seed' || folder === 'v1' ? ['client-id', 'auth-token'] : [];
     },
-    variables: { clientId: 'clientA', bankId: '2', authToken: DEV_CLIENT_KEYS.clientA ?? '' },
+    variables: { clientId: 'clientA', authToken: DEV_CLIENT_KEYS.clientA ?? '', interbankSignature: '' },
   },
 };
 
@@ -98,22 +100,25 @@ for (const service of SERVICES.filter((candidate): candidate is Service => EXPEC
       for (const { item } of entriesOf(collection).filter((entry) => keyHeadersOf(entry.item).length > 0)) {
         const response = await app.inject(injectionOf(item, collection, { withoutKeys: true }));
         assert.equal(response.statusCode, 401, `${item.request.method} ${urlOf(item)}: ${response.body.slice(0, 200)}`);
-        assert.equal(response.json<{ error: { code: string } }>().error.code, 'UNAUTHENTICATED');
+        const expectedCode = urlOf(item).startsWith('/interbank/') ? 'INTERBANK_SIGNATURE_MISSING' : 'UNAUTHENTICATED';
+        assert.equal(response.json<{ error: { code: string } }>().error.code, expectedCode);
       }
     });
   });
 }
 
 describe('postman - keys out of the box', () => {
-  test('business-server - the authToken variable tells the interbank key of the calling bank', async () => {
+  test('business-server - the interbankSignature variable says how to sign, and that no fixed value works', async () => {
     const service = SERVICES.find((candidate) => candidate.name === 'business-server');
     assert.ok(service);
     const app = await service.build();
     try {
       const collection = await collectionOf(service, app);
-      const interbankKey = devInterbankKeys(2)['2'] ?? '';
-      assert.match(collection.variable.find((variable) => variable.key === 'authToken')?.description ?? '', new RegExp(`interbank.*${interbankKey}`));
-      assert.match(collection.info.description ?? '', new RegExp(`interbank.*${interbankKey}`));
+      const description = collection.variable.find((variable) => variable.key === 'interbankSignature')?.description ?? '';
+      assert.match(description, /ES256/);
+      assert.match(description, /No fixed value works/);
+      assert.match(description, /data\/interbank-keys\/bank-N\.private\.jwk\.json/);
+      assert.match(collection.info.description ?? '', /banca-interbank-signature: \{\{interbankSignature\}\}/);
     } finally {
       await app.close();
     }

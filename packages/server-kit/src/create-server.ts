@@ -28,8 +28,8 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 
 // Keys, bearer tokens and passwords never reach the logs, whoever logs a request, its headers or
 // a body: the request serializer leaves headers and bodies out today, this holds if that changes.
-const SECRET_HEADERS = ['authorization', '["auth-token"]', 'auth', 'cookie', '["proxy-authorization"]'];
-const SECRET_FIELDS = ['password', 'token', 'businessKey', 'customerTokenSecret', 'secret', 'client_secret', 'access_token', 'signingKeyJwk'];
+const SECRET_HEADERS = ['authorization', '["auth-token"]', 'auth', 'cookie', '["proxy-authorization"]', '["banca-interbank-signature"]'];
+const SECRET_FIELDS = ['password', 'token', 'businessKey', 'customerTokenSecret', 'secret', 'client_secret', 'access_token', 'signingKeyJwk', 'interbankPrivateKeys'];
 export const REDACTED_LOG_PATHS = [
   ...SECRET_HEADERS.flatMap((header) => ['req.headers', 'headers', '*.headers'].map((at) => `${at}${header.startsWith('[') ? '' : '.'}${header}`)),
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `req.body.${field}`]),

@@ -14,13 +14,16 @@ export const SECURITY_SCHEMES = {
     type: 'apiKey', in: 'header', name: 'business-id',
     description: "A business server's id, for every data server route; its key goes in auth-token.",
   },
-  bankId: {
-    type: 'apiKey', in: 'header', name: 'bank-id',
-    description: "The calling bank's id, for the interbank routes; that bank's interbank key goes in auth-token.",
+  interbankSignature: {
+    type: 'apiKey', in: 'header', name: 'banca-interbank-signature',
+    description: "Interbank routes: a compact JWS (ES256, typ banca-interbank+jwt, kid of one of the calling bank's keys) made with the calling bank's own "
+      + 'private key over claims iss (calling bank id), aud (this bank id), htm (method), htu (path with query), cd (Content-Digest `sha-256=:<base64>:` '
+      + 'of the body bytes, of zero bytes without a body), iat (seconds; within interbankSignatureWindowMs) and jti (random, 16-64 characters, used once). '
+      + 'An optional bank-id header must name the signer.',
   },
   authToken: {
     type: 'apiKey', in: 'header', name: 'auth-token',
-    description: 'The key registered for the id sent beside it (client-id, business-id or bank-id); seed clients may send it as `auth`.',
+    description: 'The key registered for the id sent beside it (client-id or business-id); seed clients may send it as `auth`.',
   },
 } as const;
 

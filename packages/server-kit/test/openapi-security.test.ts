@@ -37,10 +37,10 @@ after(async () => app.close());
 describe('openapi-security', () => {
   test('schemes - bearer and the four key headers, each with a description', () => {
     const schemes = document.components.securitySchemes;
-    assert.deepEqual(Object.keys(schemes), ['bearer', 'clientId', 'businessId', 'bankId', 'authToken']);
+    assert.deepEqual(Object.keys(schemes), ['bearer', 'clientId', 'businessId', 'interbankSignature', 'authToken']);
     assert.equal(schemes.bearer?.type, 'http');
     const headers = Object.fromEntries(Object.entries(schemes).filter(([, scheme]) => scheme.type === 'apiKey').map(([name, scheme]) => [name, `${scheme.in}:${scheme.name}`]));
-    assert.deepEqual(headers, { clientId: 'header:client-id', businessId: 'header:business-id', bankId: 'header:bank-id', authToken: 'header:auth-token' });
+    assert.deepEqual(headers, { clientId: 'header:client-id', businessId: 'header:business-id', interbankSignature: 'header:banca-interbank-signature', authToken: 'header:auth-token' });
     for (const [name, scheme] of Object.entries(schemes)) {
       if (scheme.type === 'apiKey') assert.ok((scheme.description ?? '').length > 20, `${name} is described`);
     }

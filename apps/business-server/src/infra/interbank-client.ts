@@ -1,9 +1,10 @@
-// This bank's client of the other banks of the consortium, through each bank's gateway, with
-// this bank's interbank key. Every call is idempotent (by leg or packet id), so a call whose
+// This bank's client of the other banks of the consortium, through each bank's gateway, each
+// request signed with this bank's own private key (see interbank-signature). Every call is idempotent (by leg or packet id), so a call whose
 // answer was lost is simply made again; a bank that cannot be reached is BANK_UNAVAILABLE
 // (retryable), and the bank's own error codes come back as they are.
 import { Pool, type Dispatcher } from 'undici';
 import { BancaError } from '@banca/core/errors';
+import { INTERBANK_SIGNATURE_HEADER, type InterbankSigner } from '@banca/server-kit/interbank-signature';
 import type { BankLink, CreditRecord, CreditRequest, HoldRecord, HoldRequest } from '../application/consortium/participant.js';
 import type { RingStatus } from '../application/consortium/token-ring.js';
 
@@ -14,8 +15,7 @@ export interface PeerBank {
 }
 
 export interface InterbankClientOptions {
-  bankId: number;
-  key: string;
+  signer: InterbankSigner;
   timeoutMs: number;
 }
 
@@ -94,11 +94,14 @@ export class RemoteBank implements BankLink {
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { 'bank-id': String(this.options.bankId), 'auth-token': this.options.key };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    // Signed anew on every call (a fresh jti and timestamp): a retry is a new request, never a replay.
+    const signature = await this.options.signer.sign(this.peer.bankId, method, path, text);
+    const headers: Record<string, string> = { 'bank-id': String(this.options.signer.bankId), [INTERBANK_SIGNATURE_HEADER]: signature };
+    if (text !== undefined) headers['content-type'] = 'application/json';
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.pool.request({ method, path, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await this.pool.request({ method, path, headers, body: text });
     } catch (cause) {
       throw new BancaError('BANK_UNAVAILABLE', `Bank ${this.peer.bankId} (${this.peer.name}) cannot be reached: ${(cause as Error).message}.`, { cause });
     }

@@ -1,21 +1,26 @@
 // The interbank API (seed 003's routes between banks): other banks of the consortium, and only
-// they, authenticated by `bank-id` + `auth-token`, ask this bank to hold, post or cancel a leg's
+// they, each authenticated by its own signature (banca-interbank-signature: see
+// server-kit/interbank-signature; verified over the request line here, over the raw body once it is
+// read, each signature admitted once), ask this bank to hold, post or cancel a leg's
 // money, prepare, commit or void a credit, look up a Pix key or a document, tell how a packet it
 // coordinates ended, and pass the token ring's token. Every step is idempotent by its leg id, and
 // a leg's later steps are accepted only from the bank that coordinates it.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { KeyRing } from '@banca/core/auth';
 import { BancaError } from '@banca/core/errors';
 import { isOperationId, parseAccountId } from '@banca/core/ids';
 import { asCents } from '@banca/core/money';
-import { authenticate } from '@banca/server-kit/auth-hook';
+import { headerValue } from '@banca/server-kit/auth-hook';
+import { INTERBANK_SIGNATURE_HEADER, type InterbankVerifier, type VerifiedHeader } from '@banca/server-kit/interbank-signature';
 import { documentSecurity } from '@banca/server-kit/openapi-security';
 import type { ConsortiumService } from '../application/consortium/consortium-service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     callerBank: number;
+    interbankSignature: VerifiedHeader | null;
+    /** The body's bytes as sent, for the signature's content digest. */
+    rawBody: string | undefined;
   }
 }
 
@@ -48,13 +53,27 @@ const TokenBody = Type.Object(
 );
 const interbankTag = { tags: ['interbank'] };
 
-export function registerInterbankRoutes(app: FastifyInstance, consortium: ConsortiumService, interbankKeys: KeyRing, ring: RingEndpoint | null): void {
+export function registerInterbankRoutes(app: FastifyInstance, consortium: ConsortiumService, verifier: InterbankVerifier, ring: RingEndpoint | null): void {
   app.decorateRequest('callerBank', 0);
+  app.decorateRequest('interbankSignature', null);
+  app.decorateRequest('rawBody', undefined);
+  // The signature is refused before the body is read; the body's digest is checked once it is.
   app.addHook('onRequest', async (request) => {
-    const bankId = authenticate(request, interbankKeys, 'bank-id');
-    request.callerBank = Number(bankId);
+    const verified = await verifier.verifyHeader(headerValue(request, INTERBANK_SIGNATURE_HEADER), request.method, request.url, headerValue(request, 'bank-id'));
+    request.interbankSignature = verified;
+    request.callerBank = verified.sender;
   });
-  documentSecurity(app, { bankId: [], authToken: [] });
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    parseJson(request, body as string, done);
+  });
+  app.addHook('preValidation', async (request) => {
+    if (!request.interbankSignature) throw new Error('interbank route reached without a verified signature');
+    verifier.verifyBody(request.interbankSignature, request.rawBody);
+  });
+  documentSecurity(app, { interbankSignature: [] });
   const leg = (legId: string) => {
     if (!isOperationId(legId)) throw new BancaError('INVALID_REQUEST', 'The leg id is not valid.');
     return legId;
