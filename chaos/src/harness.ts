@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startBank, type RunningBank } from '@banca/launcher/bank';
 import { devInterbankKeys } from '@banca/launcher/interbank-keys';
 import { memberOptions, planConsortium, type Member } from '@banca/launcher/consortium';
-import { signUp, type TestCustomer } from '@banca/testkit/consortium';
+import { consent, signUp, type ConsentNeeded, type TestCustomer } from '@banca/testkit/consortium';
 import { businessHeaders, clientHeaders, http, tempDir, waitFor, type JsonResponse } from '@banca/testkit/testkit';
 import { FaultProxy } from './proxy.js';
 import { cpfFor, Rng } from './rng.js';
@@ -38,6 +38,8 @@ interface Op {
   amountCents: number;
   outcome: Outcome;
   answer: unknown;
+  /** A packet's payer, logged in at each bank, with that bank's URL: it consents there to the legs that bank pays. */
+  payers?: Map<number, { url: string; customer: TestCustomer }>;
 }
 
 interface Customer {
@@ -279,7 +281,8 @@ function nextOp(rng: Rng, customers: Customer[], bankIds: number[], url: (bankId
         const legCents = rng.next() < 0.1 ? 100_000_000 : rng.int(1, 300);
         return { fromBankId: rng.pick(bankIds), toBankId: rng.pick(bankIds), key: rng.pick(others.length > 0 ? others : customers).cpf, amount: cents(legCents) };
       });
-      return { ...base, kind, amountCents: 0, path: '/v1/me/packets', headers: { ...account.auth, 'idempotency-key': key }, body: { transfers: legs } };
+      const payers = new Map(bankIds.map((id) => [id, { url: url(id), customer: payer.at.get(id)! }]));
+      return { ...base, kind, amountCents: 0, path: '/v1/me/packets', headers: { ...account.auth, 'idempotency-key': key }, body: { transfers: legs }, payers };
     }
   }
 }
@@ -289,6 +292,25 @@ async function send(op: Op): Promise<void> {
   let response: JsonResponse;
   try {
     response = await http(`${op.url}${op.path}`, { method: 'POST', headers: op.headers, json: op.body });
+    // Legs paid at other banks: the payer consents at each (through the faults), then the same request goes again.
+    const refusal = response.body as { error?: { code?: string; details?: { packetId: string; coordinatorBank: number; banks: ConsentNeeded[] } } } | undefined;
+    if (op.payers && refusal?.error?.code === 'CONSENT_REQUIRED' && refusal.error.details) {
+      const { packetId, coordinatorBank, banks } = refusal.error.details;
+      const consents = [];
+      for (const bank of banks) {
+        const payer = op.payers.get(bank.bankId);
+        if (!payer) break;
+        const given = await consent(payer.url, payer.customer, coordinatorBank, packetId, bank);
+        if (given.status !== 201) {
+          const retryable = (given.body as { error?: { retryable?: boolean } } | undefined)?.error?.retryable !== false;
+          op.outcome = given.status >= 400 && given.status < 500 && !retryable ? 'refused' : 'unknown';
+          op.answer = refusal;
+          return;
+        }
+        consents.push({ bankId: bank.bankId, token: given.body.token as string });
+      }
+      response = await http(`${op.url}${op.path}`, { method: 'POST', headers: op.headers, json: { ...(op.body as object), consents } });
+    }
   } catch {
     op.outcome = 'unknown';
     return;

@@ -19,9 +19,11 @@ import { SharedLoginLimiter } from './application/consortium/shared-login-limite
 import { Participant } from './application/consortium/participant.js';
 import { DataRingStore } from './application/consortium/ring-store.js';
 import { TokenRing, type RingPeersPort } from './application/consortium/token-ring.js';
+import { ConsentTokens } from './infra/consent-tokens.js';
 import { CustomerTokens } from './infra/customer-tokens.js';
 import { interbankAuthOf, type InterbankAuth } from './infra/interbank-auth.js';
 import { RemoteBank } from './infra/interbank-client.js';
+import { registerConsentCors } from './routes/consent-cors.js';
 import { registerCustomerRoutes } from './routes/customer-routes.js';
 import { registerInterbankKeyRoutes } from './routes/interbank-key-routes.js';
 import { registerInterbankRoutes } from './routes/interbank-routes.js';
@@ -56,9 +58,12 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
   const bank = new BankService(data, saver, spaces);
   await app.register(async (scope) => registerClientRoutes(scope, bank, config.clientKeys));
 
-  await app.register(async (scope) => registerCustomerRoutes(
-    scope, consortium.service, consortium.tokens, config.transferWaitMs, new SharedLoginLimiter(loginLimitsOf(config), data),
-  ));
+  await app.register(async (scope) => {
+    registerConsentCors(scope, config.consortium.map((bank) => bank.url));
+    registerCustomerRoutes(
+      scope, consortium.service, consortium.tokens, config.transferWaitMs, new SharedLoginLimiter(loginLimitsOf(config), data),
+    );
+  });
   // Only the other members of the consortium, each by its own signature, may call the interbank routes (a lone bank: nobody).
   await app.register(async (scope) => registerInterbankRoutes(scope, consortium.service, interbank.verifier, consortium.ring));
   await app.register(async (scope) => registerInterbankKeyRoutes(scope, interbank.publishedKeys));
@@ -89,7 +94,8 @@ function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: A
   const store = new BankStore(data, config, gate);
   const tokens = new CustomerTokens(config.customerTokenSecret, config.bankId, config.customerTokenTtlSeconds);
   const customers = new Customers(store, tokens);
-  const participant = new Participant(config.bankId, store, customers, config.holdTimeoutMs);
+  const consents = new ConsentTokens(config.customerTokenSecret, config.bankId);
+  const participant = new Participant(config.bankId, store, customers, config.holdTimeoutMs, consents);
   const me = config.consortium.find((bank) => bank.bankId === config.bankId);
   const signer = interbank.signer;
   const peers = new Map(config.consortium.filter((bank) => bank.bankId !== config.bankId).map((bank) => {
@@ -110,7 +116,7 @@ function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: A
       bankId: config.bankId, name: me?.name ?? config.bankName, color: config.bankColor, coordination: config.coordination,
       consortium: config.consortium.map((bank) => ({ ...bank })),
     },
-    store, customers, participant, coordinator, peers, log, config.tellers,
+    store, customers, participant, coordinator, peers, log, consents, config.tellers,
   );
   let ring: TokenRing | null = null;
   if (tokenRing) {

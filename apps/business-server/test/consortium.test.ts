@@ -5,9 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { InterbankPrivateJwk } from '@banca/core/interbank-keys';
 import { after, before, describe, test } from 'node:test';
-import { auditConsortium, deposit, DOCUMENTS, login, me, pix, signUp, type TestCustomer } from '@banca/testkit/consortium';
+import { DEV_KEY_PREFIX } from '@banca/core/auth';
+import { auditConsortium, consent, deposit, DOCUMENTS, login, me, packet, pix, signUp, type PacketTransfer, type TestCustomer } from '@banca/testkit/consortium';
 import { consortiumBankKey, signedInterbankHeaders, testInterbankKeys } from '@banca/testkit/interbank';
 import { http, startTestConsortium, type TestConsortium } from '@banca/testkit/testkit';
+import { ConsentTokens } from '../src/infra/consent-tokens.js';
 
 let consortium: TestConsortium;
 let ana: TestCustomer;
@@ -158,15 +160,11 @@ describe('consortium - Pix and packets', () => {
 
   test('a packet paid from accounts at two banks applies all its transfers together', async () => {
     const before = await auditConsortium(consortium);
-    const response = await http(`${url(1)}/v1/me/packets`, {
-      method: 'POST',
-      headers: { ...ana.auth, 'idempotency-key': randomUUID() },
-      json: { transfers: [
-        { fromBankId: 1, toBankId: 2, key: DOCUMENTS.cpf[1], amount: '10.00' },
-        { fromBankId: 3, toBankId: 3, key: DOCUMENTS.cnpj[0], amount: '20.00' },
-        { fromBankId: 3, toBankId: 2, key: bruno.email, amount: '5.00' },
-      ] },
-    });
+    const response = await packet(url(1), ana, [
+      { fromBankId: 1, toBankId: 2, key: DOCUMENTS.cpf[1]!, amount: '10.00' },
+      { fromBankId: 3, toBankId: 3, key: DOCUMENTS.cnpj[0]!, amount: '20.00' },
+      { fromBankId: 3, toBankId: 2, key: bruno.email, amount: '5.00' },
+    ], new Map([[3, anaAt3]]));
     assert.equal(response.status, 200, JSON.stringify(response.body));
     assert.equal(response.body.status, 'completed');
     assert.equal((await me(url(1), ana)).balanceCents, 6000);
@@ -181,15 +179,11 @@ describe('consortium - Pix and packets', () => {
     const balances = async () => [(await me(url(1), ana)).balanceCents, (await me(url(3), anaAt3)).balanceCents, (await me(url(2), bruno)).balanceCents, (await me(url(3), carla)).balanceCents];
     const before = await balances();
     const audit = await auditConsortium(consortium);
-    const response = await http(`${url(1)}/v1/me/packets`, {
-      method: 'POST',
-      headers: { ...ana.auth, 'idempotency-key': randomUUID() },
-      json: { transfers: [
-        { fromBankId: 1, toBankId: 2, key: DOCUMENTS.cpf[1], amount: '10.00' },
-        { fromBankId: 3, toBankId: 3, key: DOCUMENTS.cnpj[0], amount: '500.00' },
-        { fromBankId: 1, toBankId: 3, key: DOCUMENTS.cnpj[0], amount: '1.00' },
-      ] },
-    });
+    const response = await packet(url(1), ana, [
+      { fromBankId: 1, toBankId: 2, key: DOCUMENTS.cpf[1]!, amount: '10.00' },
+      { fromBankId: 3, toBankId: 3, key: DOCUMENTS.cnpj[0]!, amount: '500.00' },
+      { fromBankId: 1, toBankId: 3, key: DOCUMENTS.cnpj[0]!, amount: '1.00' },
+    ], new Map([[3, anaAt3]]));
     assert.equal(response.status, 422);
     assert.equal(response.body.error.code, 'PACKET_REFUSED');
     assert.equal(response.body.error.details.failedLeg, 2);
@@ -199,14 +193,19 @@ describe('consortium - Pix and packets', () => {
     assert.deepEqual(await auditConsortium(consortium), audit);
   });
 
-  test('a customer cannot pay from an account that is not theirs', async () => {
+  test('a customer cannot pay from an account that is not theirs: its bank asks a consent only its holder can give', async () => {
     const response = await http(`${url(1)}/v1/me/packets`, {
       method: 'POST',
       headers: { ...ana.auth, 'idempotency-key': randomUUID() },
       json: { transfers: [{ fromBankId: 2, fromAccountId: bruno.accountId, toBankId: 1, key: DOCUMENTS.cpf[0], amount: '1.00' }] },
     });
-    assert.equal(response.status, 422);
-    assert.equal(response.body.error.details.code, 'FORBIDDEN');
+    assert.equal(response.status, 403);
+    assert.equal(response.body.error.code, 'CONSENT_REQUIRED');
+    const [needed] = response.body.error.details.banks;
+    // Ana, logged in at bank 3, cannot consent there for Carla's account.
+    const refused = await consent(url(3), anaAt3, 1, response.body.error.details.packetId, { payerAccountId: carla.accountId, legs: needed.legs });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'FORBIDDEN');
     assert.equal((await me(url(2), bruno)).balanceCents, 4500);
   });
 
@@ -272,5 +271,128 @@ describe('consortium - Pix and packets', () => {
     assert.equal(jwks.status, 200);
     assert.deepEqual(jwks.body.keys.map((key: { kid: string }) => key.kid), [bankKey(2).kid]);
     assert.ok(jwks.body.keys.every((key: Record<string, unknown>) => key.d === undefined && key.kty === 'EC' && key.alg === 'ES256'));
+  });
+});
+
+describe('consortium - the payer consents at its own bank', () => {
+  // Ana (bank 1) pays from her account at bank 3: 2.00 to Bruno (bank 2) and 1.00 to Carla (bank 3).
+  const transfers = (): PacketTransfer[] => [
+    { fromBankId: 1, toBankId: 3, key: DOCUMENTS.cnpj[0]!, amount: '1.00' },
+    { fromBankId: 3, toBankId: 2, key: DOCUMENTS.cpf[1]!, amount: '2.00' },
+    { fromBankId: 3, toBankId: 3, key: carla.email, amount: '1.00' },
+  ];
+  const balances = async () => [ana, anaAt3, bruno, carla].map(async (customer) => {
+    const account = await me(url(customer.bankId), customer);
+    return [account.balanceCents, account.blockedCents];
+  });
+  const snapshot = async () => ({ balances: await Promise.all(await balances()), audit: await auditConsortium(consortium) });
+  const send = (key: string, consents?: { bankId: number; token: string }[]) =>
+    http(`${url(1)}/v1/me/packets`, { method: 'POST', headers: { ...ana.auth, 'idempotency-key': key }, json: { transfers: transfers(), ...(consents ? { consents } : {}) } });
+  /** The CONSENT_REQUIRED answer of a fresh packet, and its idempotency key. */
+  const required = async () => {
+    const key = randomUUID();
+    const answer = await send(key);
+    assert.equal(answer.status, 403, JSON.stringify(answer.body));
+    return { key, details: answer.body.error.details };
+  };
+
+  test('a leg paid at another bank without its consent: 403 CONSENT_REQUIRED naming the bank and legs, nothing moved anywhere', async () => {
+    const before = await snapshot();
+    const key = randomUUID();
+    const answer = await send(key);
+    assert.equal(answer.status, 403);
+    assert.equal(answer.body.error.code, 'CONSENT_REQUIRED');
+    const details = answer.body.error.details;
+    assert.match(details.packetId, /^p1-/);
+    assert.equal(details.coordinatorBank, 1);
+    assert.deepEqual(details.banks.map((bank: { bankId: number; url: string; payerAccountId: string }) => [bank.bankId, bank.url, bank.payerAccountId]), [[3, url(3), anaAt3.accountId]]);
+    assert.deepEqual(details.banks[0].legs, [
+      { legId: `${details.packetId}.2`, toBank: 2, key: DOCUMENTS.cpf[1], amountCents: 200 },
+      { legId: `${details.packetId}.3`, toBank: 3, key: carla.email, amountCents: 100 },
+    ]);
+    assert.equal((await send(key)).body.error.details.packetId, details.packetId, 'the packet id is the same on every try, so consents can be got first');
+    assert.deepEqual(await snapshot(), before);
+  });
+
+  test('a consent for another packet, amount, receiver or account, expired, or issued by another bank is refused: the packet fails, nothing moved', async () => {
+    const secret = `${DEV_KEY_PREFIX}customer-token-secret-change-me`;
+    const stale = new ConsentTokens(secret, 3, () => Date.now() - 3_600_000);
+    const cases: { name: string; token: (details: { packetId: string; banks: { payerAccountId: string; legs: { legId: string; toBank: number; key: string; amountCents: number }[] }[] }) => Promise<string> }[] = [
+      { name: 'another packet', token: async () => {
+        const other = await required();
+        return (await consent(url(3), anaAt3, 1, other.details.packetId, other.details.banks[0])).body.token;
+      } },
+      { name: 'another amount', token: async ({ packetId, banks: [bank] }) =>
+        (await consent(url(3), anaAt3, 1, packetId, { ...bank!, legs: bank!.legs.map((leg, index) => (index === 0 ? { ...leg, amountCents: leg.amountCents + 1 } : leg)) })).body.token },
+      { name: 'another receiver', token: async ({ packetId, banks: [bank] }) =>
+        (await consent(url(3), anaAt3, 1, packetId, { ...bank!, legs: bank!.legs.map((leg, index) => (index === 0 ? { ...leg, key: DOCUMENTS.cnpj[0]!, toBank: 3 } : leg)) })).body.token },
+      { name: 'another account', token: async ({ packetId, banks: [bank] }) => {
+        // Carla consents, for her own account, to Ana's legs: bank 3 holds from Ana's account only with Ana's consent.
+        const given = await consent(url(3), carla, 1, packetId, { ...bank!, payerAccountId: carla.accountId });
+        assert.equal(given.status, 201);
+        return given.body.token;
+      } },
+      { name: 'expired', token: async ({ packetId, banks: [bank] }) =>
+        (await stale.issue({ packetId, coordinatorBank: 1, payerAccountId: bank!.payerAccountId, document: anaAt3.document, legs: bank!.legs }, 60)).token },
+      { name: 'issued by bank 1', token: async ({ packetId, banks: [bank] }) =>
+        (await consent(url(1), ana, 1, packetId, { ...bank!, payerAccountId: ana.accountId })).body.token },
+      { name: 'signed with another key', token: async ({ packetId, banks: [bank] }) =>
+        (await new ConsentTokens(`${secret}-not-bank-3`, 3).issue({ packetId, coordinatorBank: 1, payerAccountId: bank!.payerAccountId, document: anaAt3.document, legs: bank!.legs }, 60)).token },
+    ];
+    for (const { name, token } of cases) {
+      const before = await snapshot();
+      const { key, details } = await required();
+      const forged = await token(details);
+      assert.equal(typeof forged, 'string', name);
+      const answer = await send(key, [{ bankId: 3, token: forged }]);
+      assert.equal(answer.status, 422, `${name}: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body.error.code, 'PACKET_REFUSED', name);
+      assert.equal(answer.body.error.details.code, 'CONSENT_INVALID', name);
+      assert.deepEqual(await snapshot(), before, `${name}: nothing moved at any bank`);
+    }
+  });
+
+  test('a valid consent: the packet completes at every bank; a retry without consents gets the same packet', async () => {
+    const before = await snapshot();
+    const { key, details } = await required();
+    const given = await consent(url(3), anaAt3, 1, details.packetId, details.banks[0]);
+    assert.equal(given.status, 201, JSON.stringify(given.body));
+    const answer = await send(key, [{ bankId: 3, token: given.body.token }]);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.packetId, details.packetId);
+    assert.equal(answer.body.status, 'completed');
+    const moved = [-100, -300, 200, 200];
+    assert.deepEqual((await snapshot()).balances, before.balances.map(([cents], index) => [cents! + moved[index]!, 0]));
+    const retry = await send(key);
+    assert.deepEqual([retry.status, retry.body.packetId], [200, details.packetId]);
+  });
+
+  test("log-in and consent answer a page of another member bank (CORS), and no other origin", async () => {
+    const preflight = (origin: string, path: string) => fetch(`${url(3)}${path}`, {
+      method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+    });
+    for (const path of ['/v1/sessions', '/v1/me/consents']) {
+      const member = await preflight(url(1), path);
+      assert.equal(member.status, 204, path);
+      assert.equal(member.headers.get('access-control-allow-origin'), url(1), path);
+      assert.match(member.headers.get('access-control-allow-headers') ?? '', /authorization/);
+      assert.equal((await preflight('http://elsewhere.example', path)).headers.get('access-control-allow-origin'), null, path);
+    }
+    const login = await fetch(`${url(3)}/v1/sessions`, { method: 'POST', headers: { origin: url(1), 'content-type': 'application/json' }, body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong horse' }) });
+    assert.deepEqual([login.status, login.headers.get('access-control-allow-origin')], [401, url(1)]);
+    const other = await fetch(`${url(3)}/v1/me`, { headers: { origin: url(1), ...anaAt3.auth } });
+    assert.equal(other.headers.get('access-control-allow-origin'), null, 'the other routes stay same-origin');
+  });
+
+  test("the paying bank never holds on the coordinator's word for the payer's CPF", async () => {
+    const before = await snapshot();
+    // Bank 1 signs as itself (a real member), asserts Ana's CPF, and brings no consent of Ana's at bank 3.
+    const body = { legId: `pz${randomUUID().slice(0, 8)}.1`, packetId: 'pz', coordinatorBank: 1, payerAccountId: anaAt3.accountId, payerDocument: anaAt3.document, toBank: 1, toKey: DOCUMENTS.cpf[0], amountCents: 100, receiverName: '' };
+    const hold = await http(`${url(3)}/interbank/v1/holds`, {
+      method: 'POST', headers: { ...(await sign(bankKey(1), 1, 3, 'POST', '/interbank/v1/holds', body)), 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    assert.equal(hold.status, 403, JSON.stringify(hold.body));
+    assert.equal(hold.body.error.code, 'CONSENT_INVALID');
+    assert.deepEqual(await snapshot(), before);
   });
 });

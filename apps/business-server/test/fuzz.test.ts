@@ -38,6 +38,8 @@ let data: FastifyInstance;
 let app: FastifyInstance;
 let customer: Customer;
 let other: Customer;
+/** The fuzz customer's consent, at this bank, to legs fz-leg.1 (1.00) and fz-leg.9 (20.01) of bank 2's packet fz-leg. */
+let holdConsent: string;
 const writes: string[] = [];
 const CLIENT = { 'client-id': 'clientA', 'auth-token': devKeys.client.clientA! };
 // Bank 2's requests are signed by send() with bank 2's key over what is finally sent (a case's
@@ -154,6 +156,10 @@ before(async () => {
   customer = await signUpAndLogIn('Fuzz Customer', DOCUMENTS.cpf[0]!);
   other = await signUpAndLogIn('Other Customer', DOCUMENTS.cpf[1]!);
   await ok({ ...json('POST', '/v1/me/deposits', { amount: '20.00', method: 'cash' }, bearer()), headers: { ...bearer(), 'content-type': 'application/json', 'idempotency-key': 'fz-cdep' } });
+  holdConsent = (await ok(json('POST', '/v1/me/consents', {
+    packetId: 'fz-leg', coordinatorBank: 2, payerAccount: customer.accountId,
+    legs: [{ legId: 'fz-leg.1', toBank: 2, key: other.email, amountCents: 100 }, { legId: 'fz-leg.9', toBank: 2, key: other.email, amountCents: 2001 }],
+  }, bearer()))).token;
 });
 after(async () => {
   await app?.close();
@@ -282,6 +288,7 @@ function customerCases(): fc.Arbitrary<Case> {
 
 function interbankCases(): fc.Arbitrary<Case> {
   const hold = { legId: 'fz-leg.1', packetId: 'fz-leg', coordinatorBank: 2, payerAccountId: customer.accountId, payerDocument: customer.document, toBank: 2, amountCents: 100, receiverName: 'R R' };
+  const consented = { ...hold, toKey: other.email, consent: holdConsent };
   const credit = { legId: 'fz-cleg.1', packetId: 'fz-cleg', coordinatorBank: 2, fromBank: 2, key: other.email, amountCents: 100, payerName: 'P P', payerDocument: DOCUMENTS.cpf[5]! };
   const badLeg = fc.oneof(anyText(40), fc.constant('l'.repeat(129))).filter((id) => !isValidOperationId(id));
   const badLegInPath = badOperationIdInPath().filter((id) => id !== '' && !dotSegment(id));
@@ -290,9 +297,13 @@ function interbankCases(): fc.Arbitrary<Case> {
     fc.constantFrom(1, 3, 99).map((coordinatorBank): Case => ({ request: json('POST', '/interbank/v1/holds', { ...hold, coordinatorBank }, BANK2), codes: ['FORBIDDEN'] })),
     badLeg.map((legId): Case => ({ request: json('POST', '/interbank/v1/holds', { ...hold, legId }, BANK2), codes: ['INVALID_REQUEST'] })),
     badIdField.map((payerAccountId): Case => ({ request: json('POST', '/interbank/v1/holds', { ...hold, payerAccountId }, BANK2), codes: idFieldCodes(payerAccountId) })),
-    fc.constantFrom(DOCUMENTS.cpf[1]!, '', '00000000000').map((payerDocument): Case => ({ request: json('POST', '/interbank/v1/holds', { ...hold, payerDocument }, BANK2), codes: ['FORBIDDEN'] })),
-    fc.constant<Case>({ request: json('POST', '/interbank/v1/holds', { ...hold, amountCents: 2001 }, BANK2), codes: ['INSUFFICIENT_FUNDS'] }),
-    fc.constant<Case>({ request: json('POST', '/interbank/v1/holds', { ...hold, payerAccountId: '12345' }, BANK2), codes: ['ACCOUNT_NOT_FOUND'] }),
+    // The payer's CPF, right or wrong, authorizes nothing: without this bank's consent every hold is refused.
+    fc.constantFrom(customer.document, DOCUMENTS.cpf[1]!, '', '00000000000').map((payerDocument): Case => ({ request: json('POST', '/interbank/v1/holds', { ...hold, payerDocument }, BANK2), codes: ['CONSENT_INVALID'] })),
+    fc.oneof(anyText(60), fc.constantFrom(holdConsent.slice(0, -2) + 'xx', customer.token, `${holdConsent.split('.').slice(0, 2).join('.')}.`))
+      .map((consent): Case => ({ request: json('POST', '/interbank/v1/holds', { ...consented, consent }, BANK2), codes: ['CONSENT_INVALID'] })),
+    fc.constantFrom<Partial<typeof consented>>({ amountCents: 101 }, { toKey: customer.email }, { toBank: 1 }, { legId: 'fz-leg.2' }, { packetId: 'fz-other' }, { payerAccountId: '12345' })
+      .map((change): Case => ({ request: json('POST', '/interbank/v1/holds', { ...consented, ...change }, BANK2), codes: ['CONSENT_INVALID'] })),
+    fc.constant<Case>({ request: json('POST', '/interbank/v1/holds', { ...consented, legId: 'fz-leg.9', amountCents: 2001 }, BANK2), codes: ['INSUFFICIENT_FUNDS'] }),
     corrupt(hold, {}, { required: Object.keys(hold) as (keyof typeof hold)[] }).map((body): Case => ({ request: json('POST', '/interbank/v1/holds', body, BANK2), codes: ['INVALID_REQUEST'] })),
     badCents().map((amountCents): Case => ({ request: json('POST', '/interbank/v1/credits', { ...credit, amountCents }, BANK2), codes: ['INVALID_AMOUNT', 'AMOUNT_TOO_LARGE', 'INVALID_REQUEST'] })),
     fc.constantFrom(1, 3).map((coordinatorBank): Case => ({ request: json('POST', '/interbank/v1/credits', { ...credit, coordinatorBank }, BANK2), codes: ['FORBIDDEN'] })),
@@ -376,6 +387,7 @@ function validRequests(): { api: 'client' | 'customer' | 'interbank' | 'public';
     { api: 'customer', request: client('POST', '/v1/me/pix', { toBankId: 1, key: other.email, amount: '1.00' }) },
     { api: 'customer', request: client('POST', '/v1/me/packets', { transfers: [{ fromBankId: 1, toBankId: 1, key: other.email, amount: '1.00' }] }) },
     { api: 'customer', request: client('GET', `/v1/me/packets/${randomUUID()}`) },
+    { api: 'customer', request: client('POST', '/v1/me/consents', { packetId: 'fz-c', coordinatorBank: 2, payerAccount: customer.accountId, legs: [{ legId: 'fz-c.1', toBank: 2, key: other.email, amountCents: 100 }] }) },
     { api: 'interbank', request: client('GET', '/interbank/v1/ping') },
     { api: 'interbank', request: client('POST', '/interbank/v1/token', { nodeSender: 2, counters: [1, 1] }) },
     { api: 'interbank', request: client('GET', `/interbank/v1/documents/${customer.document}`) },
@@ -554,7 +566,7 @@ describe('business server - bad input (property-based)', () => {
   test('junk on every route (any method, segments, query, body and credentials) never gets a 5xx; refusals are catalogued and change nothing', async () => {
     const templates = [
       'deposit/:a/:b', 'withdrawal/:a/:b', 'transfer/:a/:b/:c', 'balance/:a', 'v1/deposits', 'v1/withdrawals', 'v1/transfers', 'v1/accounts/:a', 'v1/accounts/:a/history', 'v1/operations/:a',
-      'v1/bank', 'v1/customers', 'v1/sessions', 'v1/me', 'v1/me/transactions', 'v1/me/banks', 'v1/me/deposits', 'v1/pix-keys/lookup', 'v1/me/pix', 'v1/me/packets', 'v1/me/packets/:a',
+      'v1/bank', 'v1/customers', 'v1/sessions', 'v1/me', 'v1/me/transactions', 'v1/me/banks', 'v1/me/deposits', 'v1/pix-keys/lookup', 'v1/me/pix', 'v1/me/packets', 'v1/me/packets/:a', 'v1/me/consents',
       'interbank/v1/ping', 'interbank/v1/token', 'interbank/v1/ring', 'interbank/v1/documents/:a', 'interbank/v1/keys/lookup', 'interbank/v1/holds', 'interbank/v1/holds/:a/post',
       'interbank/v1/holds/:a/cancel', 'interbank/v1/credits', 'interbank/v1/credits/:a/commit', 'interbank/v1/credits/:a/void', 'interbank/v1/packets/:a', ':a',
     ];

@@ -26,7 +26,7 @@ export async function buildApp(config: GatewayConfig): Promise<FastifyInstance> 
     up.set(upstreams.healthyCount());
   });
   app.get('/gateway/upstreams', { schema: { summary: 'Health of each business server behind this gateway' } }, async () => ({ upstreams: upstreams.status() }));
-  await app.register(async (scope) => registerWebRoutes(scope, { root: config.webRoot, page: 'index.html' }));
+  await app.register(async (scope) => registerWebRoutes(scope, { root: config.webRoot, page: 'index.html', connectOrigins: config.connectOrigins }));
   await app.register(async (scope) => registerProxyRoutes(scope, upstreams, config.retriesMax));
   await upstreams.start();
   app.addHook('onClose', async () => upstreams.close());

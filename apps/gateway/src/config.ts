@@ -24,6 +24,8 @@ export const GatewayConfigSchema = Type.Object(
     shutdownTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
     /** The built web interface, served under /app/ (default: this checkout's apps/web build); "" serves none. */
     webRoot: Type.String({ default: webRoot }),
+    /** The other banks of the consortium (their URLs), which the bank's page may call: the payer's consent is asked at the paying bank. */
+    connectOrigins: Type.Array(Type.String({ pattern: '^https?://', maxLength: 2048 }), { maxItems: 99, default: [] }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
   },
   { additionalProperties: false },
@@ -34,6 +36,7 @@ export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 export function loadGatewayConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env) {
   const input = { ...raw };
   if (env.BANCA_WEB_ROOT !== undefined) input.webRoot = env.BANCA_WEB_ROOT;
+  if (env.BANCA_CONNECT_ORIGINS) input.connectOrigins = env.BANCA_CONNECT_ORIGINS.split(',').map((url) => url.trim()).filter(Boolean);
   if (env.BANCA_UPSTREAMS) input.upstreams = env.BANCA_UPSTREAMS.split(',').map((url) => url.trim()).filter(Boolean);
   return compileConfig(GatewayConfigSchema, input, 'gateway');
 }

@@ -45,6 +45,19 @@ describe('gateway - the web interface under /app/', () => {
     }
   });
 
+  it('gateway - the page may call only its own origin unless the config names the consortium\'s other banks', async () => {
+    const policy = (response: { headers: Record<string, unknown> }) => String(response.headers['content-security-policy']).match(/connect-src ([^;]*)/)?.[1];
+    assert.equal(policy(await app.inject({ url: '/app/' })), "'self'");
+    const member = await buildApp(loadGatewayConfig({
+      upstreams: [NOWHERE], webRoot: root, logLevel: 'silent', connectOrigins: ['http://127.0.0.1:8200', 'https://bank3.example.com/'],
+    }, {}));
+    try {
+      assert.equal(policy(await member.inject({ url: '/app/transactions' })), "'self' http://127.0.0.1:8200 https://bank3.example.com");
+    } finally {
+      await member.close();
+    }
+  });
+
   it('gateway - hashed assets are cached for good; a missing asset is a 404 from the catalogue, not the page', async () => {
     const asset = await app.inject({ url: '/app/assets/index-abc123.js' });
     assert.equal(asset.statusCode, 200);

@@ -25,6 +25,8 @@ export interface RequestOptions {
   token?: string | null;
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** Another bank of the consortium (its URL), asked from this page: its 401 does not end this bank's session. */
+  atBank?: string;
 }
 
 /** Called when the bank says the session is no longer valid (expired or tampered token). */
@@ -40,7 +42,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
   let response: Response;
   try {
-    response = await fetch(path, {
+    response = await fetch(options.atBank === undefined ? path : `${options.atBank.replace(/\/+$/, '')}${path}`, {
       method: options.method ?? 'GET',
       headers,
       body: options.body === undefined ? null : JSON.stringify(options.body),
@@ -48,7 +50,8 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     });
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
-    throw new ApiError(0, 'NETWORK', 'Could not reach the bank. Check your connection and try again: nothing is sent twice.');
+    const which = options.atBank === undefined ? 'the bank' : options.atBank;
+    throw new ApiError(0, 'NETWORK', `Could not reach ${which}. Check your connection and try again: nothing is sent twice.`);
   }
   const text = await response.text();
   let parsed: unknown = null;
@@ -66,7 +69,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
       error.message ?? `The bank answered ${response.status} ${response.statusText}.`,
       error.details ?? {},
     );
-    if (response.status === 401 && options.token && onSessionEnded) onSessionEnded();
+    if (response.status === 401 && options.token && options.atBank === undefined && onSessionEnded) onSessionEnded();
     throw apiError;
   }
   return { status: response.status, body: parsed as T };

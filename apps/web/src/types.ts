@@ -76,3 +76,18 @@ export interface PacketView {
   error: { code: string; message: string } | null;
   transfers: { fromBankId: number; fromAccountId: string; toBankId: number; receiverName: string | null; amountCents: number }[];
 }
+
+/** A leg of another bank's packet that a customer consents to at the bank paying it. */
+export interface ConsentLeg {
+  legId: string;
+  toBank: number;
+  key: string;
+  amountCents: number;
+}
+
+/** CONSENT_REQUIRED's details: the packet, and each other bank whose consent it lacks. */
+export interface ConsentRequired {
+  packetId: string;
+  coordinatorBank: number;
+  banks: { bankId: number; name: string; url: string; payerAccountId: string; legs: ConsentLeg[] }[];
+}

@@ -219,11 +219,50 @@ describe('web - the consortium in a real browser', { timeout: 10 * 60_000 }, () 
     assert.deepEqual(await unlabelled(alicePage), []);
     await shot(alicePage, '10-packet-builder');
     await alicePage.getByRole('button', { name: 'Send packet' }).click();
+    // Transfer 2 is paid at bank 2: Alice logs in there, in the same flow, and bank 2 gives its consent.
+    const consent = alicePage.getByRole('form', { name: 'Consent at Banco Ipê' });
+    await textOf(consent, 'R$ 5,25');
+    assert.deepEqual(await unlabelled(alicePage), []);
+    await shot(alicePage, '10b-packet-consent');
+    await alicePage.getByLabel('E-mail at Banco Ipê').fill(aliceAtBank2.email);
+    await alicePage.getByLabel('Password at Banco Ipê').fill('correct horse');
+    await alicePage.getByRole('button', { name: 'Log in and consent at Banco Ipê' }).click();
     await textOf(alicePage.getByRole('status').filter({ hasText: 'Packet' }), 'Packet completed: 2 transfers');
+    assert.equal(await consent.count(), 0, 'the consent step closes once the packet is sent');
     await textOf(alicePage.getByTestId('balance'), 'R$ 109,50');
     await textOf(brunoPage.getByTestId('balance'), 'R$ 45,75');
     assert.equal((await me(consortium.url(2), aliceAtBank2)).balanceCents, 50_00 - 5_25);
     await shot(alicePage, '11-packet-completed');
+  });
+
+  it('web - a consent refused at the paying bank (wrong password, then cancelled) moves nothing at either bank', async () => {
+    const from2 = `2:${aliceAtBank2.accountId}`;
+    await alicePage.locator('#leg-1-bank').selectOption({ label: 'Banco Ipê' });
+    await alicePage.locator('#leg-1-key').fill(brunoEmail);
+    await alicePage.locator('#leg-1-amount').fill('1');
+    await alicePage.getByRole('button', { name: 'Add a transfer' }).click();
+    await alicePage.locator('#leg-2-from').selectOption(from2);
+    await alicePage.locator('#leg-2-bank').selectOption({ label: 'Banco Ipê' });
+    await alicePage.locator('#leg-2-key').fill(brunoEmail);
+    await alicePage.locator('#leg-2-amount').fill('2');
+    await alicePage.getByRole('button', { name: 'Send packet' }).click();
+    const consent = alicePage.getByRole('form', { name: 'Consent at Banco Ipê' });
+    await alicePage.getByLabel('E-mail at Banco Ipê').fill(aliceAtBank2.email);
+    await alicePage.getByLabel('Password at Banco Ipê').fill('not her password');
+    await alicePage.getByRole('button', { name: 'Log in and consent at Banco Ipê' }).click();
+    const refused = await textOf(consent.getByRole('alert'), 'INVALID_CREDENTIALS');
+    assert.match(refused, /Banco Ipê refused: .*Nothing was moved\./);
+    await shot(alicePage, '11b-consent-refused');
+    assert.equal(new URL(alicePage.url()).pathname.endsWith('/transactions'), true, 'a refusal at bank 2 does not end the session at bank 1');
+    await alicePage.getByRole('button', { name: 'Cancel the packet' }).click();
+    await textOf(alicePage.getByRole('alert'), 'The packet was not sent: you did not consent at Banco Ipê. Nothing was moved at any bank.');
+    assert.equal(await consent.count(), 0);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(cents(await textOf(alicePage.getByTestId('balance'), 'R$')), 109_50);
+    assert.equal(cents(await textOf(brunoPage.getByTestId('balance'), 'R$')), 45_75);
+    const atBank2 = await me(consortium.url(2), aliceAtBank2);
+    assert.deepEqual([atBank2.balanceCents, atBank2.blockedCents], [50_00 - 5_25, 0]);
+    await alicePage.getByRole('button', { name: 'Remove transfer 2' }).click();
   });
 
   it('web - a packet with a leg that cannot be paid is refused whole, the leg is marked, and no balance moves', async () => {

@@ -26,6 +26,8 @@ export const errorCatalogue = {
   TOKEN_EXPIRED: { status: 401, retryable: false, message: "The access token expired; get a new one from the dossier's POST /oauth/token." },
   FORBIDDEN: { status: 403, retryable: false, message: 'The credentials do not allow this operation.' },
   INSUFFICIENT_SCOPE: { status: 403, retryable: false, message: 'The access token does not carry the scope this route needs.' },
+  CONSENT_REQUIRED: { status: 403, retryable: false, message: "A leg is paid from an account at another bank: get that bank's consent (POST /v1/me/consents there) and send it with the packet." },
+  CONSENT_INVALID: { status: 403, retryable: false, message: 'The paying bank refused the consent (bad signature, expired, or not for this packet, account, receiver or amount).' },
   BUSINESS_ID_MISMATCH: { status: 403, retryable: false, message: 'The business id in the path is not the authenticated one.' },
   ACCOUNT_NOT_FOUND: { status: 404, retryable: false, message: 'The account does not exist.' },
   OPERATION_NOT_FOUND: { status: 404, retryable: false, message: 'No operation has this id.' },

@@ -61,7 +61,7 @@ export function memberOptions(
       ...(jwksUrl ? { oauth: { jwksUrl } } : {}),
       ...base.businessServer,
     },
-    gateway: { port: member.gatewayPort, ...base.gateway },
+    gateway: { port: member.gatewayPort, connectOrigins: members.map(({ url }) => url), ...base.gateway },
   };
 }
 

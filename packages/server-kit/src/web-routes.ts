@@ -1,5 +1,6 @@
 // The web interface, under /app/: hashed assets cached for good, every other path under /app/
-// answered with the app's page (it routes in the browser). Pages may talk only to this origin.
+// answered with the app's page (it routes in the browser). Pages may talk only to this origin,
+// and to the origins named in connectOrigins (a bank's page asks the consortium's other banks for consents).
 // A bank's gateway serves the bank's page (index.html); the dossier serves its own (dossier.html).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,8 +8,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { BancaError } from '@banca/core/errors';
 
-const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+function pageHeaders(connectOrigins: readonly string[]) {
+  const connect = ["'self'", ...new Set(connectOrigins.map((url) => new URL(url).origin))].join(' ');
+  return {
+    'content-security-policy': `default-src 'self'; img-src 'self' data:; style-src 'self'; connect-src ${connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
+    ...FIXED_HEADERS,
+  };
+}
+
+const FIXED_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -19,9 +27,12 @@ export interface WebRoutesOptions {
   root: string;
   /** The page every path under /app/ answers with. */
   page: 'index.html' | 'dossier.html';
+  /** Other origins the page may call (fetch); none by default. */
+  connectOrigins?: readonly string[];
 }
 
-export async function registerWebRoutes(app: FastifyInstance, { root, page: pageFile }: WebRoutesOptions): Promise<void> {
+export async function registerWebRoutes(app: FastifyInstance, { root, page: pageFile, connectOrigins = [] }: WebRoutesOptions): Promise<void> {
+  const headers = pageHeaders(connectOrigins);
   const built = root !== '' && existsSync(join(root, pageFile));
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/app/', 302));
   app.get('/app', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/app/', 301));
@@ -42,10 +53,10 @@ export async function registerWebRoutes(app: FastifyInstance, { root, page: page
     setHeaders: (response, path) => {
       const hashed = path.startsWith(join(root, 'assets'));
       response.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
-      for (const [name, value] of Object.entries(PAGE_HEADERS)) response.setHeader(name, value);
+      for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     },
   });
-  const page = (reply: FastifyReply) => reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).sendFile(pageFile);
+  const page = (reply: FastifyReply) => reply.headers({ ...headers, 'cache-control': 'no-cache' }).sendFile(pageFile);
   app.get('/app/', { schema: { hide: true } }, async (_request, reply) => page(reply));
   app.get('/app/*', { schema: { hide: true } }, async (request, reply) => {
     // A missing asset is a 404, not the page: a stale tab must not run HTML as a script.

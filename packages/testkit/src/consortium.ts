@@ -49,6 +49,53 @@ export async function pix(url: string, customer: TestCustomer, toBankId: number,
   return http(`${url}/v1/me/pix`, { method: 'POST', headers: { ...customer.auth, 'idempotency-key': idempotencyKey }, json: { toBankId, key, amount } });
 }
 
+export interface PacketTransfer {
+  fromBankId: number;
+  fromAccountId?: string;
+  toBankId: number;
+  key: string;
+  amount: string;
+}
+
+/** What a CONSENT_REQUIRED answer asks of one bank. */
+export interface ConsentNeeded {
+  bankId: number;
+  name: string;
+  url: string;
+  payerAccountId: string;
+  legs: { legId: string; toBank: number; key: string; amountCents: number }[];
+}
+
+/** Asks the paying bank (where `customer` is logged in) for the payer's consent to legs of another bank's packet. */
+export async function consent(url: string, customer: TestCustomer, coordinatorBank: number, packetId: string, needed: Pick<ConsentNeeded, 'payerAccountId' | 'legs'>, expiresInSeconds?: number) {
+  return http(`${url}/v1/me/consents`, {
+    method: 'POST',
+    headers: customer.auth,
+    json: { packetId, coordinatorBank, payerAccount: needed.payerAccountId, legs: needed.legs, ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }) },
+  });
+}
+
+/**
+ * Sends a packet as a client would: first without consents; on CONSENT_REQUIRED, gets each named
+ * bank's consent from the customer logged in there (`payers`, by bank id) and sends it again.
+ */
+export async function packet(url: string, customer: TestCustomer, transfers: PacketTransfer[], payers: ReadonlyMap<number, TestCustomer> = new Map(), idempotencyKey: string = randomUUID()) {
+  const send = (consents?: { bankId: number; token: string }[]) =>
+    http(`${url}/v1/me/packets`, { method: 'POST', headers: { ...customer.auth, 'idempotency-key': idempotencyKey }, json: { transfers, ...(consents ? { consents } : {}) } });
+  const first = await send();
+  if (first.body?.error?.code !== 'CONSENT_REQUIRED') return first;
+  const details: { packetId: string; coordinatorBank: number; banks: ConsentNeeded[] } = first.body.error.details;
+  const consents = [];
+  for (const bank of details.banks) {
+    const payer = payers.get(bank.bankId);
+    if (!payer) return first;
+    const given = await consent(bank.url, payer, details.coordinatorBank, details.packetId, bank);
+    if (given.status !== 201) throw new Error(`consent refused by bank ${bank.bankId}: ${given.status} ${JSON.stringify(given.body)}`);
+    consents.push({ bankId: bank.bankId, token: given.body.token as string });
+  }
+  return send(consents);
+}
+
 export interface MoneyAudit {
   /** Sum of every customer balance across the consortium. */
   customersCents: number;

@@ -9,7 +9,7 @@ import { parseOperationId } from '@banca/core/ids';
 import { parseAmount } from '@banca/core/money';
 import { headerValue } from '@banca/server-kit/auth-hook';
 import type { CustomerClaims, CustomerTokens } from '../infra/customer-tokens.js';
-import type { ConsortiumService } from '../application/consortium/consortium-service.js';
+import { CONSENT_TTL_SECONDS, type ConsortiumService } from '../application/consortium/consortium-service.js';
 import type { PacketRecord } from '../application/consortium/coordinator.js';
 import type { SharedLoginAttempt, SharedLoginLimiter } from '../application/consortium/shared-login-limiter.js';
 
@@ -50,7 +50,32 @@ const Leg = Type.Object(
   },
   { additionalProperties: false },
 );
-const PacketBody = Type.Object({ transfers: Type.Array(Leg, { minItems: 1, maxItems: 20 }) }, { additionalProperties: false });
+const BankId = Type.Integer({ minimum: 1, maximum: 99 });
+const ConsentGiven = Type.Object(
+  { bankId: BankId, token: Type.String({ minLength: 1, maxLength: 8192, description: 'The token that bank answered to POST /v1/me/consents' }) },
+  { additionalProperties: false },
+);
+const PacketBody = Type.Object(
+  {
+    transfers: Type.Array(Leg, { minItems: 1, maxItems: 20 }),
+    consents: Type.Optional(Type.Array(ConsentGiven, { maxItems: 20, description: 'The payer\'s consent from each other bank paying a leg (see CONSENT_REQUIRED)' })),
+  },
+  { additionalProperties: false },
+);
+const ConsentLegBody = Type.Object(
+  { legId: Type.String({ minLength: 1, maxLength: 128 }), toBank: BankId, key: Type.String({ maxLength: 254 }), amountCents: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) },
+  { additionalProperties: false },
+);
+const ConsentBody = Type.Object(
+  {
+    packetId: Type.String({ minLength: 1, maxLength: 64 }),
+    coordinatorBank: BankId,
+    payerAccount: Type.String({ maxLength: 64, description: 'Your account at this bank that pays the legs' }),
+    legs: Type.Array(ConsentLegBody, { minItems: 1, maxItems: 20, description: 'As CONSENT_REQUIRED listed them: leg id, receiving bank, key, amount in cents' }),
+    expiresInSeconds: Type.Optional(Type.Integer({ minimum: CONSENT_TTL_SECONDS.min, maximum: CONSENT_TTL_SECONDS.max, default: CONSENT_TTL_SECONDS.default })),
+  },
+  { additionalProperties: false },
+);
 const LookupQuery = Type.Object({ bankId: Type.String({ pattern: '^[1-9][0-9]?$' }), key: Type.String({ maxLength: 254 }) }, { additionalProperties: false });
 const LimitQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })) }, { additionalProperties: false });
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'Required: a caller-chosen id (a UUID), reused on retry' })) });
@@ -176,7 +201,24 @@ export function registerCustomerRoutes(
       fromBankId: leg.fromBankId, toBankId: leg.toBankId, key: leg.key, amountCents: parseAmount(leg.amount, `amount of transfer ${index + 1}`),
       ...(leg.fromAccountId === undefined ? {} : { fromAccountId: leg.fromAccountId }),
     }));
-    return answer(reply, await consortium.submit(account, customer.document, 'packet', legs, key));
+    const consents = new Map((request.body.consents ?? []).map((consent) => [consent.bankId, consent.token]));
+    return answer(reply, await consortium.submit(account, customer.document, 'packet', legs, key, consents));
+  });
+
+  app.post<{ Body: Static<typeof ConsentBody> }>('/v1/me/consents', {
+    schema: {
+      ...customerTag,
+      summary: "Consent to legs of another bank's packet paid from your account here: a short-lived token for that packet, its receivers and amounts only",
+      body: ConsentBody, security: bearer,
+    },
+  }, async (request, reply) => {
+    const customer = await claims(request);
+    const body = request.body;
+    const consent = await consortium.issueConsent(customer.document, {
+      packetId: body.packetId, coordinatorBank: body.coordinatorBank, payerAccountId: body.payerAccount, legs: body.legs,
+      expiresInSeconds: body.expiresInSeconds ?? CONSENT_TTL_SECONDS.default,
+    });
+    return reply.status(201).send(consent);
   });
 
   app.get<{ Params: { packetId: string } }>('/v1/me/packets/:packetId', {

@@ -33,8 +33,10 @@ const LegId = Type.String({ minLength: 1, maxLength: 128 });
 const BankId = Type.Integer({ minimum: 1, maximum: 99 });
 const HoldBody = Type.Object(
   {
-    legId: LegId, packetId: LegId, coordinatorBank: BankId, payerAccountId: Type.String({ maxLength: 64 }), payerDocument: Type.String({ maxLength: 14 }),
-    toBank: BankId, amountCents: Type.Integer(), receiverName: Type.String({ maxLength: 200 }),
+    legId: LegId, packetId: LegId, coordinatorBank: BankId, payerAccountId: Type.String({ maxLength: 64 }),
+    payerDocument: Type.String({ maxLength: 14, description: 'For display only: it authorizes nothing' }),
+    toBank: BankId, toKey: Type.Optional(Type.String({ maxLength: 254 })), amountCents: Type.Integer(), receiverName: Type.String({ maxLength: 200 }),
+    consent: Type.Optional(Type.String({ maxLength: 8192, description: "The payer's consent, a token this bank issued (POST /v1/me/consents)" })),
   },
   { additionalProperties: false },
 );
@@ -110,11 +112,11 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
   }, async (request) => consortium.localKeyLookup(request.body.key));
 
   app.post<{ Body: Static<typeof HoldBody> }>('/interbank/v1/holds', {
-    schema: { ...interbankTag, summary: 'Phase one at the paying bank: hold the amount (blocked balance); idempotent by legId', body: HoldBody },
+    schema: { ...interbankTag, summary: "Phase one at the paying bank: hold the amount (blocked balance), only with the payer's consent issued here; idempotent by legId", body: HoldBody },
   }, async (request) => {
     const body = request.body;
     fromCoordinator(request, body.coordinatorBank);
-    return participant.hold({ ...body, legId: leg(body.legId), payerAccountId: parseAccountId(body.payerAccountId), amountCents: asCents(body.amountCents) });
+    return participant.holdWithConsent({ ...body, legId: leg(body.legId), payerAccountId: parseAccountId(body.payerAccountId), amountCents: asCents(body.amountCents) });
   });
 
   app.post<{ Params: Static<typeof LegParams>; Body: Static<typeof PostBody> }>('/interbank/v1/holds/:legId/post', {

@@ -10,7 +10,8 @@ export function registerProxyRoutes(app: FastifyInstance, upstreams: Upstreams, 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.route({
-    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
+    // OPTIONS too: a page of another bank asks the business server before a cross-origin log-in or consent.
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
     url: '/*',
     schema: { hide: true },
     handler: async (request, reply) => {

@@ -4,9 +4,10 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.js';
 import { useApp } from '../app-context.js';
 import { formatCents, parseAmountInput } from '../money.js';
-import type { BankAccounts, PacketView } from '../types.js';
+import type { BankAccounts, ConsentRequired, PacketView } from '../types.js';
 import { useIdempotencyKey } from '../use-idempotency-key.js';
 import { useAction } from '../use-action.js';
+import { ConsentStep } from './consent-step.js';
 import { ErrorAlert, asError } from './error-alert.js';
 
 interface Row {
@@ -18,6 +19,15 @@ interface Row {
 }
 
 const ROWS_MAX = 20;
+
+type Transfer = { fromBankId: number; fromAccountId: string | undefined; toBankId: number; key: string; amount: string };
+
+/** A packet waiting for the payer's consent at other banks: asked of them one after another. */
+interface PendingConsent {
+  request: ConsentRequired;
+  transfers: Transfer[];
+  given: { bankId: number; token: string }[];
+}
 let nextRowId = 1;
 
 export function PacketBuilder({ token, accountId, onDone }: { token: string; accountId: string; onDone(): void }) {
@@ -29,6 +39,7 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
   const [rowErrors, setRowErrors] = useState<Record<number, string>>({});
   const { busy, error, setError, run } = useAction();
   const [result, setResult] = useState<PacketView | null>(null);
+  const [pending, setPending] = useState<PendingConsent | null>(null);
   const key = useIdempotencyKey();
 
   useEffect(() => {
@@ -37,6 +48,7 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
 
   const change = (id: number, patch: Partial<Row>) => {
     key.reset();
+    setPending(null);
     setResult(null);
     setRows((current) => current.map((row) => (row.id === id ? { ...row, ...patch } : row)));
   };
@@ -57,21 +69,50 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
         const amount = parsed[index]!;
         return { fromBankId: Number(fromBankId), fromAccountId, toBankId: row.toBankId, key: row.key.trim(), amount: amount.ok ? amount.amount : '' };
       });
-      try {
-        const { body } = await api<PacketView>('/v1/me/packets', { method: 'POST', token, idempotencyKey: key.current(), body: { transfers } });
-        key.reset();
-        setResult(body);
-        if (body.status === 'completed') setRows([newRow()]);
-      } catch (failure) {
-        // A refused packet names its failed transfer: mark that row too.
-        const leg = failure instanceof ApiError ? Number(failure.details.failedLeg) : NaN;
-        const row = Number.isInteger(leg) ? rows[leg - 1] : undefined;
-        if (row && failure instanceof ApiError) setRowErrors({ [row.id]: `${String(failure.details.code ?? failure.code)}: ${String(failure.details.message ?? failure.message)}` });
-        throw failure;
-      }
+      await send(transfers, []);
     });
     onDone();
   };
+
+  /** Sends the packet (the same idempotency key on every try); CONSENT_REQUIRED opens the consent steps. */
+  const send = async (transfers: Transfer[], consents: { bankId: number; token: string }[]) => {
+    try {
+      const { body } = await api<PacketView>('/v1/me/packets', {
+        method: 'POST', token, idempotencyKey: key.current(), body: { transfers, ...(consents.length > 0 ? { consents } : {}) },
+      });
+      key.reset();
+      setPending(null);
+      setResult(body);
+      if (body.status === 'completed') setRows([newRow()]);
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.code === 'CONSENT_REQUIRED') {
+        setPending({ request: failure.details as unknown as ConsentRequired, transfers, given: consents });
+        return;
+      }
+      setPending(null);
+      // A refused packet names its failed transfer: mark that row too.
+      const leg = failure instanceof ApiError ? Number(failure.details.failedLeg) : NaN;
+      const row = Number.isInteger(leg) ? rows[leg - 1] : undefined;
+      if (row && failure instanceof ApiError) setRowErrors({ [row.id]: `${String(failure.details.code ?? failure.code)}: ${String(failure.details.message ?? failure.message)}` });
+      throw failure;
+    }
+  };
+
+  const consented = async (bankId: number, consentToken: string) => {
+    if (!pending) return;
+    const given = [...pending.given.filter((consent) => consent.bankId !== bankId), { bankId, token: consentToken }];
+    const missing = pending.request.banks.filter((bank) => !given.some((consent) => consent.bankId === bank.bankId));
+    if (missing.length > 0) return setPending({ ...pending, given });
+    await run(() => send(pending.transfers, given));
+    onDone();
+  };
+
+  const cancelConsent = () => {
+    const waiting = pending?.request.banks.find((bank) => !pending.given.some((consent) => consent.bankId === bank.bankId));
+    setPending(null);
+    setError(new Error(`The packet was not sent: you did not consent at ${waiting?.name ?? 'the paying bank'}. Nothing was moved at any bank.`));
+  };
+  const asking = pending?.request.banks.find((bank) => !pending.given.some((consent) => consent.bankId === bank.bankId));
 
   const accounts = (sources ?? []).flatMap((source) => (source.accounts ?? []).map((account) => ({ source, account })));
   const total = rows.reduce((sum, row) => {
@@ -79,79 +120,85 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
     return amount.ok ? sum + amount.cents : sum;
   }, 0);
   return (
-    <form className="card" onSubmit={submit} aria-labelledby="packet-title">
-      <h2 id="packet-title">Packet of Pix</h2>
-      <p className="muted">Every transfer of a packet happens, or none does. Pay from any of your accounts in the consortium.</p>
-      {sources?.some((source) => source.unavailable) && (
-        <p className="alert info" role="status">
-          Unreachable now: {sources.filter((source) => source.unavailable).map((source) => source.bankName).join(', ')}. Accounts there cannot be used until it is back.
-        </p>
-      )}
-      <ol className="packet-rows">
-        {rows.map((row, index) => {
-          const prefix = `leg-${index + 1}`;
-          const rowError = rowErrors[row.id];
-          return (
-            <li key={row.id} className="packet-row" aria-label={`Transfer ${index + 1}`} data-invalid={rowError ? 'true' : undefined}>
-              <div className="field">
-                <label htmlFor={`${prefix}-from`}>From</label>
-                <select id={`${prefix}-from`} value={row.from} onChange={(event) => change(row.id, { from: event.target.value })}>
-                  {accounts.length === 0 && <option value={own}>{bank.name} · {accountId}</option>}
-                  {accounts.map(({ source, account }) => (
-                    <option key={`${source.bankId}:${account.accountId}`} value={`${source.bankId}:${account.accountId}`}>
-                      {source.bankName} · {account.accountId}{account.joint ? ' (joint)' : ''}
-                    </option>
-                  ))}
-                </select>
-              </div>
-              <div className="field">
-                <label htmlFor={`${prefix}-bank`}>To bank</label>
-                <select id={`${prefix}-bank`} value={row.toBankId} onChange={(event) => change(row.id, { toBankId: Number(event.target.value) })}>
-                  {bank.consortium.map((member) => <option key={member.bankId} value={member.bankId}>{member.name}</option>)}
-                </select>
-              </div>
-              <div className="field">
-                <label htmlFor={`${prefix}-key`}>Pix key</label>
-                <input id={`${prefix}-key`} required autoComplete="off" maxLength={254} value={row.key} onChange={(event) => change(row.id, { key: event.target.value })} />
-              </div>
-              <div className="field">
-                <label htmlFor={`${prefix}-amount`}>Amount (R$)</label>
-                <input id={`${prefix}-amount`} inputMode="decimal" autoComplete="off" placeholder="0,00" required value={row.amount}
-                  aria-invalid={rowError ? true : undefined} aria-describedby={rowError ? `${prefix}-error` : undefined}
-                  onChange={(event) => change(row.id, { amount: event.target.value })} />
-              </div>
-              {rows.length > 1 && (
-                <button type="button" className="secondary remove" onClick={() => { key.reset(); setRows(rows.filter((other) => other.id !== row.id)); }}>
-                  Remove transfer {index + 1}
-                </button>
-              )}
-              {rowError && <p className="row-error" id={`${prefix}-error`}>{rowError}</p>}
-            </li>
-          );
-        })}
-      </ol>
-      <div className="actions">
-        <button type="button" className="secondary" disabled={rows.length >= ROWS_MAX} onClick={() => { key.reset(); setRows([...rows, newRow()]); }}>
-          Add a transfer
-        </button>
-        <p className="muted">Total {formatCents(total)} in {rows.length} {rows.length === 1 ? 'transfer' : 'transfers'}</p>
-      </div>
-      <ErrorAlert error={error} />
-      {result && (
-        <div className={`alert ${result.status === 'completed' ? 'success' : 'info'}`} role="status">
-          <p>
-            {result.status === 'completed'
-              ? `Packet completed: ${result.transfers.length} transfers, ${formatCents(result.transfers.reduce((sum, leg) => sum + leg.amountCents, 0))}.`
-              : 'The packet is being settled; its transfers show as pending until it ends.'}
+    <>
+      <form className="card" onSubmit={submit} aria-labelledby="packet-title">
+        <h2 id="packet-title">Packet of Pix</h2>
+        <p className="muted">Every transfer of a packet happens, or none does. Pay from any of your accounts in the consortium.</p>
+        {sources?.some((source) => source.unavailable) && (
+          <p className="alert info" role="status">
+            Unreachable now: {sources.filter((source) => source.unavailable).map((source) => source.bankName).join(', ')}. Accounts there cannot be used until it is back.
           </p>
-          <ul>
-            {result.transfers.map((leg, index) => (
-              <li key={index}>{formatCents(leg.amountCents)} from {bankName(leg.fromBankId)} to {leg.receiverName ?? 'the receiver'} at {bankName(leg.toBankId)}</li>
-            ))}
-          </ul>
+        )}
+        <ol className="packet-rows">
+          {rows.map((row, index) => {
+            const prefix = `leg-${index + 1}`;
+            const rowError = rowErrors[row.id];
+            return (
+              <li key={row.id} className="packet-row" aria-label={`Transfer ${index + 1}`} data-invalid={rowError ? 'true' : undefined}>
+                <div className="field">
+                  <label htmlFor={`${prefix}-from`}>From</label>
+                  <select id={`${prefix}-from`} value={row.from} onChange={(event) => change(row.id, { from: event.target.value })}>
+                    {accounts.length === 0 && <option value={own}>{bank.name} · {accountId}</option>}
+                    {accounts.map(({ source, account }) => (
+                      <option key={`${source.bankId}:${account.accountId}`} value={`${source.bankId}:${account.accountId}`}>
+                        {source.bankName} · {account.accountId}{account.joint ? ' (joint)' : ''}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+                <div className="field">
+                  <label htmlFor={`${prefix}-bank`}>To bank</label>
+                  <select id={`${prefix}-bank`} value={row.toBankId} onChange={(event) => change(row.id, { toBankId: Number(event.target.value) })}>
+                    {bank.consortium.map((member) => <option key={member.bankId} value={member.bankId}>{member.name}</option>)}
+                  </select>
+                </div>
+                <div className="field">
+                  <label htmlFor={`${prefix}-key`}>Pix key</label>
+                  <input id={`${prefix}-key`} required autoComplete="off" maxLength={254} value={row.key} onChange={(event) => change(row.id, { key: event.target.value })} />
+                </div>
+                <div className="field">
+                  <label htmlFor={`${prefix}-amount`}>Amount (R$)</label>
+                  <input id={`${prefix}-amount`} inputMode="decimal" autoComplete="off" placeholder="0,00" required value={row.amount}
+                    aria-invalid={rowError ? true : undefined} aria-describedby={rowError ? `${prefix}-error` : undefined}
+                    onChange={(event) => change(row.id, { amount: event.target.value })} />
+                </div>
+                {rows.length > 1 && (
+                  <button type="button" className="secondary remove" onClick={() => { key.reset(); setRows(rows.filter((other) => other.id !== row.id)); }}>
+                    Remove transfer {index + 1}
+                  </button>
+                )}
+                {rowError && <p className="row-error" id={`${prefix}-error`}>{rowError}</p>}
+              </li>
+            );
+          })}
+        </ol>
+        <div className="actions">
+          <button type="button" className="secondary" disabled={rows.length >= ROWS_MAX} onClick={() => { key.reset(); setRows([...rows, newRow()]); }}>
+            Add a transfer
+          </button>
+          <p className="muted">Total {formatCents(total)} in {rows.length} {rows.length === 1 ? 'transfer' : 'transfers'}</p>
         </div>
+        <ErrorAlert error={error} />
+        {result && (
+          <div className={`alert ${result.status === 'completed' ? 'success' : 'info'}`} role="status">
+            <p>
+              {result.status === 'completed'
+                ? `Packet completed: ${result.transfers.length} transfers, ${formatCents(result.transfers.reduce((sum, leg) => sum + leg.amountCents, 0))}.`
+                : 'The packet is being settled; its transfers show as pending until it ends.'}
+            </p>
+            <ul>
+              {result.transfers.map((leg, index) => (
+                <li key={index}>{formatCents(leg.amountCents)} from {bankName(leg.fromBankId)} to {leg.receiverName ?? 'the receiver'} at {bankName(leg.toBankId)}</li>
+              ))}
+            </ul>
+          </div>
+        )}
+        <button type="submit" disabled={busy || pending !== null}>{busy ? 'Sending the packet…' : 'Send packet'}</button>
+      </form>
+      {pending && asking && (
+        <ConsentStep key={`${pending.request.packetId}:${asking.bankId}`} request={pending.request} bank={asking}
+          onGiven={(consentToken) => void consented(asking.bankId, consentToken)} onCancel={cancelConsent} />
       )}
-      <button type="submit" disabled={busy}>{busy ? 'Sending the packet…' : 'Send packet'}</button>
-    </form>
+    </>
   );
 }

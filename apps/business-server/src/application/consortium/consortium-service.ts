@@ -11,8 +11,9 @@ import { formatCents } from '@banca/core/money';
 import type { TransferRecord } from '@banca/core/protocol';
 import { clientOf } from '../client-spaces.js';
 import type { KeyLookup, DocumentAccounts, RemoteBank } from '../../infra/interbank-client.js';
+import type { ConsentLeg, ConsentTokens } from '../../infra/consent-tokens.js';
 import type { BankStore } from './bank-store.js';
-import type { Coordinator, LegInput, PacketRecord } from './coordinator.js';
+import { legIdOf, type Coordinator, type LegInput, type PacketRecord } from './coordinator.js';
 import { view, type CustomerRecord, type CustomerView, type Customers } from './customers.js';
 import type { BankLink, CreditRecord, HoldRecord, Participant } from './participant.js';
 
@@ -72,6 +73,26 @@ export interface LegOrder {
   fromAccountId?: string;
 }
 
+/** What a customer of this bank consents to: legs of another bank's packet, paid from one of their accounts here. */
+export interface ConsentOrder {
+  packetId: string;
+  coordinatorBank: number;
+  payerAccountId: string;
+  legs: ConsentLeg[];
+  expiresInSeconds: number;
+}
+
+/** A bank whose consent a packet lacks, as CONSENT_REQUIRED names it for the client. */
+export interface ConsentNeeded {
+  bankId: number;
+  name: string;
+  url: string;
+  payerAccountId: string;
+  legs: ConsentLeg[];
+}
+
+export const CONSENT_TTL_SECONDS = { default: 300, min: 10, max: 900 } as const;
+
 export class ConsortiumService {
   constructor(
     readonly info: BankInfo,
@@ -81,6 +102,7 @@ export class ConsortiumService {
     readonly coordinator: Coordinator,
     private readonly peers: ReadonlyMap<number, RemoteBank>,
     private readonly log: FastifyBaseLogger,
+    private readonly consents: ConsentTokens,
     private readonly tellers: readonly string[] = [],
   ) {}
 
@@ -205,7 +227,9 @@ export class ConsortiumService {
   }
 
   /** A Pix or a packet of them, paid from the customer's accounts (at this or other banks). */
-  async submit(customer: CustomerRecord, document: string, kind: 'pix' | 'packet', orders: LegOrder[], idempotencyKey: string): Promise<PacketRecord> {
+  async submit(
+    customer: CustomerRecord, document: string, kind: 'pix' | 'packet', orders: LegOrder[], idempotencyKey: string, consents: ReadonlyMap<number, string> = new Map(),
+  ): Promise<PacketRecord> {
     if (orders.length === 0 || orders.length > 20) throw new BancaError('INVALID_REQUEST', 'A packet has 1 to 20 transfers.');
     const holder = customer.holders.find((candidate) => candidate.document === document);
     if (!holder) throw new BancaError('FORBIDDEN', 'The token does not name a holder of this account.');
@@ -229,7 +253,55 @@ export class ConsortiumService {
       }
       legs.push({ fromBank: order.fromBankId, fromAccountId, toBank: order.toBankId, toKey: order.key, amountCents: order.amountCents });
     }
-    return this.coordinator.submit({ kind, accountId: customer.accountId, document, payerName: holder.name, idempotencyKey, legs });
+    const packetId = this.coordinator.packetIdOf(customer.accountId, idempotencyKey);
+    const needed = this.consentsNeeded(packetId, legs, consents);
+    // A packet already recorded (a retry) keeps the consents it was recorded with.
+    if (needed.length > 0 && !(await this.coordinator.find(packetId))) {
+      const names = needed.map((bank) => `bank ${bank.bankId} (${bank.name})`).join(', ');
+      throw new BancaError('CONSENT_REQUIRED', `Transfers paid at ${names} need your consent there: log in at that bank, POST /v1/me/consents with these legs, and send this request again with "consents".`, {
+        details: { packetId, coordinatorBank: this.info.bankId, banks: needed },
+      });
+    }
+    const given = Object.fromEntries([...new Set(legs.map((leg) => leg.fromBank))].filter((bankId) => bankId !== this.info.bankId)
+      .flatMap((bankId) => (consents.has(bankId) ? [[String(bankId), consents.get(bankId) ?? '']] : [])));
+    return this.coordinator.submit({ kind, accountId: customer.accountId, document, payerName: holder.name, idempotencyKey, legs, consents: given });
+  }
+
+  /** The other banks paying legs of this packet whose consent was not sent, with what each must consent to. */
+  private consentsNeeded(packetId: string, legs: LegInput[], consents: ReadonlyMap<number, string>): ConsentNeeded[] {
+    const byBank = new Map<number, ConsentNeeded>();
+    for (const [index, leg] of legs.entries()) {
+      if (leg.fromBank === this.info.bankId) continue;
+      const peer = this.peers.get(leg.fromBank);
+      if (!peer) throw new BancaError('BANK_NOT_FOUND', `Transfer ${index + 1}: no bank ${leg.fromBank} in this consortium.`);
+      const bank = byBank.get(leg.fromBank) ?? { bankId: leg.fromBank, name: peer.peer.name, url: peer.peer.url, payerAccountId: leg.fromAccountId, legs: [] };
+      if (bank.payerAccountId !== leg.fromAccountId) {
+        throw new BancaError('INVALID_REQUEST', `Transfer ${index + 1}: a packet pays from one account per other bank (bank ${leg.fromBank}: ${bank.payerAccountId}).`);
+      }
+      bank.legs.push({ legId: legIdOf(packetId, index), toBank: leg.toBank, key: leg.toKey, amountCents: leg.amountCents });
+      byBank.set(leg.fromBank, bank);
+    }
+    return [...byBank.values()].filter((bank) => !consents.has(bank.bankId));
+  }
+
+  /**
+   * A logged-in customer of this bank consents to legs of another bank's packet paid from one of
+   * their accounts here: a token only this bank verifies, when it is asked to hold those legs.
+   * Nothing is recorded; the consent is checked when the hold is asked.
+   */
+  async issueConsent(document: string, order: ConsentOrder): Promise<{ token: string; expiresAtMs: number; packetId: string }> {
+    if (!this.bankIds().includes(order.coordinatorBank)) throw new BancaError('BANK_NOT_FOUND', `No bank ${order.coordinatorBank} in this consortium.`);
+    const payer = await this.customers.get(order.payerAccountId);
+    if (!payer?.holders.some((candidate) => candidate.document === document)) {
+      throw new BancaError('FORBIDDEN', `Account ${order.payerAccountId} at bank ${this.info.bankId} is not yours: only its holders can consent to its payments.`);
+    }
+    for (const leg of order.legs) {
+      if (!leg.legId.startsWith(`${order.packetId}.`)) throw new BancaError('INVALID_REQUEST', `Leg ${leg.legId} is not a leg of packet ${order.packetId}.`);
+      if (!this.bankIds().includes(leg.toBank)) throw new BancaError('BANK_NOT_FOUND', `Leg ${leg.legId}: no bank ${leg.toBank} in this consortium.`);
+      parsePixKey(leg.key);
+    }
+    const issued = await this.consents.issue({ ...order, document }, order.expiresInSeconds);
+    return { ...issued, packetId: order.packetId };
   }
 
   /** One round of the crash-recovery sweeps; every business server runs it on a timer. */

@@ -44,6 +44,8 @@ export interface PacketRecord {
   failedLeg: number | null;
   error: { code: ErrorCode; message: string } | null;
   requestHash: string;
+  /** Per paying bank other than this one (by bank id), the payer's consent token that bank issued. */
+  consents?: Record<string, string>;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -63,6 +65,8 @@ export interface PacketOrder {
   payerName: string;
   idempotencyKey: string;
   legs: LegInput[];
+  /** The payer's consent for the legs paid at other banks, by bank id; only that bank can check it. */
+  consents: Record<string, string>;
 }
 
 export interface CoordinatorOptions {
@@ -95,13 +99,14 @@ export class Coordinator {
 
   /** Records the packet (idempotent by the customer's key) and, unless queued for the token, runs it. */
   async submit(order: PacketOrder): Promise<PacketRecord> {
+    // The consents are not part of the request: a token issued again for the same packet differs.
     const requestHash = createHash('sha256').update(JSON.stringify([order.kind, order.legs])).digest('hex');
-    const packetId = `p${this.options.bankId}-${createHash('sha256').update(`${order.accountId}\n${order.idempotencyKey}`).digest('hex').slice(0, 24)}`;
+    const packetId = this.packetIdOf(order.accountId, order.idempotencyKey);
     const now = Date.now();
     const packet: PacketRecord = {
       packetId, kind: order.kind, bankId: this.options.bankId, accountId: order.accountId, document: order.document, payerName: order.payerName,
-      legs: order.legs.map((leg, index) => ({ ...leg, legId: `${packetId}.${index + 1}`, receiverName: null, receiverAccountId: null })),
-      state: this.options.queued ? 'queued' : 'preparing', failedLeg: null, error: null, requestHash, createdAtMs: now, updatedAtMs: now,
+      legs: order.legs.map((leg, index) => ({ ...leg, legId: legIdOf(packetId, index), receiverName: null, receiverAccountId: null })),
+      state: this.options.queued ? 'queued' : 'preparing', failedLeg: null, error: null, requestHash, consents: order.consents, createdAtMs: now, updatedAtMs: now,
     };
     if (!(await this.store.write([{ collection: PACKETS, key: packetId, expectVersion: 0, value: packet, tags: packetTags(packet) }]))) {
       const existing = await this.get(packetId);
@@ -113,6 +118,15 @@ export class Coordinator {
     if (!this.options.queued) return this.drive(packetId, { version: 1, value: packet });
     this.onQueued();
     return packet;
+  }
+
+  /** The packet id a customer's idempotency key gives, known before the packet is recorded (for consents). */
+  packetIdOf(accountId: string, idempotencyKey: string): string {
+    return `p${this.options.bankId}-${createHash('sha256').update(`${accountId}\n${idempotencyKey}`).digest('hex').slice(0, 24)}`;
+  }
+
+  async find(packetId: string): Promise<PacketRecord | null> {
+    return (await this.store.read<PacketRecord>(PACKETS, packetId))?.value ?? null;
   }
 
   async get(packetId: string): Promise<PacketRecord> {
@@ -202,7 +216,8 @@ export class Coordinator {
         const [hold, credit] = await Promise.all([
           this.link(leg.fromBank).hold({
             legId: leg.legId, packetId: packet.packetId, coordinatorBank: packet.bankId, payerAccountId: leg.fromAccountId,
-            payerDocument: packet.document, toBank: leg.toBank, amountCents: leg.amountCents, receiverName: '',
+            payerDocument: packet.document, toBank: leg.toBank, toKey: leg.toKey, amountCents: leg.amountCents, receiverName: '',
+            ...(leg.fromBank === packet.bankId ? {} : { consent: packet.consents?.[String(leg.fromBank)] ?? '' }),
           }),
           this.link(leg.toBank).prepareCredit({
             legId: leg.legId, packetId: packet.packetId, coordinatorBank: packet.bankId, fromBank: leg.fromBank, key: leg.toKey,
@@ -250,6 +265,11 @@ export class Coordinator {
     ]));
     return results.every((result) => result.status === 'fulfilled') ? { ...packet, state: 'failed' } : null;
   }
+}
+
+/** The id of a packet's leg, by its place (from 0) in the customer's order. */
+export function legIdOf(packetId: string, index: number): string {
+  return `${packetId}.${index + 1}`;
 }
 
 function checkPrepared(hold: HoldRecord, credit: CreditRecord): true {

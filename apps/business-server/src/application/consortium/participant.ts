@@ -5,9 +5,12 @@
 // (@bank:<paying bank> -> receiver) or void. Every step is idempotent by the leg's id and
 // compare-and-set on the leg's record, so a retry, a crash or a racing business server cannot
 // apply a step twice or both post and void one hold.
+// A hold asked by another bank's coordinator needs the payer's consent, a token this bank issued
+// to a holder of the account and checks itself; the coordinator's word for the payer counts for nothing.
 import { BancaError } from '@banca/core/errors';
-import { maskDocument } from '@banca/core/documents';
+import { maskDocument, parsePixKey } from '@banca/core/documents';
 import type { TransferInput } from '@banca/core/protocol';
+import type { ConsentTokens } from '../../infra/consent-tokens.js';
 import type { BankStore, Versioned } from './bank-store.js';
 import type { Customers } from './customers.js';
 
@@ -22,14 +25,18 @@ export interface HoldRequest {
   packetId: string;
   coordinatorBank: number;
   payerAccountId: string;
-  /** The document of the customer asking; must be a holder of the payer account. */
+  /** The document of the customer asking, for display: it authorizes nothing at another bank. */
   payerDocument: string;
   toBank: number;
+  /** The receiver's Pix key at toBank, which a consent must name. */
+  toKey?: string;
   amountCents: number;
   receiverName: string;
+  /** The payer's consent token, issued by this (the paying) bank; required unless this bank coordinates. */
+  consent?: string;
 }
 
-export interface HoldRecord extends HoldRequest {
+export interface HoldRecord extends Omit<HoldRequest, 'consent'> {
   payerName: string;
   state: HoldState;
   reason: string | null;
@@ -98,21 +105,61 @@ export class Participant implements BankLink {
     private readonly store: BankStore,
     private readonly customers: Customers,
     private readonly holdTimeoutMs: number,
+    private readonly consents: ConsentTokens,
   ) {}
 
+  /** A hold for this bank's own coordinator, which has checked the customer's token at this bank. */
   async hold(request: HoldRequest): Promise<HoldRecord> {
+    const payer = await this.customers.require(request.payerAccountId);
+    const holder = payer.holders.find((candidate) => candidate.document === request.payerDocument);
+    if (!holder) throw new BancaError('FORBIDDEN', `The customer asking is not a holder of account ${request.payerAccountId} at bank ${this.bankId}.`);
+    return this.placeHold(request, holder.name);
+  }
+
+  /** A hold asked by another bank: only with a consent of a holder of the account, issued here, covering this leg. */
+  async holdWithConsent(request: HoldRequest): Promise<HoldRecord> {
+    let payerName: string;
+    try {
+      payerName = await this.consentingHolder(request);
+    } catch (error) {
+      // A repeat of a hold placed earlier gets that hold, even if its consent has expired since.
+      const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
+      if (existing) return sameHold(existing.value, request);
+      throw error;
+    }
+    return this.placeHold(request, payerName);
+  }
+
+  /** The name of the holder whose consent covers this leg; CONSENT_INVALID otherwise. */
+  private async consentingHolder(request: HoldRequest): Promise<string> {
+    const refuse = (why: string) => new BancaError('CONSENT_INVALID', `Bank ${this.bankId} refuses to hold leg ${request.legId}: ${why}`);
+    if (!request.consent) throw refuse("no consent of the payer came with it (the payer gives one at this bank's POST /v1/me/consents).");
+    const consent = await this.consents.verify(request.consent);
+    if (consent.packetId !== request.packetId || consent.coordinatorBank !== request.coordinatorBank) {
+      throw refuse(`the consent is for packet ${consent.packetId} of bank ${consent.coordinatorBank}, not ${request.packetId} of bank ${request.coordinatorBank}.`);
+    }
+    if (consent.payerAccountId !== request.payerAccountId) throw refuse(`the consent is for account ${consent.payerAccountId}, not ${request.payerAccountId}.`);
+    const leg = consent.legs.find((candidate) => candidate.legId === request.legId);
+    if (!leg) throw refuse('the consent does not cover this leg.');
+    if (leg.toBank !== request.toBank || request.toKey === undefined || normalKey(leg.key) !== normalKey(request.toKey)) throw refuse('the consent names another receiver.');
+    if (leg.amountCents !== request.amountCents) throw refuse(`the consent is for ${leg.amountCents} cents, not ${request.amountCents}.`);
+    const payer = await this.customers.require(request.payerAccountId);
+    const holder = payer.holders.find((candidate) => candidate.document === consent.document);
+    if (!holder) throw refuse(`whoever consented is not a holder of account ${request.payerAccountId}.`);
+    return holder.name;
+  }
+
+  private async placeHold(request: HoldRequest, payerName: string): Promise<HoldRecord> {
+    const { consent: _consent, ...held } = request;
     // Optimistic: a first request (the usual case) writes at once; a repeat finds the record.
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) {
         const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
         if (existing) return sameHold(existing.value, request);
       }
-      const payer = await this.customers.require(request.payerAccountId);
-      const holder = payer.holders.find((candidate) => candidate.document === request.payerDocument);
-      if (!holder) throw new BancaError('FORBIDDEN', `The customer asking is not a holder of account ${request.payerAccountId} at bank ${this.bankId}.`);
       const now = Date.now();
       const record: HoldRecord = {
-        ...request, payerName: holder.name, state: 'held', reason: null, createdAtMs: now, expiresAtMs: now + this.holdTimeoutMs, updatedAtMs: now,
+        ...held, payerName, state: 'held', reason: null, createdAtMs: now, expiresAtMs: now + this.holdTimeoutMs, updatedAtMs: now,
       };
       let refused: BancaError | undefined;
       const done = await this.store.withLocks([request.payerAccountId], (balances) => {
@@ -308,6 +355,14 @@ function sameCredit(existing: CreditRecord, request: CreditRequest): CreditRecor
   const same = existing.packetId === request.packetId && existing.amountCents === request.amountCents && existing.fromBank === request.fromBank;
   if (!same && existing.receiverAccountId !== 'none') throw new BancaError('IDEMPOTENCY_CONFLICT', `Leg ${request.legId} was already prepared with different details.`);
   return existing;
+}
+
+function normalKey(key: string): string {
+  try {
+    return parsePixKey(key).value;
+  } catch {
+    return key;
+  }
 }
 
 function contention(legId: string): BancaError {
