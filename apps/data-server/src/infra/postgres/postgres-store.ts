@@ -57,8 +57,10 @@ export class PostgresStore implements LedgerStore {
     this.assertOpen();
     const unique = [...new Set(accountIds)];
     return this.transaction(async (client) => {
-      const knownTransfers = await selectTransfers(client, lookupTransferIds);
       const now = await lockAccounts(client, unique);
+      // Under the accounts' mutexes (a new snapshot in READ COMMITTED): a commit of these ids that
+      // held them a moment ago is seen, so a retry racing its original gets the original's answer.
+      const knownTransfers = await selectTransfers(client, lookupTransferIds);
       const leases = await liveLeases(client, unique, now);
       const conflicts: LockConflict[] = [];
       for (const accountId of accountIds) {
