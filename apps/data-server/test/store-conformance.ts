@@ -182,6 +182,17 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       await store.unlock('1', [a, b]);
     });
 
+    test('commit - never takes a customer account below zero (the store refuses it, behind the rules); system accounts may', async () => {
+      const [a, b] = [`a-${uid()}`, `b-${uid()}`];
+      await commitLocked('1', [deposit(a, 100)]);
+      await rejectsWith(commitLocked('1', [deposit(b, 5), move(a, b, 101)]), 'INSUFFICIENT_FUNDS');
+      assert.equal(await balance(a), 100);
+      assert.equal(await balance(b), undefined, 'the other transfer of the refused commit was not written');
+      await store.unlock('1', [a, b]);
+      await commitLocked('1', [move(a, b, 100)]);
+      assert.deepEqual([await balance(a), await balance(b)], [0, 100], 'down to exactly zero is fine');
+    });
+
     test('commit - all or nothing when a transfer would break the balance limit', async () => {
       const [a, b] = [`a-${uid()}`, `b-${uid()}`];
       await commitLocked('1', [deposit(a, 100)]);

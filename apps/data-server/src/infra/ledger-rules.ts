@@ -3,7 +3,7 @@
 // compare-and-set of versioned records.
 import { createHash } from 'node:crypto';
 import { BancaError } from '@banca/core/errors';
-import { SYSTEM_ACCOUNTS } from '@banca/core/ids';
+import { isSystemAccount, SYSTEM_ACCOUNTS } from '@banca/core/ids';
 import type { CommitRequest, RecordWrite, TransferInput } from '@banca/core/protocol';
 
 /** What a replayed commit id must match: its transfers, absolute sets, queue results and record
@@ -55,6 +55,15 @@ export function adjustments(targets: CommitRequest['setBalances'], balanceOf: (a
     });
   }
   return made;
+}
+
+/** A customer account (not a system '@' account) never goes below zero: the store's own check,
+ *  behind the business rules and in front of the database's constraint. */
+export function belowZero(transferId: string, accountId: string, balanceCents: number): BancaError | undefined {
+  if (balanceCents >= 0 || isSystemAccount(accountId)) return undefined;
+  return new BancaError('INSUFFICIENT_FUNDS', `Transfer ${transferId} would take account ${accountId} below zero; the ledger never lets a customer balance go negative, and nothing of this commit was written.`, {
+    details: { transferId, accountId },
+  });
 }
 
 export function lockError(code: 'ACCOUNT_LOCKED' | 'LOCK_NOT_HELD' | 'STALE_FENCING_TOKEN', accountId: string, owner?: string): BancaError {

@@ -13,7 +13,7 @@ import type {
   QueueEntry, QueuedOperation, RecordWrite, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
 import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, StoreKind, UnlockOutcome } from '../ledger-store.js';
-import { adjustments, duplicateRecord, hashCommit, lockError, recordTags, versionConflict } from '../ledger-rules.js';
+import { adjustments, belowZero, duplicateRecord, hashCommit, lockError, recordTags, versionConflict } from '../ledger-rules.js';
 import { applyForget, applyHits, duplicateLimit, LIMIT_SWEEP_ROWS, rowId, type HashedForget, type HashedHit, type HitsOutcome, type LimitRow } from '../limit-rules.js';
 import { LockTable } from './lock-table.js';
 import type { LedgerTables } from './tables.js';
@@ -272,6 +272,8 @@ export class EmbeddedStore implements LedgerStore {
       if (Math.abs(debit) > BALANCE_CENTS_MAX || Math.abs(credit) > BALANCE_CENTS_MAX) {
         return refused('BALANCE_LIMIT_EXCEEDED', `Transfer ${transfer.transferId} would take a balance past the limit.`);
       }
+      const negative = belowZero(transfer.transferId, transfer.debitAccountId, debit);
+      if (negative) return { ok: false, error: negative };
       balances.set(transfer.debitAccountId, debit);
       balances.set(transfer.creditAccountId, credit);
       records.push({ ...transfer, commitId: request.commitId, businessId, debitBalanceAfterCents: debit, creditBalanceAfterCents: credit, committedAtMs: now });

@@ -1,6 +1,7 @@
 // The seeds' in-memory database: everything is lost when the process ends. A transaction keeps
 // an undo log, so a failure halfway leaves the tables as they were.
 import type { AuditReport, QueueEntry, QueueResult, StoredRecord, TransferRecord } from '@banca/core/protocol';
+import { invariant } from '@banca/core/errors';
 import { isSystemAccount } from '@banca/core/ids';
 import { MemoryLimitTables } from './memory-limit-tables.js';
 import type { CommitRow, LedgerTables } from './tables.js';
@@ -42,6 +43,8 @@ export class MemoryTables implements LedgerTables {
   }
 
   setBalance(accountId: string, balanceCents: number): void {
+    // The equivalent of the SQL stores' constraint: a customer balance never goes below zero.
+    invariant(balanceCents >= 0 || isSystemAccount(accountId), `negative customer balance refused (accounts_customer_not_negative): ${accountId}`);
     const before = this.balances.get(accountId);
     this.remember(() => (before === undefined ? this.balances.delete(accountId) : this.balances.set(accountId, before)));
     this.balances.set(accountId, balanceCents);

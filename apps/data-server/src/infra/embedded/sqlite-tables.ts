@@ -12,6 +12,14 @@ export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS accounts (
   id TEXT PRIMARY KEY, balance INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+-- The last line behind the rules: a customer account (system accounts start with '@') never goes
+-- below zero. Triggers rather than a CHECK, so ledgers created before them get them too.
+CREATE TRIGGER IF NOT EXISTS accounts_customer_not_negative_insert BEFORE INSERT ON accounts
+  WHEN NEW.balance < 0 AND substr(NEW.id, 1, 1) <> '@'
+  BEGIN SELECT RAISE(ABORT, 'negative customer balance refused (accounts_customer_not_negative)'); END;
+CREATE TRIGGER IF NOT EXISTS accounts_customer_not_negative_update BEFORE UPDATE OF balance ON accounts
+  WHEN NEW.balance < 0 AND substr(NEW.id, 1, 1) <> '@'
+  BEGIN SELECT RAISE(ABORT, 'negative customer balance refused (accounts_customer_not_negative)'); END;
 CREATE TABLE IF NOT EXISTS commits (
   id TEXT PRIMARY KEY, business_id TEXT NOT NULL, request_hash TEXT NOT NULL, committed_at INTEGER NOT NULL) WITHOUT ROWID;
 -- The journal: one row per double-entry movement (debit one account, credit another).

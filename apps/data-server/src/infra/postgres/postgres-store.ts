@@ -19,7 +19,7 @@ import type {
   QueueEntry, QueueResult, QueuedOperation, RecordWrite, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
 import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, UnlockOutcome } from '../ledger-store.js';
-import { adjustments, duplicateRecord, hashCommit, lockError, recordTags, versionConflict } from '../ledger-rules.js';
+import { adjustments, belowZero, duplicateRecord, hashCommit, lockError, recordTags, versionConflict } from '../ledger-rules.js';
 import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
 import { ACCOUNT_LOCK_SEED, NOW_MS, SCHEMA, SCHEMA_LOCK_KEY } from './schema.js';
 import { countLimitRows, forgetLimits, hitLimits, LIMIT_SCHEMA } from './postgres-limits.js';
@@ -453,6 +453,8 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
     if (Math.abs(debit) > BALANCE_CENTS_MAX || Math.abs(credit) > BALANCE_CENTS_MAX) {
       throw new BancaError('BALANCE_LIMIT_EXCEEDED', `Transfer ${transfer.transferId} would take a balance past the limit.`);
     }
+    const negative = belowZero(transfer.transferId, transfer.debitAccountId, debit);
+    if (negative) throw negative;
     balances.set(transfer.debitAccountId, debit);
     balances.set(transfer.creditAccountId, credit);
     records.push({ ...transfer, commitId: request.commitId, businessId, debitBalanceAfterCents: debit, creditBalanceAfterCents: credit, committedAtMs: now });

@@ -15,6 +15,13 @@ export const SCHEMA = `
 CREATE SEQUENCE IF NOT EXISTS fencing_tokens AS BIGINT START WITH 1 NO CYCLE;
 CREATE TABLE IF NOT EXISTS accounts (
   id TEXT PRIMARY KEY, balance BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+-- The last line behind the rules: a customer account (system accounts start with '@') never goes
+-- below zero. Added apart from CREATE TABLE so that databases created before it get it too.
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'accounts_customer_not_negative') THEN
+    ALTER TABLE accounts ADD CONSTRAINT accounts_customer_not_negative CHECK (balance >= 0 OR left(id, 1) = '@');
+  END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS commits (
   id TEXT PRIMARY KEY, business_id TEXT NOT NULL, request_hash TEXT NOT NULL, committed_at BIGINT NOT NULL);
 -- The journal: one row per double-entry movement (debit one account, credit another).
