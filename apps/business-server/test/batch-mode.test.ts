@@ -97,6 +97,26 @@ describe('business server - batch mode', () => {
     assert.equal(await balanceCents(a), 300);
   });
 
+  test("idempotency - a refusal is the key's answer forever: the same key never succeeds later nor takes another body", async () => {
+    const a = fresh();
+    await post('/v1/deposits', { key: randomUUID(), json: { accountId: a, amount: '5.00' } });
+    const key = randomUUID();
+    const refused = await post('/v1/withdrawals', { key, json: { accountId: a, amount: '8.00' } });
+    assert.deepEqual([refused.status, refused.body.error.code], [422, 'INSUFFICIENT_FUNDS']);
+    await post('/v1/deposits', { key: randomUUID(), json: { accountId: a, amount: '10.00' } });
+    const retry = await post('/v1/withdrawals', { key, json: { accountId: a, amount: '8.00' } });
+    assert.deepEqual([retry.status, retry.body.error.code, retry.body.error.message], [422, 'INSUFFICIENT_FUNDS', refused.body.error.message],
+      'the retry, now that the money is there, still gets the first answer');
+    const other = await post('/v1/withdrawals', { key, json: { accountId: a, amount: '1.00' } });
+    assert.deepEqual([other.status, other.body.error.code], [409, 'IDEMPOTENCY_CONFLICT']);
+    const seedRoute = await post(`/withdrawal/${a}/8.00`, { key });
+    assert.deepEqual([seedRoute.status, seedRoute.body.error?.code], [422, 'INSUFFICIENT_FUNDS'], 'the same on the seed route');
+    const byKey = await http(`${gateway}/v1/operations/${key}`, { headers: clientHeaders() });
+    assert.deepEqual([byKey.status, byKey.body.status, byKey.body.error], [200, 'rejected', 'INSUFFICIENT_FUNDS']);
+    assert.equal((await http(`${gateway}/v1/operations/${key}`, { headers: clientHeaders('clientB') })).status, 404, "not another client's to see");
+    assert.equal(await balanceCents(a), 1500);
+  });
+
   test('the queue of 5 - concurrent operations on one account are all saved exactly', async () => {
     const a = fresh();
     const answers = await Promise.all(Array.from({ length: 23 }, () => post(`/deposit/${a}/1.00`)));

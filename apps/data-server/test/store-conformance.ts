@@ -193,6 +193,29 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       assert.deepEqual([await balance(a), await balance(b)], [0, 100], 'down to exactly zero is fine');
     });
 
+    test('refusals - recorded in a commit, returned by a lock; an id names one transfer or one refusal, once', async () => {
+      const [a, b] = [`a-${uid()}`, `b-${uid()}`];
+      const [refusedId, doneId] = [`r-${uid()}`, `t-${uid()}`];
+      const refusal = { operationId: refusedId, operation: { kind: 'withdrawal' as const, accountId: a, amountCents: 900 }, code: 'INSUFFICIENT_FUNDS', message: 'a has 1.00' };
+      await commitLocked('1', [deposit(a, 100, doneId)], { refusals: [refusal] });
+      const locked = await store.lock('2', [a], 5000, [refusedId, doneId, `none-${uid()}`]);
+      assert.ok(locked.ok);
+      assert.deepEqual(locked.knownTransfers.map((t) => t.transferId), [doneId]);
+      assert.deepEqual(locked.knownRefusals.map(({ operationId, operation, code, message, businessId }) => ({ operationId, operation, code, message, businessId })),
+        [{ ...refusal, businessId: '1' }]);
+      await store.unlock('2', [a]);
+      // The refused id cannot become a transfer, nor a committed id a refusal, nor a refusal be recorded twice.
+      await rejectsWith(commitLocked('1', [deposit(b, 5), deposit(a, 900, refusedId)]), 'IDEMPOTENCY_CONFLICT');
+      await store.unlock('1', [a, b]);
+      await rejectsWith(commitLocked('1', [deposit(b, 5)], { refusals: [{ ...refusal, operationId: doneId }] }), 'IDEMPOTENCY_CONFLICT');
+      await store.unlock('1', [b]);
+      await rejectsWith(commitLocked('1', [deposit(b, 5)], { refusals: [refusal] }), 'IDEMPOTENCY_CONFLICT');
+      await store.unlock('1', [b]);
+      await rejectsWith(commitLocked('1', [deposit(b, 5, refusedId)], { refusals: [{ ...refusal, operationId: refusedId }] }), 'INVALID_REQUEST');
+      await store.unlock('1', [b]);
+      assert.deepEqual([await balance(a), await balance(b)], [100, undefined], 'none of the refused commits wrote anything');
+    });
+
     test('commit - all or nothing when a transfer would break the balance limit', async () => {
       const [a, b] = [`a-${uid()}`, `b-${uid()}`];
       await commitLocked('1', [deposit(a, 100)]);

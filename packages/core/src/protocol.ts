@@ -34,7 +34,7 @@ export interface TransferRecord extends TransferInput {
 export interface LockRequest {
   accountIds: string[];
   leaseMs?: number;
-  /** Transfers already committed under these ids come back with the grant. */
+  /** Transfers already committed, and refusals already recorded, under these ids come back with the grant. */
   lookupTransferIds?: string[];
 }
 
@@ -49,6 +49,25 @@ export interface LockGrant {
 export interface LockResponse {
   locks: LockGrant[];
   knownTransfers: TransferRecord[];
+  knownRefusals: RefusalRecord[];
+}
+
+/**
+ * An operation the business rules refused (no overdraft, unknown account, balance limit), kept
+ * so that its id's first answer is its answer forever: a retry gets the same refusal, and the id
+ * cannot be used again for another operation. Operation ids name one transfer or one refusal.
+ */
+export interface RefusalInput {
+  operationId: string;
+  operation: QueuedOperation;
+  code: string;
+  message: string;
+}
+
+export interface RefusalRecord extends RefusalInput {
+  commitId: string;
+  businessId: string;
+  refusedAtMs: number;
 }
 
 export interface LockConflict {
@@ -85,6 +104,8 @@ export interface CommitRequest {
   setBalances?: { accountId: string; balanceCents: number; transferId: string }[];
   /** Versioned documents written in the same atomic step, each compare-and-set on its version. */
   records?: RecordWrite[];
+  /** Batch mode: operations refused by the rules, recorded in the same atomic step. */
+  refusals?: RefusalInput[];
 }
 
 export interface CommitResponse {

@@ -85,7 +85,7 @@ export class BankService {
     return mapped;
   }
 
-  /** Where an operation stands: completed (in the journal), or, in seed mode, queued/rejected. */
+  /** Where an operation stands: completed (in the journal), rejected by the rules, or (seed mode) queued. */
   operation(client: ClientAccess, operationId: string, requestId?: string) {
     return this.as(client, async () => this.operationOf(client, operationId, requestId));
   }
@@ -100,7 +100,13 @@ export class BankService {
         return { operationId, status: entry.status === 'pending' ? 'queued' : 'rejected', error: entry.result?.errorCode ?? null, message: entry.result?.message ?? null };
       }
     }
-    const record = await this.data.transfer(operationId, requestId);
+    const record = await this.data.transfer(operationId, requestId).catch(async (error: unknown) => {
+      if (this.saver.mode !== 'batch' || !(error instanceof BancaError) || error.code !== 'OPERATION_NOT_FOUND') throw error;
+      // Batch mode records refusals: the key's answer is that refusal.
+      const refusal = await this.data.refusal(operationId, requestId).catch(() => { throw error; });
+      return refusal;
+    });
+    if ('code' in record) return { operationId, status: 'rejected', error: record.code, message: record.message };
     const body: QueuedOperation = record.kind === 'deposit'
       ? { kind: 'deposit', accountId: record.creditAccountId, amountCents: record.amountCents }
       : record.kind === 'withdrawal'

@@ -1,10 +1,11 @@
 // Batch mode, the queue of 5 done safely: operations wait in a bounded in-memory queue and are
 // saved in groups of up to batchSizeMax; a lone operation waits at most batchLingerMs. Groups
 // in flight at once never share an account. A client is answered only after its group is
-// durably committed; its idempotency key makes a retry (on any business server) safe.
+// durably committed, refusals by the rules included (a key's first answer is its answer forever);
+// its idempotency key makes a retry (on any business server) safe.
 import type { FastifyBaseLogger } from 'fastify';
 import { BancaError } from '@banca/core/errors';
-import { operationAccounts } from '@banca/core/protocol';
+import { operationAccounts, type RefusalInput, type TransferRecord } from '@banca/core/protocol';
 import type { DataClient } from '../infra/data-client.js';
 import { AccountGate } from './account-gate.js';
 import { accountsOf, commitWithRetry, lockWithRetry, newCommitId, planBatch, type LockPolicy } from './lock-batch.js';
@@ -127,47 +128,98 @@ export class Batcher {
   private async run(batch: Waiting[]): Promise<void> {
     const started = process.hrtime.bigint();
     const operations = batch.map((item) => item.operation);
+    try {
+      const answers = await this.save(operations, 1);
+      answers.forEach((answer, index) => {
+        const waiting = batch[index]!;
+        if (answer.ok) waiting.resolve(answer.result);
+        else waiting.reject(answer.error);
+      });
+      this.observer?.batchCommitted(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
+    } catch (error) {
+      if (!(error instanceof BancaError) || error.status >= 500) this.log.warn({ err: error, size: batch.length }, 'batch failed');
+      for (const item of batch) item.reject(asClientError(error));
+    }
+  }
+
+  /**
+   * Saves operations in one lock-decide-commit cycle. When the commit finds one of their ids
+   * already used (another business server saved or refused the same key meanwhile), each is saved
+   * again on its own: the reused key then learns its first answer, and its batch-mates are saved
+   * as if it had not been there. Each operation gets its own answer.
+   */
+  private async save(operations: Operation[], attempt: number): Promise<Answer[]> {
+    try {
+      return await this.saveOnce(operations);
+    } catch (error) {
+      if (!idTaken(error) || attempt >= SAVE_ATTEMPTS_MAX) throw error;
+      this.log.debug({ size: operations.length, attempt }, 'an id of the batch was used meanwhile: saving each operation alone');
+      const answers: Answer[] = [];
+      for (const operation of operations) {
+        answers.push(...await this.save([operation], attempt + 1).catch((failed: unknown) => [{ ok: false as const, error: asClientError(failed) }]));
+      }
+      return answers;
+    }
+  }
+
+  private async saveOnce(operations: Operation[]): Promise<Answer[]> {
     const accounts = accountsOf(operations);
     const commitId = newCommitId();
     // The data server sees one request id per batch: the client's own for a batch of one, else
     // the commit id, which this line ties to every client request of the batch.
     const traceId = operations.length === 1 ? (operations[0]?.requestId ?? commitId) : commitId;
     this.log.debug({ commitId, requestIds: operations.map((o) => o.requestId) }, 'batch');
-    let locked = false;
+    const grants = await lockWithRetry(this.data, this.options, accounts, operations.map((o) => o.operationId), traceId);
+    let records: Map<string, TransferRecord>;
     try {
-      const grants = await lockWithRetry(this.data, this.options, accounts, operations.map((o) => o.operationId), traceId);
-      locked = true;
       const outcomes = planBatch(operations, grants);
       const transfers = outcomes.flatMap((outcome) => (outcome.kind === 'commit' ? [outcome.transfer] : []));
-      const committed = await commitWithRetry(this.data, {
-        commitId,
-        locks: grants.locks.map((grant) => ({ accountId: grant.accountId, fence: grant.fence })),
-        transfers,
-        release: true,
-      }, 3, traceId);
-      locked = false;
-      const records = new Map(committed.transfers.map((record) => [record.transferId, record]));
-      outcomes.forEach((outcome, index) => {
-        const waiting = batch[index]!;
+      const refusals: RefusalInput[] = outcomes.flatMap((outcome) => (outcome.kind === 'refuse'
+        ? [{ operationId: outcome.operation.operationId, operation: outcome.operation.body, code: outcome.error.code, message: outcome.error.message }]
+        : []));
+      if (transfers.length === 0 && refusals.length === 0) {
+        // Only replays and conflicts: nothing to write, so no commit (and no fsync); just the locks go.
+        await this.data.release(accounts, traceId);
+        records = new Map();
+      } else {
+        const committed = await commitWithRetry(this.data, {
+          commitId,
+          locks: grants.locks.map((grant) => ({ accountId: grant.accountId, fence: grant.fence })),
+          transfers,
+          ...(refusals.length > 0 ? { refusals } : {}),
+          release: true,
+        }, 3, traceId);
+        records = new Map(committed.transfers.map((record) => [record.transferId, record]));
+      }
+      return outcomes.map((outcome): Answer => {
         switch (outcome.kind) {
+          case 'refuse':
           case 'rejected':
-            return waiting.reject(outcome.error);
+            return { ok: false, error: outcome.error };
           case 'replay':
-            return waiting.resolve(resultOf(outcome.operation, outcome.record, true));
+            return { ok: true, result: resultOf(outcome.operation, outcome.record, true) };
           case 'commit': {
             const record = records.get(outcome.transfer.transferId);
-            if (!record) return waiting.reject(new BancaError('INTERNAL', 'The data server did not return a committed transfer.'));
-            return waiting.resolve(resultOf(outcome.operation, record, false));
+            if (!record) return { ok: false, error: new BancaError('INTERNAL', 'The data server did not return a committed transfer.') };
+            return { ok: true, result: resultOf(outcome.operation, record, false) };
           }
         }
       });
-      this.observer?.batchCommitted(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
     } catch (error) {
-      if (locked) await this.data.release(accounts, traceId).catch(() => undefined);
-      if (!(error instanceof BancaError) || error.status >= 500) this.log.warn({ err: error, size: batch.length }, 'batch failed');
-      for (const item of batch) item.reject(asClientError(error));
+      await this.data.release(accounts, traceId).catch(() => undefined);
+      throw error;
     }
   }
+}
+
+type Answer = { ok: true; result: OperationResult } | { ok: false; error: unknown };
+
+/** A reused key's batch-mates are saved again alone, at most this many times in all. */
+const SAVE_ATTEMPTS_MAX = 3;
+
+/** The commit was refused because an id of it already names a transfer or a refusal. */
+function idTaken(error: unknown): boolean {
+  return error instanceof BancaError && error.code === 'IDEMPOTENCY_CONFLICT';
 }
 
 /** A lease that ran out before the commit is this server's problem, not the client's request. */

@@ -2,20 +2,23 @@
 // commit cycle that batch mode and seed mode share. A lock conflict is retried with jittered
 // backoff for a bounded time, then reported as ACCOUNT_LOCKED (retryable) to the callers.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BancaError } from '@banca/core/errors';
+import { BancaError, isErrorCode } from '@banca/core/errors';
 import { newId } from '@banca/core/ids';
 import { operationAccounts, type CommitRequest, type LockResponse, type TransferInput, type TransferRecord } from '@banca/core/protocol';
 import type { DataClient } from '../infra/data-client.js';
-import { decide, sameOperation, type AccountSnapshot, type Operation } from './operations.js';
+import { decide, sameBody, sameOperation, type AccountSnapshot, type Operation } from './operations.js';
 
 export interface LockPolicy {
   leaseMs: number;
   lockRetryMsMax: number;
 }
 
+/** commit: write its transfer; replay: already committed; refuse: the rules refuse it (a new
+ *  answer, to record); rejected: answered without writing (a reused key, a recorded refusal). */
 export type Outcome =
   | { operation: Operation; kind: 'commit'; transfer: TransferInput }
   | { operation: Operation; kind: 'replay'; record: TransferRecord }
+  | { operation: Operation; kind: 'refuse'; error: BancaError }
   | { operation: Operation; kind: 'rejected'; error: BancaError };
 
 export async function lockWithRetry(data: DataClient, policy: LockPolicy, accountIds: string[], lookupIds: string[], requestId?: string): Promise<LockResponse> {
@@ -35,17 +38,29 @@ export async function lockWithRetry(data: DataClient, policy: LockPolicy, accoun
 /** Decides every operation of a batch in order, on the balances its locks returned. */
 export function planBatch(operations: readonly Operation[], locked: LockResponse): Outcome[] {
   const known = new Map(locked.knownTransfers.map((record) => [record.transferId, record]));
+  const refusals = new Map((locked.knownRefusals ?? []).map((refusal) => [refusal.operationId, refusal]));
   const balances = new Map<string, AccountSnapshot>(locked.locks.map((grant) => [grant.accountId, { exists: grant.exists, balanceCents: grant.balanceCents }]));
   return operations.map((operation): Outcome => {
     const record = known.get(operation.operationId);
     if (record) {
       return sameOperation(operation, record)
         ? { operation, kind: 'replay', record }
-        : { operation, kind: 'rejected', error: new BancaError('IDEMPOTENCY_CONFLICT', `Idempotency key ${operation.operationId} was already used for a different operation.`) };
+        : { operation, kind: 'rejected', error: conflict(operation) };
+    }
+    const refusal = refusals.get(operation.operationId);
+    if (refusal) {
+      const error = sameBody(operation.body, refusal.operation) && isErrorCode(refusal.code)
+        ? new BancaError(refusal.code, refusal.message)
+        : conflict(operation);
+      return { operation, kind: 'rejected', error };
     }
     const decision = decide(operation, balances);
-    return decision.ok ? { operation, kind: 'commit', transfer: decision.transfer } : { operation, kind: 'rejected', error: decision.error };
+    return decision.ok ? { operation, kind: 'commit', transfer: decision.transfer } : { operation, kind: 'refuse', error: decision.error };
   });
+}
+
+function conflict(operation: Operation): BancaError {
+  return new BancaError('IDEMPOTENCY_CONFLICT', `Idempotency key ${operation.operationId} was already used for a different operation.`);
 }
 
 export function accountsOf(operations: readonly Operation[]): string[] {

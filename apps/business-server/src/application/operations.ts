@@ -90,6 +90,13 @@ export function resultOf(operation: Operation, record: TransferRecord, replayed:
   return result;
 }
 
+/** Whether two operations are the same request (a refusal recorded for one answers the other). */
+export function sameBody(a: QueuedOperation, b: QueuedOperation): boolean {
+  if (a.kind !== b.kind || a.amountCents !== b.amountCents) return false;
+  if (a.kind === 'transfer' && b.kind === 'transfer') return a.fromAccountId === b.fromAccountId && a.toAccountId === b.toAccountId;
+  return a.kind !== 'transfer' && b.kind !== 'transfer' && a.accountId === b.accountId;
+}
+
 /** Whether a committed transfer is what this operation would have written. */
 export function sameOperation(operation: Operation, record: TransferRecord): boolean {
   const { body } = operation;

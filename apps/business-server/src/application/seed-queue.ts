@@ -124,6 +124,7 @@ export class SeedQueue {
             return { operationId: outcome.operation.operationId, status: 'applied', transferId: outcome.transfer.transferId };
           case 'replay':
             return { operationId: outcome.operation.operationId, status: 'applied', transferId: outcome.record.transferId };
+          case 'refuse':
           case 'rejected':
             return { operationId: outcome.operation.operationId, status: 'rejected', errorCode: outcome.error.code, message: outcome.error.message };
         }

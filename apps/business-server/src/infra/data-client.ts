@@ -10,7 +10,7 @@ import { BalancedPool, type Dispatcher } from 'undici';
 import { BancaError } from '@banca/core/errors';
 import type {
   ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, LimitForget, LimitHit, LimitHitsResponse, LockResponse, QueueEntry,
-  QueuedOperation, StoredRecord, TransferRecord,
+  QueuedOperation, RefusalRecord, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
 
 export interface DataClientOptions {
@@ -52,6 +52,10 @@ export class DataClient {
 
   history(accountId: string, limit: number, requestId?: string): Promise<{ accountId: string; transfers: TransferRecord[] }> {
     return this.call('GET', `/v1/accounts/${encodeURIComponent(accountId)}/history?limit=${limit}`, undefined, requestId);
+  }
+
+  refusal(operationId: string, requestId?: string): Promise<RefusalRecord> {
+    return this.call('GET', `/v1/refusals/${encodeURIComponent(operationId)}`, undefined, requestId);
   }
 
   transfer(transferId: string, requestId?: string): Promise<TransferRecord> {

@@ -1,14 +1,15 @@
 // The data server's use cases: the seeds' lock protocol (lock, read, set, unlock), batched locks
 // and atomic commits for business servers, versioned records, the durable queue of seed mode,
 // audits. Input is checked here, so a refused request never reaches storage.
-import { BancaError } from '@banca/core/errors';
+import { BancaError, isErrorCode } from '@banca/core/errors';
 import { isKnownSystemAccount, isSystemAccount, newId, parseLedgerAccountId, parseOperationId, SYSTEM_ACCOUNTS } from '@banca/core/ids';
 import { asCents, BALANCE_CENTS_MAX } from '@banca/core/money';
 import {
   operationAccounts, RECORD_COLLECTION, RECORD_KEY, RECORD_LIMITS, TRANSFER_KINDS, type CommitRequest, type CommitResponse,
-  type LockGrant, type LockResponse, type QueuedOperation, type RecordWrite, type StoredRecord, type TransferInput,
+  type LockGrant, type LockResponse, type QueuedOperation, type RecordWrite, type RefusalInput, type RefusalRecord, type StoredRecord, type TransferInput,
 } from '@banca/core/protocol';
 import type { LedgerStore, LockInfo } from '../infra/ledger-store.js';
+import { REFUSALS, toRefusal } from '../infra/ledger-rules.js';
 
 export interface LedgerLimits {
   leaseMsDefault: number;
@@ -44,7 +45,7 @@ export class LedgerService {
         details: { conflicts: outcome.conflicts },
       });
     }
-    return { locks: outcome.grants, knownTransfers: outcome.knownTransfers };
+    return { locks: outcome.grants, knownTransfers: outcome.knownTransfers, knownRefusals: outcome.knownRefusals };
   }
 
   async lockOne(businessId: string, accountId: unknown, leaseMs?: number): Promise<LockGrant> {
@@ -135,6 +136,10 @@ export class LedgerService {
     if (request.locks.length > 0) this.accountList(request.locks.map((ref) => ref.accountId));
     for (const transfer of request.transfers) checkTransfer(transfer);
     checkRecordWrites(request.records ?? []);
+    for (const refusal of request.refusals ?? []) checkRefusal(refusal);
+    if ((request.refusals?.length ?? 0) > this.limits.transfersPerCommitMax) {
+      throw new BancaError('TOO_MANY_ACCOUNTS', `At most ${this.limits.transfersPerCommitMax} refusals per commit.`);
+    }
     return this.store.commit(request, { businessId, requireLocks: true });
   }
 
@@ -181,6 +186,14 @@ export class LedgerService {
     return { accountId, transfers: await this.store.history(accountId, capped) };
   }
 
+  /** The refusal recorded under this operation id (batch mode's answer for it, forever). */
+  async refusal(operationIdInput: unknown): Promise<RefusalRecord> {
+    const operationId = parseOperationId(operationIdInput, 'operationId');
+    const [record] = await this.store.readRecords(REFUSALS, [operationId]);
+    if (!record) throw new BancaError('OPERATION_NOT_FOUND', `No refusal is recorded for operation ${operationId}.`);
+    return toRefusal(record);
+  }
+
   async transfer(transferIdInput: unknown) {
     const transferId = parseOperationId(transferIdInput, 'transferId');
     const [record] = await this.store.findTransfers([transferId]);
@@ -218,6 +231,14 @@ function checkTransfer(transfer: TransferInput): void {
 }
 
 /** Everything a store needs to hold of a record write; the versions are the store's to check. */
+/** A refusal names a well-formed operation on valid accounts, and a stable error code. */
+function checkRefusal(refusal: RefusalInput): void {
+  parseOperationId(refusal.operationId, 'refusal operationId');
+  for (const accountId of operationAccounts(refusal.operation)) parseLedgerAccountId(accountId);
+  asCents(refusal.operation.amountCents);
+  if (!isErrorCode(refusal.code)) throw new BancaError('INVALID_REQUEST', `The refusal of ${refusal.operationId} names an unknown error code ${JSON.stringify(refusal.code).slice(0, 70)}.`);
+}
+
 function checkRecordWrites(writes: readonly RecordWrite[]): void {
   if (writes.length > RECORD_LIMITS.writesPerCommitMax) {
     throw new BancaError('INVALID_REQUEST', `At most ${RECORD_LIMITS.writesPerCommitMax} record writes per commit.`);

@@ -4,14 +4,56 @@
 import { createHash } from 'node:crypto';
 import { BancaError } from '@banca/core/errors';
 import { isSystemAccount, SYSTEM_ACCOUNTS } from '@banca/core/ids';
-import type { CommitRequest, RecordWrite, TransferInput } from '@banca/core/protocol';
+import type { CommitRequest, RecordWrite, RefusalRecord, StoredRecord, TransferInput } from '@banca/core/protocol';
 
 /** What a replayed commit id must match: its transfers, absolute sets, queue results and record
  *  writes. Records join the hash only when present, so commits stored before them still match. */
 export function hashCommit(request: CommitRequest): string {
   const parts: unknown[] = [request.transfers, request.setBalances ?? null, request.queue?.results ?? null];
   if (request.records !== undefined && request.records.length > 0) parts.push(request.records);
+  if (request.refusals !== undefined && request.refusals.length > 0) parts.push({ refusals: request.refusals });
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+}
+
+/** Where refusals are kept: a record collection no client can name (collections start with a letter). */
+export const REFUSALS = '@refusals';
+
+/** The ids a commit uses: each names one transfer or one refusal, once in the ledger's life. */
+export function operationIds(request: CommitRequest): string[] {
+  return [...request.transfers, ...(request.setBalances ?? [])].map((transfer) => transfer.transferId)
+    .concat((request.refusals ?? []).map((refusal) => refusal.operationId));
+}
+
+/** An id given twice in one commit; undefined when every id is used once. */
+export function repeatedId(ids: readonly string[]): BancaError | undefined {
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(id)) return new BancaError('INVALID_REQUEST', `Operation id ${id} appears twice in one commit (as transfers or refusals).`);
+    seen.add(id);
+  }
+  return undefined;
+}
+
+/** Ids of the commit that already name a committed transfer or a recorded refusal. */
+export function idsTaken(taken: readonly string[]): BancaError {
+  return new BancaError('IDEMPOTENCY_CONFLICT', `Operation ids already used by a committed transfer or a recorded refusal: ${taken.join(', ')}.`, {
+    details: { transferIds: [...taken] },
+  });
+}
+
+/** The record writes that keep a commit's refusals (each created once: expectVersion 0). */
+export function refusalWrites(request: CommitRequest, businessId: string, now: number): RecordWrite[] {
+  return (request.refusals ?? []).map((refusal) => ({
+    collection: REFUSALS,
+    key: refusal.operationId,
+    expectVersion: 0,
+    value: { operation: refusal.operation, code: refusal.code, message: refusal.message, commitId: request.commitId, businessId, refusedAtMs: now },
+  }));
+}
+
+export function toRefusal(record: StoredRecord): RefusalRecord {
+  const value = record.value as Omit<RefusalRecord, 'operationId'>;
+  return { operationId: record.key, operation: value.operation, code: value.code, message: value.message, commitId: value.commitId, businessId: value.businessId, refusedAtMs: value.refusedAtMs };
 }
 
 /** A commit writes each record at most once: two writes of one key would both expect one version. */

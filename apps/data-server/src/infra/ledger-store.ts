@@ -2,7 +2,7 @@
 // PostgreSQL) implements it and passes the same conformance suite.
 import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, FenceRef, LockConflict,
-  LockGrant, QueueEntry, QueuedOperation, StoredRecord, TransferRecord,
+  LockGrant, QueueEntry, QueuedOperation, RefusalRecord, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
 import type { HashedForget, HashedHit, HitsOutcome } from './limit-rules.js';
 
@@ -37,7 +37,7 @@ export interface CommitOptions {
 export interface LedgerStore {
   readonly kind: StoreKind;
   lock(businessId: string, accountIds: readonly string[], leaseMs: number, lookupTransferIds?: readonly string[]):
-    Promise<LockOutcome & { knownTransfers: TransferRecord[] }>;
+    Promise<LockOutcome & { knownTransfers: TransferRecord[]; knownRefusals: RefusalRecord[] }>;
   unlock(businessId: string, accountIds: readonly string[], fence?: number): Promise<UnlockOutcome>;
   lockInfo(accountId: string): Promise<LockInfo | null>;
   readAccounts(accountIds: readonly string[]): Promise<AccountView[]>;

@@ -53,6 +53,15 @@ const RecordWrite = Type.Object(
   },
   { additionalProperties: false },
 );
+const Operation = Type.Union([
+  Type.Object({ kind: Type.Literal('deposit'), accountId: AccountId, amountCents: Type.Integer() }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('withdrawal'), accountId: AccountId, amountCents: Type.Integer() }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('transfer'), fromAccountId: AccountId, toAccountId: AccountId, amountCents: Type.Integer() }, { additionalProperties: false }),
+]);
+const Refusal = Type.Object(
+  { operationId: Id, operation: Operation, code: Type.String({ minLength: 1, maxLength: 64 }), message: Type.String({ maxLength: 500 }) },
+  { additionalProperties: false },
+);
 const CommitBody = Type.Object(
   {
     commitId: Id,
@@ -61,6 +70,7 @@ const CommitBody = Type.Object(
     release: Type.Boolean(),
     queue: Type.Optional(Type.Object({ claimId: Id, results: Type.Array(QueueResult) }, { additionalProperties: false })),
     records: Type.Optional(Type.Array(RecordWrite)),
+    refusals: Type.Optional(Type.Array(Refusal)),
   },
   { additionalProperties: false },
 );
@@ -69,11 +79,6 @@ const ReadRecordsBody = Type.Object(
   { additionalProperties: false },
 );
 const CollectionParams = Type.Object({ collection: Type.String() });
-const Operation = Type.Union([
-  Type.Object({ kind: Type.Literal('deposit'), accountId: AccountId, amountCents: Type.Integer() }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('withdrawal'), accountId: AccountId, amountCents: Type.Integer() }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('transfer'), fromAccountId: AccountId, toAccountId: AccountId, amountCents: Type.Integer() }, { additionalProperties: false }),
-]);
 const EnqueueBody = Type.Object({ operationId: Id, operation: Operation }, { additionalProperties: false });
 const ClaimBody = Type.Object(
   {
@@ -134,6 +139,10 @@ export function registerV1Routes(app: FastifyInstance, ledger: LedgerService): v
   app.post<{ Body: Static<typeof ClaimBody> }>('/v1/queue/claim', {
     schema: { ...v1Tag, summary: 'Seed mode: claim the oldest pending operations when at least minCount wait', body: ClaimBody },
   }, async (request) => ledger.claimQueue(request.businessId, request.body.minCount, request.body.maxCount, request.body.leaseMs));
+
+  app.get<{ Params: Static<typeof OperationParams> }>('/v1/refusals/:operationId', {
+    schema: { ...v1Tag, summary: 'Batch mode: the refusal recorded for an operation id (its answer forever)', params: OperationParams },
+  }, async (request) => ledger.refusal(request.params.operationId));
 
   app.get<{ Params: { transferId: string } }>('/v1/transfers/:transferId', {
     schema: { ...v1Tag, summary: 'A committed transfer by its id', params: Type.Object({ transferId: Type.String() }) },

@@ -10,10 +10,12 @@ import { isSystemAccount } from '@banca/core/ids';
 import { BALANCE_CENTS_MAX } from '@banca/core/money';
 import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse,
-  QueueEntry, QueuedOperation, RecordWrite, StoredRecord, TransferRecord,
+  QueueEntry, QueuedOperation, RecordWrite, RefusalRecord, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
 import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, StoreKind, UnlockOutcome } from '../ledger-store.js';
-import { adjustments, belowZero, duplicateRecord, hashCommit, lockError, recordTags, versionConflict } from '../ledger-rules.js';
+import {
+  adjustments, belowZero, duplicateRecord, hashCommit, idsTaken, lockError, operationIds, recordTags, REFUSALS, refusalWrites, repeatedId, toRefusal, versionConflict,
+} from '../ledger-rules.js';
 import { applyForget, applyHits, duplicateLimit, LIMIT_SWEEP_ROWS, rowId, type HashedForget, type HashedHit, type HitsOutcome, type LimitRow } from '../limit-rules.js';
 import { LockTable } from './lock-table.js';
 import type { LedgerTables } from './tables.js';
@@ -49,16 +51,20 @@ export class EmbeddedStore implements LedgerStore {
   }
 
   async lock(businessId: string, accountIds: readonly string[], leaseMs: number, lookupTransferIds: readonly string[] = []):
-    Promise<LockOutcome & { knownTransfers: TransferRecord[] }> {
+    Promise<LockOutcome & { knownTransfers: TransferRecord[]; knownRefusals: RefusalRecord[] }> {
     this.assertOpen();
     const knownTransfers = this.findKnown(lookupTransferIds);
+    const knownRefusals = lookupTransferIds.flatMap((id) => {
+      const record = this.tables.record(REFUSALS, id);
+      return record ? [toRefusal(record)] : [];
+    });
     const outcome = this.locks.acquire(businessId, accountIds, leaseMs);
-    if (!outcome.ok) return { ...outcome, knownTransfers };
+    if (!outcome.ok) return { ...outcome, knownTransfers, knownRefusals };
     const grants = outcome.grants.map((grant) => {
       const balance = this.tables.balance(grant.accountId);
       return { ...grant, exists: balance !== undefined, balanceCents: balance ?? 0 };
     });
-    return { ok: true, grants, knownTransfers };
+    return { ok: true, grants, knownTransfers, knownRefusals };
   }
 
   async unlock(businessId: string, accountIds: readonly string[], fence?: number): Promise<UnlockOutcome> {
@@ -247,16 +253,11 @@ export class EmbeddedStore implements LedgerStore {
     const lockProblem = this.checkLocks(request, options);
     if (lockProblem) return { ok: false, error: lockProblem };
 
-    const seen = new Set<string>();
-    const reused: string[] = [];
-    for (const transfer of [...request.transfers, ...(request.setBalances ?? [])]) {
-      if (seen.has(transfer.transferId)) return refused('INVALID_REQUEST', `Transfer id ${transfer.transferId} appears twice in one commit.`);
-      seen.add(transfer.transferId);
-      if (this.tables.transfer(transfer.transferId)) reused.push(transfer.transferId);
-    }
-    if (reused.length > 0) {
-      return { ok: false, error: new BancaError('IDEMPOTENCY_CONFLICT', `Transfer ids already committed: ${reused.join(', ')}.`, { details: { transferIds: reused } }) };
-    }
+    const ids = operationIds(request);
+    const repeated = repeatedId(ids);
+    if (repeated) return { ok: false, error: repeated };
+    const reused = ids.filter((id) => this.tables.transfer(id) !== undefined || this.tables.record(REFUSALS, id) !== undefined);
+    if (reused.length > 0) return { ok: false, error: idsTaken(reused) };
     const claimProblem = this.checkClaim(request, businessId);
     if (claimProblem) return { ok: false, error: claimProblem };
     const recordProblem = this.checkRecords(request.records);
@@ -284,6 +285,7 @@ export class EmbeddedStore implements LedgerStore {
     for (const result of request.queue?.results ?? []) this.tables.finishQueueEntry(result);
     const response: CommitResponse = { commitId: request.commitId, replayed: false, transfers: records };
     if (request.records?.length) response.records = request.records.map((write) => this.writeRecord(write, now));
+    for (const write of refusalWrites(request, businessId, now)) this.writeRecord(write, now);
     return {
       ok: true,
       response,

@@ -16,10 +16,12 @@ import { isSystemAccount, SYSTEM_ACCOUNTS } from '@banca/core/ids';
 import { BALANCE_CENTS_MAX } from '@banca/core/money';
 import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, FenceRef, LockConflict,
-  QueueEntry, QueueResult, QueuedOperation, RecordWrite, StoredRecord, TransferRecord,
+  QueueEntry, QueueResult, QueuedOperation, RecordWrite, RefusalRecord, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
 import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, UnlockOutcome } from '../ledger-store.js';
-import { adjustments, belowZero, duplicateRecord, hashCommit, lockError, recordTags, versionConflict } from '../ledger-rules.js';
+import {
+  adjustments, belowZero, duplicateRecord, hashCommit, idsTaken, lockError, operationIds, recordTags, REFUSALS, refusalWrites, repeatedId, toRefusal, versionConflict,
+} from '../ledger-rules.js';
 import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
 import { ACCOUNT_LOCK_SEED, NOW_MS, SCHEMA, SCHEMA_LOCK_KEY } from './schema.js';
 import { countLimitRows, forgetLimits, hitLimits, LIMIT_SCHEMA } from './postgres-limits.js';
@@ -53,7 +55,7 @@ export class PostgresStore implements LedgerStore {
   }
 
   async lock(businessId: string, accountIds: readonly string[], leaseMs: number, lookupTransferIds: readonly string[] = []):
-    Promise<LockOutcome & { knownTransfers: TransferRecord[] }> {
+    Promise<LockOutcome & { knownTransfers: TransferRecord[]; knownRefusals: RefusalRecord[] }> {
     this.assertOpen();
     const unique = [...new Set(accountIds)];
     return this.transaction(async (client) => {
@@ -61,6 +63,7 @@ export class PostgresStore implements LedgerStore {
       // Under the accounts' mutexes (a new snapshot in READ COMMITTED): a commit of these ids that
       // held them a moment ago is seen, so a retry racing its original gets the original's answer.
       const knownTransfers = await selectTransfers(client, lookupTransferIds);
+      const knownRefusals = (await selectRecords(client, lookupTransferIds.map((key) => ({ collection: REFUSALS, key })))).map(toRefusal);
       const leases = await liveLeases(client, unique, now);
       const conflicts: LockConflict[] = [];
       for (const accountId of accountIds) {
@@ -69,7 +72,7 @@ export class PostgresStore implements LedgerStore {
           conflicts.push({ accountId, ownerBusinessId: lease.businessId, expiresAtMs: lease.expiresAtMs });
         }
       }
-      if (conflicts.length > 0) return { ok: false as const, conflicts, knownTransfers };
+      if (conflicts.length > 0) return { ok: false as const, conflicts, knownTransfers, knownRefusals };
       const expiresAtMs = now + leaseMs;
       // The caller's live leases keep their token (a renewal); the others get a new one.
       const kept = unique.map((accountId) => leases.get(accountId)?.fence ?? null);
@@ -90,7 +93,7 @@ export class PostgresStore implements LedgerStore {
         const balance = balances.get(accountId);
         return { accountId, fence, expiresAtMs, exists: balance !== undefined, balanceCents: balance ?? 0 };
       });
-      return { ok: true as const, grants, knownTransfers };
+      return { ok: true as const, grants, knownTransfers, knownRefusals };
     });
   }
 
@@ -356,10 +359,12 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
     }
   }
   const writes = request.records ?? [];
-  // Account ids never contain '/', so a record's mutex is never an account's.
-  const now = await lockAccounts(client, [...mutexes, ...writes.map((write) => `records/${write.collection}/${write.key}`)]);
+  // Every operation id (a transfer's or a refusal's) gets a mutex too, so two commits racing on one
+  // id run one after the other and the second sees the first. Account ids never contain '/', so
+  // these mutexes are never an account's.
+  const ids = operationIds(request);
+  const now = await lockAccounts(client, [...mutexes, ...writes.map((write) => `records/${write.collection}/${write.key}`), ...ids.map((id) => `ops/${id}`)]);
 
-  const ids = [...request.transfers, ...setBalances].map((transfer) => transfer.transferId);
   const leaseAccounts = [...new Set([...request.locks.map((ref) => ref.accountId), ...customers])];
   // Every read of the commit in one round trip: this commit id, transfer ids already used, the
   // live leases, the balances and the records' versions (rows locked for the rest of the transaction).
@@ -373,7 +378,8 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
          JOIN unnest($5::text[], $6::text[]) AS w(collection, key) ON r.collection = w.collection AND r.key = w.key
         ORDER BY r.collection, r.key FOR UPDATE OF r)
      SELECT c.business_id, c.request_hash,
-            array(SELECT id FROM transfers WHERE id = ANY($2::text[])) AS taken,
+            array(SELECT id FROM transfers WHERE id = ANY($2::text[])
+                  UNION ALL SELECT key FROM records WHERE collection = '${REFUSALS}' AND key = ANY($2::text[])) AS taken,
             (SELECT coalesce(json_agg(leases), '[]'::json) FROM leases) AS leases,
             (SELECT coalesce(json_agg(balances), '[]'::json) FROM balances) AS balances,
             (SELECT coalesce(json_agg(versions), '[]'::json) FROM versions) AS versions
@@ -413,16 +419,11 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
     if (other !== undefined) throw lockError('ACCOUNT_LOCKED', other, leases.get(other)?.businessId);
   }
 
-  const seen = new Set<string>();
-  for (const id of ids) {
-    if (seen.has(id)) throw new BancaError('INVALID_REQUEST', `Transfer id ${id} appears twice in one commit.`);
-    seen.add(id);
-  }
+  const repeated = repeatedId(ids);
+  if (repeated) throw repeated;
   const taken = new Set(known.taken);
   const reused = ids.filter((id) => taken.has(id));
-  if (reused.length > 0) {
-    throw new BancaError('IDEMPOTENCY_CONFLICT', `Transfer ids already committed: ${reused.join(', ')}.`, { details: { transferIds: reused } });
-  }
+  if (reused.length > 0) throw idsTaken(reused);
 
   if (request.queue) {
     const claim = await lockClaim(client);
@@ -461,6 +462,7 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
   }
 
   const written = await writeRecords(client, writes, now);
+  await writeRecords(client, refusalWrites(request, businessId, now), now);
   // Every other write of the commit in one statement (one round trip): balances, journal rows, the
   // commit record, and the release of its locks.
   const release = request.release ? request.locks.map((ref) => ref.accountId) : [];
