@@ -152,7 +152,7 @@ describe('credit registry routes', () => {
       ['three decimals', debts, { json: { ...good, amount: '1.005' } }, 400, 'INVALID_AMOUNT'],
       ['amount with spaces', debts, { json: { ...good, amount: ' 10.00' } }, 400, 'INVALID_AMOUNT'],
       ['amount too large', debts, { json: { ...good, amount: '1000000000.01' } }, 400, 'AMOUNT_TOO_LARGE'],
-      ['amount a JSON number', debts, { json: { ...good, amount: 10.5 } }, 400, 'INVALID_REQUEST'],
+      ['amount a JSON number', debts, { json: { ...good, amount: 10.5 } }, 400, 'INVALID_AMOUNT'],
       ['not a date', debts, { json: { ...good, date: '31/01/2025' } }, 400, 'INVALID_REQUEST'],
       ['not a calendar date', debts, { json: { ...good, date: '2025-02-29' } }, 400, 'INVALID_REQUEST'],
       ['month 13', debts, { json: { ...good, date: '2025-13-01' } }, 400, 'INVALID_REQUEST'],
