@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { deposit, DOCUMENTS, me, signUp } from '@banca/testkit/consortium';
 import { businessHeaders, clientHeaders, http, startTestBank, type TestBank } from '@banca/testkit/testkit';
 
 let bank: TestBank;
@@ -77,6 +78,30 @@ describe('business server - batch mode', () => {
     const text = await http(`${gateway}/v1/deposits`, { method: 'POST', headers: { ...clientHeaders(), 'idempotency-key': randomUUID(), 'content-type': 'text/plain' }, body: 'a' });
     assert.equal(text.status, 415);
     assert.equal(await balanceCents(a), 100);
+  });
+
+  test('amounts - a JSON number amount is 400 INVALID_AMOUNT on every route with a body amount, and moves nothing', async () => {
+    const [a, b] = [fresh(), fresh()];
+    await post(`/deposit/${a}/5`);
+    const ana = await signUp(gateway, 1, 'Ana Souza', DOCUMENTS.cpf[0]!);
+    await deposit(gateway, ana, '20.00');
+    const customer = (path: string, json: unknown) => http(`${gateway}${path}`, { method: 'POST', headers: { ...ana.auth, 'idempotency-key': randomUUID() }, json });
+    for (const amount of [10, 10.5, 0.1 + 0.2]) {
+      const refused = [
+        ['/v1/deposits', await post('/v1/deposits', { key: randomUUID(), json: { accountId: a, amount } })],
+        ['/v1/withdrawals', await post('/v1/withdrawals', { key: randomUUID(), json: { accountId: a, amount } })],
+        ['/v1/transfers', await post('/v1/transfers', { key: randomUUID(), json: { fromAccountId: a, toAccountId: b, amount } })],
+        ['/v1/me/deposits', await customer('/v1/me/deposits', { amount, method: 'cash' })],
+        ['/v1/me/pix', await customer('/v1/me/pix', { toBankId: 1, key: DOCUMENTS.cpf[1]!, amount })],
+        ['/v1/me/packets', await customer('/v1/me/packets', { transfers: [{ fromBankId: 1, toBankId: 1, key: DOCUMENTS.cpf[1]!, amount }] })],
+      ] as const;
+      for (const [path, response] of refused) {
+        assert.deepEqual([response.status, response.body.error?.code], [400, 'INVALID_AMOUNT'], `${path} ${amount}: ${JSON.stringify(response.body)}`);
+        assert.match(response.body.error.message, /must be a string of a decimal like "10\.50" \(got the number /, path);
+      }
+    }
+    assert.deepEqual([await balanceCents(a), await balanceCents(b)], [500, undefined]);
+    assert.equal((await me(gateway, ana)).balanceCents, 2000);
   });
 
   test('idempotency - a replayed key is answered with the first result and moves money once', async () => {

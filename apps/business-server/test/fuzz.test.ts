@@ -171,8 +171,8 @@ after(async () => {
 
 type Case = { request: InjectOptions; codes: readonly ErrorCode[] | undefined };
 const AMOUNT_CODES: readonly ErrorCode[] = ['INVALID_AMOUNT', 'AMOUNT_TOO_LARGE'];
-/** An amount field typed as a string of at most 32 characters: other types and longer strings fail the schema. */
-const amountFieldCodes = (value: unknown): readonly ErrorCode[] => (typeof value === 'string' ? ['INVALID_AMOUNT', 'AMOUNT_TOO_LARGE', 'INVALID_REQUEST'] : ['INVALID_REQUEST']);
+/** An amount field typed as a string of at most 32 characters: longer strings fail the schema, other JSON types are INVALID_AMOUNT. */
+const amountFieldCodes = (value: unknown): readonly ErrorCode[] => (typeof value === 'string' ? ['INVALID_AMOUNT', 'AMOUNT_TOO_LARGE', 'INVALID_REQUEST'] : ['INVALID_AMOUNT']);
 const idFieldCodes = (value: unknown): readonly ErrorCode[] => (typeof value === 'string' ? ['INVALID_ACCOUNT_ID', 'INVALID_REQUEST'] : ['INVALID_REQUEST']);
 const dotSegment = (text: string) => text === '.' || text === '..';
 const pathCodes = (text: string, codes: readonly ErrorCode[]): readonly ErrorCode[] | undefined => (dotSegment(text) ? undefined : text === '' ? [...codes, 'ROUTE_NOT_FOUND'] : codes);

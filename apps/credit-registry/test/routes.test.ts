@@ -2,13 +2,14 @@
 // JWKS a node:http server serves: recording and reading, idempotency, every bad input (answered
 // with its code, nothing written), tokens refused, the demo seed, OpenAPI and the config.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { defaultPorts } from '@banca/core/config';
 import { tempDir } from '@banca/testkit/testkit';
 import { buildApp } from '../src/app.js';
+import { requestHash } from '../src/application/entry-rules.js';
 import { loadCreditRegistryConfig } from '../src/config.js';
 import { DEMO_PEOPLE } from '../src/infra/demo-data.js';
 import { startTokenIssuer, type TokenIssuer, type TokenOptions } from './token-issuer.js';
@@ -114,6 +115,25 @@ describe('credit registry routes', () => {
     assert.equal((await person(cpf)).body.debts.length, 1);
   });
 
+  test('idempotency - a retry listing its body keys in another order is a replay, not IDEMPOTENCY_CONFLICT', async () => {
+    const cpf = CPFS[2]!;
+    const key = randomUUID();
+    const first = await call('POST', `/v1/people/${cpf}/debts`, { key, payload: '{"amount":"20.00","date":"2024-03-04","creditor":"Loja"}', headers: { 'content-type': 'application/json' } });
+    assert.equal(first.status, 201);
+    const again = await call('POST', `/v1/people/${cpf}/debts`, { key, payload: '{"creditor":"Loja","date":"2024-03-04","amount":"20.00"}', headers: { 'content-type': 'application/json' } });
+    assert.deepEqual([again.status, again.headers['idempotent-replayed']], [200, 'true'], JSON.stringify(again.body));
+    assert.deepEqual(again.body, first.body);
+    assert.equal((await person(cpf)).body.debts.length, 1, 'recorded once');
+  });
+
+  test('idempotency - the request hash is the one stored before it was canonical JSON, so recorded keys still replay', () => {
+    // Items recorded before hold sha256(JSON.stringify([...])) of the canonical values; canonical JSON of a flat array is the same text.
+    const facts = { kind: 'debt', date: '2024-01-02', creditor: 'Loja "Centro"' } as const;
+    const legacy = createHash('sha256').update(JSON.stringify(['12345678909', 'debt', 1050, '2024-01-02', 'Loja "Centro"'])).digest('hex');
+    assert.equal(requestHash('12345678909', 1050, facts), legacy);
+    assert.equal(requestHash('12345678909', 5000, { kind: 'income', description: 'Salário' }), createHash('sha256').update(JSON.stringify(['12345678909', 'income', 5000, 'Salário'])).digest('hex'));
+  });
+
   test('idempotency - a key reused with a different body is 409 IDEMPOTENCY_CONFLICT; nothing is added', async () => {
     const cpf = CPFS[6]!;
     const key = randomUUID();
@@ -152,7 +172,7 @@ describe('credit registry routes', () => {
       ['three decimals', debts, { json: { ...good, amount: '1.005' } }, 400, 'INVALID_AMOUNT'],
       ['amount with spaces', debts, { json: { ...good, amount: ' 10.00' } }, 400, 'INVALID_AMOUNT'],
       ['amount too large', debts, { json: { ...good, amount: '1000000000.01' } }, 400, 'AMOUNT_TOO_LARGE'],
-      ['amount a JSON number', debts, { json: { ...good, amount: 10.5 } }, 400, 'INVALID_REQUEST'],
+      ['amount a JSON number', debts, { json: { ...good, amount: 10.5 } }, 400, 'INVALID_AMOUNT'],
       ['not a date', debts, { json: { ...good, date: '31/01/2025' } }, 400, 'INVALID_REQUEST'],
       ['not a calendar date', debts, { json: { ...good, date: '2025-02-29' } }, 400, 'INVALID_REQUEST'],
       ['month 13', debts, { json: { ...good, date: '2025-13-01' } }, 400, 'INVALID_REQUEST'],

@@ -190,10 +190,10 @@ const badFenceNumber = fc.oneof(fc.integer({ max: -1 }), fc.constantFrom(0.5, -0
 const fenceCodes = (fence: unknown): ErrorCode[] => (typeof fence === 'number' && Number.isInteger(fence) && fence >= 0 ? ['STALE_FENCING_TOKEN'] : ['INVALID_REQUEST']);
 const wrongFence = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }).filter((fence) => fence !== fenceMine);
 const badFenceQuery = pathText(20).filter((text) => !/^[0-9]{1,16}$/.test(text));
-/** A JSON amount that is not a valid balance (setAmount's body takes a decimal string or a number). */
-const badBalanceJson = badAmountJson().filter((value) => !((typeof value === 'string' || typeof value === 'number') && isValidBalance(String(value))));
-const amountJsonCodes = (value: unknown): readonly ErrorCode[] => (typeof value === 'string' || typeof value === 'number' ? AMOUNT_CODES : ['INVALID_REQUEST']);
-const badSignedJson = badAmountJson().filter((value) => !((typeof value === 'string' || typeof value === 'number') && isValidSigned(String(value))));
+/** A JSON amount that is not a valid balance (setAmount's body takes a decimal string only: a number is INVALID_AMOUNT too). */
+const badBalanceJson = badAmountJson().filter((value) => !(typeof value === 'string' && isValidBalance(value)));
+const amountJsonCodes = (value: unknown): readonly ErrorCode[] => (typeof value === 'string' ? AMOUNT_CODES : ['INVALID_AMOUNT']);
+const badSignedJson = badAmountJson().filter((value) => !(typeof value === 'string' && isValidSigned(value)));
 const badV1Account = fc.oneof(badLedgerAccountId(), fc.integer(), fc.constant(null), fc.boolean());
 const badV1OperationId = fc.oneof(badOperationId(), fc.integer(), fc.constant(null));
 const centsCodes: readonly ErrorCode[] = ['INVALID_AMOUNT', 'AMOUNT_TOO_LARGE', 'INVALID_REQUEST'];

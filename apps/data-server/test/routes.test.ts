@@ -104,6 +104,23 @@ describe('data server seed routes', () => {
     assert.equal(await amountOf(a), 100);
   });
 
+  test('amounts - a JSON number amount (setAmount) or value (setBalance) is 400 INVALID_AMOUNT and changes nothing', async () => {
+    const a = fresh();
+    await call('POST', `/getLock/1/${a}`);
+    await call('POST', `/setAmount/1/${a}`, { json: { amount: '5.00' } });
+    for (const amount of [10, 10.5, 0.1 + 0.2, 0]) {
+      const response = await call('POST', `/setAmount/1/${a}`, { json: { amount } });
+      assert.deepEqual([response.status, response.body.error?.code], [400, 'INVALID_AMOUNT'], `setAmount ${amount}: ${JSON.stringify(response.body)}`);
+      assert.match(response.body.error.message, /must be a string of a decimal like "10\.50" \(got the number /);
+    }
+    for (const value of [1, -2.5, 0.1 + 0.2]) {
+      const response = await call('POST', '/setBalance', { json: { account_id: a, value } });
+      assert.deepEqual([response.status, response.body.error?.code], [400, 'INVALID_AMOUNT'], `setBalance ${value}: ${JSON.stringify(response.body)}`);
+    }
+    assert.equal(await amountOf(a), 500, 'the balance is as it was');
+    await call('POST', `/unLock/1/${a}`);
+  });
+
   test('auth - missing or wrong keys get 401, the seed "auth" header works, a foreign path id gets 403', async () => {
     const a = fresh();
     await call('POST', '/setBalance', { json: { account_id: a, value: '1' } });
@@ -322,5 +339,8 @@ describe('data server v1 routes', () => {
     assert.ok(operations.length > 15);
     for (const { route, security } of operations) assert.deepEqual(security, [{ businessId: [], authToken: [] }], route);
     for (const hidden of ['/health', '/ready', '/metrics', '/openapi.json']) assert.equal(openapi.paths[hidden], undefined, hidden);
+    const bodyOf = (path: string) => openapi.paths[path].post.requestBody.content['application/json'].schema.properties;
+    assert.equal(bodyOf('/setAmount/{businessId}/{accountId}').amount.type, 'string', 'amounts are documented as strings only');
+    assert.equal(bodyOf('/setBalance').value.type, 'string');
   });
 });

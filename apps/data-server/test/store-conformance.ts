@@ -170,6 +170,29 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       assert.equal(await balance(a), 250);
     });
 
+    test('commit - a retry whose objects list their keys in another order is a replay, not IDEMPOTENCY_CONFLICT', async () => {
+      const col = collectionName();
+      const a = `a-${uid()}`;
+      const held = await store.lock('1', [a], 5000);
+      assert.ok(held.ok);
+      const transferId = `t-${uid()}`;
+      const request: CommitRequest = {
+        commitId: `c-${uid()}`, locks: [{ accountId: a, fence: held.grants[0]!.fence }], release: true,
+        transfers: [{ transferId, kind: 'deposit', debitAccountId: '@cash', creditAccountId: a, amountCents: 250 }],
+        records: [{ collection: col, key: 'r', expectVersion: 0, value: { state: 'open', legs: [{ to: 'b', cents: 250 }] }, tags: ['t'] }],
+      };
+      // What a retry may look like after a round trip through storage that orders keys its own way (PostgreSQL's jsonb does).
+      const reordered = JSON.parse(JSON.stringify(request), (_key, value: unknown) => (
+        value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).reverse()) : value)) as CommitRequest;
+      assert.notEqual(JSON.stringify(reordered), JSON.stringify(request), 'the retry really lists its keys in another order');
+      const first = await store.commit(request, { businessId: '1', requireLocks: true });
+      const retry = await store.commit(reordered, { businessId: '1', requireLocks: true });
+      assert.equal(retry.replayed, true);
+      assert.deepEqual(retry.transfers, first.transfers);
+      assert.equal(await balance(a), 250, 'the deposit was applied once');
+      assert.deepEqual(versionsOf(await store.readRecords(col, ['r'])), [['r', 1]], 'the record was written once');
+    });
+
     test('commit - a transfer id is used once; reusing it refuses the whole commit', async () => {
       const [a, b] = [`a-${uid()}`, `b-${uid()}`];
       const id = `t-${uid()}`;
@@ -494,6 +517,15 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       for (let i = 0; i < 3; i++) await hitOne(other, `k${i}`, 3, later + 1016 + 1000);
       assert.equal(await store.countLimitRows(limit), 0, 'swept');
       assert.equal(await store.countLimitRows(other), 3);
+    });
+
+    test('queue - an operation enqueued again with its keys in another order is a replay, not IDEMPOTENCY_CONFLICT', async () => {
+      const id = `q-${uid()}`;
+      const first = await store.enqueue('1', id, { kind: 'transfer', fromAccountId: 'qa', toAccountId: 'qb', amountCents: 5 });
+      const again = await store.enqueue('1', id, { amountCents: 5, toAccountId: 'qb', fromAccountId: 'qa', kind: 'transfer' });
+      assert.equal(again.replayed, true);
+      assert.equal(again.pendingCount, first.pendingCount, 'queued once');
+      await rejectsWith(store.enqueue('1', id, { amountCents: 5, toAccountId: 'qa', fromAccountId: 'qb', kind: 'transfer' }), 'IDEMPOTENCY_CONFLICT');
     });
 
     test('queue - enqueue is idempotent; a claim takes the oldest when enough wait, one claim at a time', async () => {

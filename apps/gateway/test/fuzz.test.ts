@@ -100,7 +100,7 @@ after(async () => {
 });
 
 type Case = { request: InjectOptions; codes: readonly ErrorCode[] | undefined };
-const amountFieldCodes = (value: unknown): readonly ErrorCode[] => (typeof value === 'string' ? ['INVALID_AMOUNT', 'AMOUNT_TOO_LARGE', 'INVALID_REQUEST'] : ['INVALID_REQUEST']);
+const amountFieldCodes = (value: unknown): readonly ErrorCode[] => (typeof value === 'string' ? ['INVALID_AMOUNT', 'AMOUNT_TOO_LARGE', 'INVALID_REQUEST'] : ['INVALID_AMOUNT']);
 const dotSegment = (text: string) => text === '.' || text === '..';
 
 /** Bad requests for the business server's routes, as a client sends them to the gateway. */

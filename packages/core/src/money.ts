@@ -16,21 +16,21 @@ const DECIMAL = /^(\d{1,15})(?:\.(\d{1,2}))?$/;
  * @example parseAmount('10.50') === 1050
  */
 export function parseAmount(text: unknown, field = 'amount'): Cents {
-  const raw = typeof text === 'number' && Number.isFinite(text) ? String(text) : text;
-  if (typeof raw !== 'string') throw invalidAmount(field, String(text));
+  // Amounts come from outside as strings; a JSON number (10.5, 0.1 + 0.2) may already be rounded.
+  if (typeof text !== 'string') throw new BancaError('INVALID_AMOUNT', amountNotStringMessage(field, text));
   // No trimming: " 1" or "1\n" is not an amount a person meant to send (and not what was signed).
-  const match = DECIMAL.exec(raw);
-  if (!match) throw invalidAmount(field, raw);
+  const match = DECIMAL.exec(text);
+  if (!match) throw invalidAmount(field, text);
   const units = Number(match[1]);
   const fraction = (match[2] ?? '').padEnd(2, '0');
   const cents = units * 100 + Number(fraction);
   if (cents <= 0) {
-    throw new BancaError('INVALID_AMOUNT', `The ${field} must be greater than zero (got "${raw}").`);
+    throw new BancaError('INVALID_AMOUNT', `The ${field} must be greater than zero (got "${text}").`);
   }
   if (cents > AMOUNT_CENTS_MAX) {
     throw new BancaError(
       'AMOUNT_TOO_LARGE',
-      `The ${field} "${raw}" is above the limit of ${formatCents(AMOUNT_CENTS_MAX)} per operation.`,
+      `The ${field} "${text}" is above the limit of ${formatCents(AMOUNT_CENTS_MAX)} per operation.`,
     );
   }
   return cents as Cents;
@@ -38,11 +38,26 @@ export function parseAmount(text: unknown, field = 'amount'): Cents {
 
 /** Parses a signed decimal ("-3.25") into cents, for the seed's setBalance. */
 export function parseSignedAmount(text: unknown, field = 'value'): number {
-  const raw = typeof text === 'number' && Number.isFinite(text) ? String(text) : text;
-  if (typeof raw === 'string' && raw.trim().startsWith('-')) {
-    return -parseAmount(raw.trim().slice(1), field);
+  if (typeof text === 'string' && text.trim().startsWith('-')) {
+    return -parseAmount(text.trim().slice(1), field);
   }
-  return parseAmount(raw, field);
+  return parseAmount(text, field);
+}
+
+/**
+ * Why a value that is not a string is no amount, for parsers and for schema errors alike.
+ * @example amountNotStringMessage('amount', 10.5) === 'The amount must be a string of a decimal like "10.50" (got the number 10.5).'
+ */
+export function amountNotStringMessage(field: string, value: unknown): string {
+  return `The ${field} must be a string of a decimal like "10.50" (got ${describeValue(value)}).`;
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'number') return `the number ${String(value)}`;
+  if (value === null || typeof value === 'boolean') return String(value);
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** Checks an integer cents value coming from JSON. */

@@ -22,6 +22,22 @@ test('money - negative, zero, malformed and too large amounts are refused with a
   assert.throws(() => asCents(-1), (error: unknown) => error instanceof BancaError && error.code === 'INVALID_AMOUNT');
 });
 
+test('money - JSON numbers are refused with INVALID_AMOUNT: an amount is always a decimal string', () => {
+  for (const number of [10, 10.5, 0.1 + 0.2, Number.NaN, -3.25, 0]) {
+    for (const parse of [parseAmount, parseSignedAmount]) {
+      assert.throws(() => parse(number), (error: unknown) => {
+        assert.ok(error instanceof BancaError && error.code === 'INVALID_AMOUNT', `${parse.name}(${number}): ${String(error)}`);
+        assert.match(error.message, /must be a string of a decimal like "10\.50"/);
+        assert.ok(error.message.includes(`(got the number ${number})`), error.message);
+        return true;
+      });
+    }
+  }
+  for (const other of [null, undefined, true, ['10.50'], { amount: '10.50' }, 10n]) {
+    assert.throws(() => parseAmount(other), (error: unknown) => error instanceof BancaError && error.code === 'INVALID_AMOUNT' && /must be a string/.test(error.message), String(other));
+  }
+});
+
 test('money - cents format back to decimal strings', () => {
   assert.equal(formatCents(1050), '10.50');
   assert.equal(formatCents(5), '0.05');

@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import swagger from '@fastify/swagger';
 import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import { BancaError } from '@banca/core/errors';
+import { amountNotStringMessage } from '@banca/core/money';
 import { SECURITY_SCHEMES } from './openapi-security.js';
 
 export interface ServerOptions {
@@ -88,7 +89,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
 
   app.setErrorHandler((error: FastifyError | BancaError, request, reply) => {
-    const banca = toBancaError(error);
+    const banca = toBancaError(error, request.body);
     if (banca.status >= 500) request.log.error({ err: error }, 'request failed');
     void reply.status(banca.status).send(banca.toBody(request.id));
   });
@@ -117,10 +118,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   return app;
 }
 
-export function toBancaError(error: FastifyError | BancaError | Error): BancaError {
+/** `body`, when given, lets a schema error name the value it refused. */
+export function toBancaError(error: FastifyError | BancaError | Error, body?: unknown): BancaError {
   if (error instanceof BancaError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
+    const amount = amountNotString(fastifyError, body);
+    if (amount !== undefined) return amount;
     return new BancaError('INVALID_REQUEST', `Invalid request: ${fastifyError.message}.`, { cause: error });
   }
   switch (fastifyError.code) {
@@ -136,4 +140,19 @@ export function toBancaError(error: FastifyError | BancaError | Error): BancaErr
     return new BancaError('INVALID_REQUEST', fastifyError.message, { cause: error });
   }
   return new BancaError('INTERNAL', 'Internal error; the request id identifies it in the logs.', { cause: error });
+}
+
+/** What every API calls a decimal amount in a JSON body: `amount`, and seed 001's signed `value`. */
+const AMOUNT_FIELDS: ReadonlySet<string> = new Set(['amount', 'value']);
+
+/** A body amount sent as anything but a string (10.5 for "10.50") is a bad amount: INVALID_AMOUNT, as the parser says. */
+function amountNotString(error: FastifyError, body: unknown): BancaError | undefined {
+  const first = error.validation?.[0];
+  if (error.validationContext !== 'body' || first?.keyword !== 'type' || first.params.type !== 'string') return undefined;
+  const path = first.instancePath.split('/').slice(1).map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const field = path.at(-1);
+  if (field === undefined || !AMOUNT_FIELDS.has(field)) return undefined;
+  const value = path.reduce<unknown>((at, key) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined), body);
+  const name = path.length === 1 ? field : `${field} at ${first.instancePath}`;
+  return new BancaError('INVALID_AMOUNT', amountNotStringMessage(name, value), { cause: error });
 }

@@ -2,6 +2,7 @@
 // day, not in the future; creditors and descriptions are short printable text. The request hash
 // covers the canonical values, so "10.5" and "10.50", or a CPF with and without dots, are the same.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@banca/core/canonical-json';
 import { BancaError } from '@banca/core/errors';
 import type { ItemFacts } from '../infra/registry-store.js';
 
@@ -43,10 +44,12 @@ export function parseText(value: string, field: string): string {
   return text;
 }
 
-/** Digest of what a request asks for, compared when its idempotency key comes back. */
+/** Digest of what a request asks for, compared when its idempotency key comes back. A flat array
+ *  of strings and numbers, whose canonical JSON is the JSON.stringify text the stored hashes were
+ *  made of, so items recorded before still replay. */
 export function requestHash(document: string, amountCents: number, facts: ItemFacts): string {
-  const canonical = facts.kind === 'debt'
+  const values = facts.kind === 'debt'
     ? [document, facts.kind, amountCents, facts.date, facts.creditor]
     : [document, facts.kind, amountCents, facts.description];
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+  return createHash('sha256').update(canonicalJson(values)).digest('hex');
 }

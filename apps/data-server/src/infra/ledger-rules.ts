@@ -2,18 +2,32 @@
 // commit idempotency, the adjustment transfers of the seeds' setAmount, the lock errors, and the
 // compare-and-set of versioned records.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@banca/core/canonical-json';
 import { BancaError } from '@banca/core/errors';
 import { isSystemAccount, SYSTEM_ACCOUNTS } from '@banca/core/ids';
 import type { CommitRequest, RecordWrite, RefusalRecord, StoredRecord, TransferInput } from '@banca/core/protocol';
 
 /** What a replayed commit id must match: its transfers, absolute sets, queue results and record
- *  writes. Records join the hash only when present, so commits stored before them still match. */
+ *  writes, as canonical JSON so the order of any object's keys does not count. Records join the
+ *  hash only when present (refusals too), so commits stored before them still match. */
 export function hashCommit(request: CommitRequest): string {
+  return sha256(canonicalJson(hashedParts(request)));
+}
+
+/** Whether a retry asks for what its commit id was stored with. Commits stored before the hash
+ *  was canonical hold sha256(JSON.stringify(...)); a retry sent as the first was still matches. */
+export function sameCommitRequest(storedHash: string, request: CommitRequest, requestHash = hashCommit(request)): boolean {
+  return storedHash === requestHash || storedHash === sha256(JSON.stringify(hashedParts(request)));
+}
+
+function hashedParts(request: CommitRequest): unknown[] {
   const parts: unknown[] = [request.transfers, request.setBalances ?? null, request.queue?.results ?? null];
   if (request.records !== undefined && request.records.length > 0) parts.push(request.records);
   if (request.refusals !== undefined && request.refusals.length > 0) parts.push({ refusals: request.refusals });
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+  return parts;
 }
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
 
 /** Where refusals are kept: a record collection no client can name (collections start with a letter). */
 export const REFUSALS = '@refusals';

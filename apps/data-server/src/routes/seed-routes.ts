@@ -23,7 +23,7 @@ const UnlockBody = Type.Object(
 );
 const SetAmountBody = Type.Object(
   {
-    amount: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+    amount: Type.Optional(Type.String({ description: 'The new balance, a decimal like "10.50" (zero allowed)' })),
     amountCents: Type.Optional(Type.Integer()),
     operationId: Type.Optional(Type.String()),
     fence: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -38,7 +38,7 @@ const SetBalanceBody = Type.Object(
   {
     business_id: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
     account_id: Type.Union([Type.String(), Type.Integer()]),
-    value: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+    value: Type.Optional(Type.String({ description: 'A signed decimal to add, like "-3.25"' })),
     valueCents: Type.Optional(Type.Integer()),
     operationId: Type.Optional(Type.String()),
   },
@@ -136,11 +136,10 @@ export function registerSeedRoutes(app: FastifyInstance, ledger: LedgerService):
   });
 }
 
-/** An absolute balance: zero is allowed, negative is not. */
+/** An absolute balance, always a string like the amounts: zero is allowed, negative is not. */
 function parseBalance(text: unknown): number {
-  const raw = typeof text === 'number' ? String(text) : text;
-  if (raw === '0' || raw === '0.0' || raw === '0.00') return 0;
-  return parseAmount(raw);
+  if (text === '0' || text === '0.0' || text === '0.00') return 0;
+  return parseAmount(text);
 }
 
 function signedCents(value: unknown): number {

@@ -14,6 +14,7 @@
 // decision, which is why a late expired hold aborts the whole packet safely.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { canonicalJson } from '@banca/core/canonical-json';
 import { BancaError, type ErrorCode } from '@banca/core/errors';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BankStore, Versioned } from './bank-store.js';
@@ -77,6 +78,21 @@ export interface CoordinatorOptions {
 }
 
 const PACKETS = 'packets';
+
+/** What a retry under the same customer key must ask for again, as canonical JSON so the order of
+ *  the legs' keys does not count. The consents are not part of it: a token issued again differs. */
+export function packetRequestHash(kind: PacketOrder['kind'], legs: readonly LegInput[]): string {
+  return sha256Hex(canonicalJson([kind, legs]));
+}
+
+/** Whether a retry is the packet stored. Packets stored before the hash was canonical hold
+ *  sha256(JSON.stringify([kind, legs])); a retry whose legs were built the same way still matches. */
+export function samePacketRequest(storedHash: string, kind: PacketOrder['kind'], legs: readonly LegInput[], requestHash = packetRequestHash(kind, legs)): boolean {
+  return storedHash === requestHash || storedHash === sha256Hex(JSON.stringify([kind, legs]));
+}
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
 const FINAL: readonly PacketState[] = ['completed', 'failed'];
 
 function packetTags(packet: PacketRecord): string[] {
@@ -99,8 +115,7 @@ export class Coordinator {
 
   /** Records the packet (idempotent by the customer's key) and, unless queued for the token, runs it. */
   async submit(order: PacketOrder): Promise<PacketRecord> {
-    // The consents are not part of the request: a token issued again for the same packet differs.
-    const requestHash = createHash('sha256').update(JSON.stringify([order.kind, order.legs])).digest('hex');
+    const requestHash = packetRequestHash(order.kind, order.legs);
     const packetId = this.packetIdOf(order.accountId, order.idempotencyKey);
     const now = Date.now();
     const packet: PacketRecord = {
@@ -110,7 +125,7 @@ export class Coordinator {
     };
     if (!(await this.store.write([{ collection: PACKETS, key: packetId, expectVersion: 0, value: packet, tags: packetTags(packet) }]))) {
       const existing = await this.get(packetId);
-      if (existing.requestHash !== requestHash) {
+      if (!samePacketRequest(existing.requestHash, order.kind, order.legs, requestHash)) {
         throw new BancaError('IDEMPOTENCY_CONFLICT', `Idempotency key ${order.idempotencyKey} was already used for a different ${existing.kind}.`);
       }
       return this.options.queued ? existing : this.drive(packetId);

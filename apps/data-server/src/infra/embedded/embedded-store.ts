@@ -5,6 +5,7 @@
 // Commits of a group are validated and written one after the other inside that transaction, so
 // each one sees the balances and record versions the earlier ones wrote.
 import { randomUUID } from 'node:crypto';
+import { canonicalJson } from '@banca/core/canonical-json';
 import { BancaError, invariant } from '@banca/core/errors';
 import { isSystemAccount } from '@banca/core/ids';
 import { BALANCE_CENTS_MAX } from '@banca/core/money';
@@ -14,7 +15,7 @@ import type {
 } from '@banca/core/protocol';
 import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, StoreKind, UnlockOutcome } from '../ledger-store.js';
 import {
-  adjustments, belowZero, duplicateRecord, hashCommit, idsTaken, lockError, operationIds, recordTags, REFUSALS, refusalWrites, repeatedId, toRefusal, versionConflict,
+  adjustments, belowZero, duplicateRecord, hashCommit, idsTaken, lockError, operationIds, recordTags, REFUSALS, refusalWrites, repeatedId, sameCommitRequest, toRefusal, versionConflict,
 } from '../ledger-rules.js';
 import { applyForget, applyHits, duplicateLimit, LIMIT_SWEEP_ROWS, rowId, type HashedForget, type HashedHit, type HitsOutcome, type LimitRow } from '../limit-rules.js';
 import { LockTable } from './lock-table.js';
@@ -111,7 +112,7 @@ export class EmbeddedStore implements LedgerStore {
     this.assertOpen();
     const existing = this.tables.queueEntry(operationId);
     if (existing) {
-      if (JSON.stringify(existing.operation) !== JSON.stringify(operation)) {
+      if (canonicalJson(existing.operation) !== canonicalJson(operation)) {
         throw new BancaError('IDEMPOTENCY_CONFLICT', `Operation ${operationId} was already queued with a different body.`);
       }
       return { entry: existing, pendingCount: this.tables.pendingCount(), replayed: true };
@@ -238,7 +239,7 @@ export class EmbeddedStore implements LedgerStore {
     const requestHash = hashCommit(request);
     const existing = this.tables.commitRow(request.commitId);
     if (existing) {
-      if (existing.requestHash !== requestHash || existing.businessId !== businessId) {
+      if (!sameCommitRequest(existing.requestHash, request, requestHash) || existing.businessId !== businessId) {
         return refused('IDEMPOTENCY_CONFLICT', `Commit ${request.commitId} was already used for a different request.`);
       }
       const response: CommitResponse = { commitId: request.commitId, replayed: true, transfers: this.tables.transfersOfCommit(request.commitId) };

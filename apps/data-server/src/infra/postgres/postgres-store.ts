@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PoolClient } from 'pg';
+import { canonicalJson } from '@banca/core/canonical-json';
 import { BancaError, invariant } from '@banca/core/errors';
 import { inTransaction, openPool } from '@banca/store-kit/postgres';
 import { isSystemAccount, SYSTEM_ACCOUNTS } from '@banca/core/ids';
@@ -20,7 +21,7 @@ import type {
 } from '@banca/core/protocol';
 import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, UnlockOutcome } from '../ledger-store.js';
 import {
-  adjustments, belowZero, duplicateRecord, hashCommit, idsTaken, lockError, operationIds, recordTags, REFUSALS, refusalWrites, repeatedId, toRefusal, versionConflict,
+  adjustments, belowZero, duplicateRecord, hashCommit, idsTaken, lockError, operationIds, recordTags, REFUSALS, refusalWrites, repeatedId, sameCommitRequest, toRefusal, versionConflict,
 } from '../ledger-rules.js';
 import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
 import { ACCOUNT_LOCK_SEED, NOW_MS, SCHEMA, SCHEMA_LOCK_KEY } from './schema.js';
@@ -180,7 +181,7 @@ export class PostgresStore implements LedgerStore {
       if (!row) {
         row = (await client.query<QueueRow>('SELECT * FROM queue WHERE operation_id = $1', [operationId])).rows[0];
         invariant(row, 'a conflicting queue entry exists');
-        if (JSON.stringify(JSON.parse(row.operation)) !== JSON.stringify(operation)) {
+        if (canonicalJson(JSON.parse(row.operation)) !== canonicalJson(operation)) {
           throw new BancaError('IDEMPOTENCY_CONFLICT', `Operation ${operationId} was already queued with a different body.`);
         }
       }
@@ -388,7 +389,7 @@ async function applyCommit(client: PoolClient, request: CommitRequest, options: 
   invariant(known, 'the commit query returns a row');
   const existing = known.business_id === null ? undefined : known;
   if (existing) {
-    if (existing.request_hash !== requestHash || existing.business_id !== businessId) {
+    if (existing.request_hash === null || !sameCommitRequest(existing.request_hash, request, requestHash) || existing.business_id !== businessId) {
       throw new BancaError('IDEMPOTENCY_CONFLICT', `Commit ${request.commitId} was already used for a different request.`);
     }
     const transfers = await client.query<TransferRow>('SELECT * FROM transfers WHERE commit_id = $1 ORDER BY seq', [request.commitId]);
