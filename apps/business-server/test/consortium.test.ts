@@ -5,11 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { InterbankPrivateJwk } from '@banca/core/interbank-keys';
 import { after, before, describe, test } from 'node:test';
-import { DEV_KEY_PREFIX } from '@banca/core/auth';
 import { auditConsortium, consent, deposit, DOCUMENTS, login, me, packet, pix, signUp, type PacketTransfer, type TestCustomer } from '@banca/testkit/consortium';
-import { consortiumBankKey, signedInterbankHeaders, testInterbankKeys } from '@banca/testkit/interbank';
+import { consortiumBankKey, consortiumCustomerTokenSecret, signedInterbankHeaders, testInterbankKeys } from '@banca/testkit/interbank';
 import { http, startTestConsortium, type TestConsortium } from '@banca/testkit/testkit';
 import { ConsentTokens } from '../src/infra/consent-tokens.js';
+import { CustomerTokens } from '../src/infra/customer-tokens.js';
 
 let consortium: TestConsortium;
 let ana: TestCustomer;
@@ -21,10 +21,11 @@ const bankKey = (bankId: number) => consortiumBankKey(consortium.dataDir, bankId
 const sign = (key: InterbankPrivateJwk, sender: number, receiver: number, method: string, path: string, body?: unknown) =>
   signedInterbankHeaders({ key, sender, receiver, method, path, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
 
-/** What bank 2's business servers hold: every private JWK in their environment, config and the files these name, and bank 1's kids. */
-function bankSecrets(bankId: number): { privateKeys: InterbankPrivateJwk[]; bank1Kids: string[] } {
+/** What bank 2's business servers hold: every private JWK and customer-token secret in their environment, config and the files these name, and bank 1's kids. */
+function bankSecrets(bankId: number): { privateKeys: InterbankPrivateJwk[]; bank1Kids: string[]; tokenSecrets: string[] } {
   const privateKeys = new Map<string, InterbankPrivateJwk>();
   const bank1Kids = new Set<string>();
+  const tokenSecrets = new Set<string>();
   const visit = (value: unknown, depth = 0): void => {
     if (depth > 12 || value === null) return;
     if (typeof value === 'string') {
@@ -41,15 +42,19 @@ function bankSecrets(bankId: number): { privateKeys: InterbankPrivateJwk[]; bank
     if (Array.isArray(value)) return value.forEach((item) => visit(item, depth + 1));
     const record = value as Record<string, unknown>;
     if (typeof record.d === 'string' && typeof record.kid === 'string') privateKeys.set(record.kid, record as unknown as InterbankPrivateJwk);
+    if (typeof record.customerTokenSecret === 'string') tokenSecrets.add(record.customerTokenSecret);
     const peerKeys = record.interbankPeerKeys as Record<string, { kid: string }[]> | undefined;
     for (const key of peerKeys?.['1'] ?? []) bank1Kids.add(key.kid);
     for (const item of Object.values(record)) visit(item, depth + 1);
   };
   for (const server of consortium.bank(bankId).businessServers) {
     const environ = readFileSync(`/proc/${server.child.pid}/environ`, 'utf8').split('\0');
-    for (const entry of environ) visit(entry.slice(entry.indexOf('=') + 1));
+    for (const entry of environ) {
+      if (entry.startsWith('BANCA_CUSTOMER_TOKEN_SECRET=')) tokenSecrets.add(entry.slice(entry.indexOf('=') + 1));
+      visit(entry.slice(entry.indexOf('=') + 1));
+    }
   }
-  return { privateKeys: [...privateKeys.values()], bank1Kids: [...bank1Kids] };
+  return { privateKeys: [...privateKeys.values()], bank1Kids: [...bank1Kids], tokenSecrets: [...tokenSecrets] };
 }
 
 before(async () => {
@@ -315,8 +320,10 @@ describe('consortium - the payer consents at its own bank', () => {
   });
 
   test('a consent for another packet, amount, receiver or account, expired, or issued by another bank is refused: the packet fails, nothing moved', async () => {
-    const secret = `${DEV_KEY_PREFIX}customer-token-secret-change-me`;
-    const stale = new ConsentTokens(secret, 3, () => Date.now() - 3_600_000);
+    // The test reads bank 3's own secret to make a token that is right in everything but its age.
+    const stale = new ConsentTokens(consortiumCustomerTokenSecret(consortium.dataDir, 3), 3, () => Date.now() - 3_600_000);
+    const bank2Secrets = bankSecrets(2).tokenSecrets;
+    assert.ok(bank2Secrets.length > 0, "bank 2's processes hold their own customer-token secret");
     const cases: { name: string; token: (details: { packetId: string; banks: { payerAccountId: string; legs: { legId: string; toBank: number; key: string; amountCents: number }[] }[] }) => Promise<string> }[] = [
       { name: 'another packet', token: async () => {
         const other = await required();
@@ -336,8 +343,8 @@ describe('consortium - the payer consents at its own bank', () => {
         (await stale.issue({ packetId, coordinatorBank: 1, payerAccountId: bank!.payerAccountId, document: anaAt3.document, legs: bank!.legs }, 60)).token },
       { name: 'issued by bank 1', token: async ({ packetId, banks: [bank] }) =>
         (await consent(url(1), ana, 1, packetId, { ...bank!, payerAccountId: ana.accountId })).body.token },
-      { name: 'signed with another key', token: async ({ packetId, banks: [bank] }) =>
-        (await new ConsentTokens(`${secret}-not-bank-3`, 3).issue({ packetId, coordinatorBank: 1, payerAccountId: bank!.payerAccountId, document: anaAt3.document, legs: bank!.legs }, 60)).token },
+      ...bank2Secrets.map((secret, index) => ({ name: `signed with secret ${index + 1} that bank 2 holds`, token: async ({ packetId, banks: [bank] }: { packetId: string; banks: { payerAccountId: string; legs: { legId: string; toBank: number; key: string; amountCents: number }[] }[] }) =>
+        (await new ConsentTokens(secret, 3).issue({ packetId, coordinatorBank: 1, payerAccountId: bank!.payerAccountId, document: anaAt3.document, legs: bank!.legs }, 60)).token })),
     ];
     for (const { name, token } of cases) {
       const before = await snapshot();
@@ -350,6 +357,18 @@ describe('consortium - the payer consents at its own bank', () => {
       assert.equal(answer.body.error.details.code, 'CONSENT_INVALID', name);
       assert.deepEqual(await snapshot(), before, `${name}: nothing moved at any bank`);
     }
+  });
+
+  test("no secret bank 2 holds makes a session token of bank 3's: each bank signs its customers' tokens with its own secret", async () => {
+    const secrets = bankSecrets(2).tokenSecrets;
+    assert.ok(secrets.length > 0);
+    assert.ok(!secrets.includes(consortiumCustomerTokenSecret(consortium.dataDir, 3)), "bank 3's secret is not among them");
+    for (const secret of secrets) {
+      const forged = await new CustomerTokens(secret, 3, 60).issue({ accountId: anaAt3.accountId, document: anaAt3.document });
+      const answer = await http(`${url(3)}/v1/me`, { headers: { authorization: `Bearer ${forged.token}` } });
+      assert.deepEqual([answer.status, answer.body.error?.code], [401, 'UNAUTHENTICATED']);
+    }
+    assert.equal((await http(`${url(3)}/v1/me`, { headers: anaAt3.auth })).status, 200, "bank 3's own token still works");
   });
 
   test('a valid consent: the packet completes at every bank; a retry without consents gets the same packet', async () => {

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { generateInterbankKeyPair, publicJwkOf, type InterbankPrivateJwk } from '@banca/core/interbank-keys';
-import { interbankKeyFile } from '@banca/launcher/interbank-keys';
+import { customerTokenSecretFile, interbankKeyFile } from '@banca/launcher/interbank-keys';
 
 export const SIGNATURE_HEADER = 'banca-interbank-signature';
 
@@ -21,6 +21,11 @@ export function interbankConfigFor(bankId: number, keys: ReadonlyMap<number, Int
   if (!own) throw new Error(`no test key for bank ${bankId}`);
   const peers = [...keys].filter(([id]) => id !== bankId).map(([id, key]) => [String(id), [publicJwkOf(key)]]);
   return { interbankPrivateKeys: [own], interbankPeerKeys: Object.fromEntries(peers) };
+}
+
+/** The customer-token secret a bank of a running consortium holds in its data directory (its own only). */
+export function consortiumCustomerTokenSecret(dataDir: string, bankId: number): string {
+  return readFileSync(customerTokenSecretFile(dataDir, bankId), 'utf8').trim();
 }
 
 /** The private key a bank of a running consortium (started by the launcher) holds in its data directory. */

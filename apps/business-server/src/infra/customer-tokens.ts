@@ -1,6 +1,6 @@
 // Customers' bearer tokens: short-lived HS256 JWTs (jose) naming the account, the holder's
 // document and the bank that issued them. A token of one bank is refused by the others (audience).
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, errors, jwtVerify, SignJWT } from 'jose';
 import { BancaError } from '@banca/core/errors';
 
 export interface CustomerClaims {
@@ -43,7 +43,19 @@ export class CustomerTokens {
       if (error instanceof errors.JWTClaimValidationFailed) {
         throw new BancaError('UNAUTHENTICATED', `The token was not issued for this bank (${error.claim} mismatch); log in at this bank.`);
       }
+      // Each bank signs with its own secret, so another bank's token fails its signature here; the
+      // (unverified) audience only chooses the message, never what is accepted.
+      if (issuedElsewhere(token, this.audience)) throw new BancaError('UNAUTHENTICATED', 'The token was not issued for this bank (aud mismatch); log in at this bank.');
       throw new BancaError('UNAUTHENTICATED', 'The token is not valid (malformed or bad signature); log in again.');
     }
+  }
+}
+
+function issuedElsewhere(token: string, audience: string): boolean {
+  try {
+    const aud = decodeJwt(token).aud;
+    return typeof aud === 'string' && aud.startsWith('banca:bank-') && aud !== audience;
+  } catch {
+    return false;
   }
 }
