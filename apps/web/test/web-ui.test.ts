@@ -296,6 +296,8 @@ describe('web - the consortium in a real browser', { timeout: 10 * 60_000 }, () 
     await page.getByRole('button', { name: 'Log in' }).click();
     await textOf(page.getByRole('alert'), 'INVALID_CREDENTIALS');
     await page.goto(`${consortium.url(1)}/app/login`);
+    // The page renders the form once the bank has answered: tab only when it is there.
+    await page.getByLabel('E-mail').waitFor();
     const focused = () => page.evaluate(() => document.activeElement?.id ?? '');
     for (let presses = 0; presses < 12 && (await focused()) !== 'login-email'; presses++) await page.keyboard.press('Tab');
     assert.equal(await focused(), 'login-email', 'the e-mail field is reachable with Tab');
