@@ -106,6 +106,7 @@ export class Participant implements BankLink {
     private readonly customers: Customers,
     private readonly holdTimeoutMs: number,
     private readonly consents: ConsentTokens,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** A hold for this bank's own coordinator, which has checked the customer's token at this bank. */
@@ -157,7 +158,7 @@ export class Participant implements BankLink {
         const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
         if (existing) return sameHold(existing.value, request);
       }
-      const now = Date.now();
+      const now = this.now();
       const record: HoldRecord = {
         ...held, payerName, state: 'held', reason: null, createdAtMs: now, expiresAtMs: now + this.holdTimeoutMs, updatedAtMs: now,
       };
@@ -184,9 +185,11 @@ export class Participant implements BankLink {
     throw contention(request.legId);
   }
 
+  /** Posts a held hold; one past its expiry is voided instead (an expired hold is never posted, whoever asks first). */
   post(legId: string, coordinatorBank: number, receiverName?: string): Promise<HoldRecord> {
     return this.moveHold(legId, coordinatorBank, (hold) => {
       if (hold.state !== 'held') return null;
+      if (hold.expiresAtMs <= this.now()) return expiry(legId, hold);
       return {
         state: 'posted', transfer: movement(`${legId}:post`, 'post', HOLDS_ACCOUNT, bankAccount(hold.toBank), hold.amountCents), lock: null,
         ...(receiverName ? { receiverName } : {}),
@@ -198,7 +201,7 @@ export class Participant implements BankLink {
   async cancel(legId: string, coordinatorBank: number, reason = 'cancelled by the coordinator'): Promise<HoldRecord> {
     const existing = await this.store.read<HoldRecord>(HOLDS, legId);
     if (!existing) {
-      const now = Date.now();
+      const now = this.now();
       const tombstone: HoldRecord = {
         legId, packetId: legId.split('.')[0] ?? legId, coordinatorBank, payerAccountId: 'none', payerDocument: '', toBank: 0, amountCents: 0,
         receiverName: '', payerName: '', state: 'voided', reason: `${reason} before any hold`, createdAtMs: now, expiresAtMs: now, updatedAtMs: now,
@@ -227,7 +230,7 @@ export class Participant implements BankLink {
       if (receiver === null) continue;
       const holder = receiver.holders[0];
       if (!holder) throw new BancaError('INTERNAL', 'An account without holders.');
-      const now = Date.now();
+      const now = this.now();
       const record: CreditRecord = {
         legId: request.legId, packetId: request.packetId, coordinatorBank: request.coordinatorBank, fromBank: request.fromBank,
         receiverAccountId: receiver.accountId, receiverName: holder.name, receiverDocumentMasked: maskDocument(holder.document),
@@ -244,7 +247,7 @@ export class Participant implements BankLink {
       const current = await this.readCredit(legId, coordinatorBank);
       if (current.value.state !== 'pending') return current.value;
       const credit = current.value;
-      const next: CreditRecord = { ...credit, state: 'completed', updatedAtMs: Date.now() };
+      const next: CreditRecord = { ...credit, state: 'completed', updatedAtMs: this.now() };
       const done = await this.store.withLocks([credit.receiverAccountId], () => ({
         transfers: [movement(`${legId}:credit`, 'credit', bankAccount(credit.fromBank), credit.receiverAccountId, credit.amountCents)],
         changes: [{ collection: CREDITS, key: legId, expectVersion: current.version, value: next, tags: creditTags(next) }],
@@ -258,7 +261,7 @@ export class Participant implements BankLink {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const existing = await this.store.read<CreditRecord>(CREDITS, legId);
       if (!existing) {
-        const now = Date.now();
+        const now = this.now();
         const tombstone: CreditRecord = {
           legId, packetId: legId.split('.')[0] ?? legId, coordinatorBank, fromBank: 0, receiverAccountId: 'none', receiverName: '',
           receiverDocumentMasked: '', payerName: '', payerDocumentMasked: '', amountCents: 0, state: 'failed', createdAtMs: now, updatedAtMs: now,
@@ -268,18 +271,19 @@ export class Participant implements BankLink {
       }
       assertCoordinator(existing.value.coordinatorBank, coordinatorBank, legId);
       if (existing.value.state !== 'pending') return existing.value;
-      const next: CreditRecord = { ...existing.value, state: 'failed', updatedAtMs: Date.now() };
+      const next: CreditRecord = { ...existing.value, state: 'failed', updatedAtMs: this.now() };
       if (await this.store.write([{ collection: CREDITS, key: legId, expectVersion: existing.version, value: next, tags: creditTags(next) }])) return next;
     }
     throw contention(legId);
   }
 
-  /** Holds past their timeout, whatever the coordinator is doing: voided (its post then fails). */
-  async expireHolds(now = Date.now()): Promise<number> {
+  /** Holds past their timeout, whatever the coordinator is doing: voided (its post then fails). Only
+   *  a hold still held is voided: one posted since it was listed is the coordinator's to undo. */
+  async expireHolds(now = this.now()): Promise<number> {
     let voided = 0;
-    for (const { value: hold } of await this.store.list<HoldRecord>(HOLDS, 'open')) {
-      if (hold.state !== 'held' || hold.expiresAtMs > now) continue;
-      const after = await this.cancel(hold.legId, hold.coordinatorBank, 'the hold timed out');
+    for (const { value: listed } of await this.store.list<HoldRecord>(HOLDS, 'open')) {
+      if (listed.state !== 'held' || listed.expiresAtMs > now) continue;
+      const after = await this.moveHold(listed.legId, listed.coordinatorBank, (hold) => (hold.state === 'held' && hold.expiresAtMs <= now ? expiry(listed.legId, hold) : null));
       if (after.state === 'voided') voided++;
     }
     return voided;
@@ -324,7 +328,7 @@ export class Participant implements BankLink {
       const step = decide(current.value);
       if (!step) return current.value;
       const next: HoldRecord = {
-        ...current.value, state: step.state, reason: step.reason ?? current.value.reason, receiverName: step.receiverName ?? current.value.receiverName, updatedAtMs: Date.now(),
+        ...current.value, state: step.state, reason: step.reason ?? current.value.reason, receiverName: step.receiverName ?? current.value.receiverName, updatedAtMs: this.now(),
       };
       const change = { collection: HOLDS, key: legId, expectVersion: current.version, value: next, tags: holdTags(next) };
       const done = step.lock === null
@@ -334,6 +338,11 @@ export class Participant implements BankLink {
     }
     throw contention(legId);
   }
+}
+
+/** A held hold past its expiry: voided, the money back with the payer. */
+function expiry(legId: string, hold: HoldRecord): { state: HoldState; transfer: TransferInput; lock: string; reason: string } {
+  return { state: 'voided', transfer: movement(`${legId}:void`, 'void', HOLDS_ACCOUNT, hold.payerAccountId, hold.amountCents), lock: hold.payerAccountId, reason: 'the hold timed out' };
 }
 
 function movement(transferId: string, kind: TransferInput['kind'], debitAccountId: string, creditAccountId: string, amountCents: number): TransferInput {
