@@ -110,6 +110,7 @@ function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: A
     store,
     (bankId) => service.link(bankId),
     log,
+    participant,
   );
   service = new ConsortiumService(
     {

@@ -32,7 +32,8 @@ function coordinatorOn(store: BankStore): Coordinator {
   const noLink = () => {
     throw new Error('a queued packet calls no bank');
   };
-  return new Coordinator({ bankId: 1, queued: true, prepareTimeoutMs: 1000, retryDelayMs: 10 }, store, noLink, {} as FastifyBaseLogger);
+  const noLocal = { holdHere: noLink, postWrites: noLink };
+  return new Coordinator({ bankId: 1, queued: true, prepareTimeoutMs: 1000, retryDelayMs: 10 }, store, noLink, {} as FastifyBaseLogger, noLocal);
 }
 
 const legs: LegInput[] = [

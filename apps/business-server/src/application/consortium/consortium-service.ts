@@ -181,10 +181,9 @@ export class ConsortiumService {
   }
 
   async localKeyLookup(key: string): Promise<KeyLookup> {
-    const customer = await this.customers.byPixKey(key);
-    const holder = customer.holders[0];
+    const receiver = await this.customers.receiverOf(key);
     const kind = parsePixKey(key).kind;
-    return { bankId: this.info.bankId, bankName: this.info.name, name: holder?.name ?? '', documentMasked: maskDocument(holder?.document ?? ''), keyKind: kind };
+    return { bankId: this.info.bankId, bankName: this.info.name, name: receiver.name, documentMasked: maskDocument(receiver.document), keyKind: kind };
   }
 
   async localAccountsOf(document: string): Promise<DocumentAccounts> {

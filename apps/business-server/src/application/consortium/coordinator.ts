@@ -17,8 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { canonicalJson } from '@banca/core/canonical-json';
 import { BancaError, type ErrorCode } from '@banca/core/errors';
 import type { FastifyBaseLogger } from 'fastify';
-import type { BankStore, Versioned } from './bank-store.js';
-import type { BankLink, CreditRecord, HoldRecord } from './participant.js';
+import type { TransferInput } from '@banca/core/protocol';
+import type { BankStore, Change, Versioned } from './bank-store.js';
+import type { BankLink, CreditRecord, HoldRecord, HoldRequest } from './participant.js';
 
 export type PacketState = 'queued' | 'preparing' | 'committed' | 'completed' | 'aborting' | 'failed';
 
@@ -70,6 +71,20 @@ export interface PacketOrder {
   consents: Record<string, string>;
 }
 
+/** This bank as the paying side of its own packets' legs: a hold's post joins the decision commit. */
+export interface LocalLegs {
+  /** payerName: the holder the packet was taken from, already checked to hold the paying account. */
+  holdHere(request: HoldRequest, payerName?: string): Promise<Versioned<HoldRecord>>;
+  postWrites(hold: Versioned<HoldRecord>, receiverName: string | null): { change: Change<HoldRecord>; transfer: TransferInput } | 'posted' | null;
+}
+
+/** A packet's next state, and what this bank writes with it in the same commit (its own legs' posts). */
+interface Step {
+  next: PacketRecord;
+  changes?: Change<unknown>[];
+  transfers?: TransferInput[];
+}
+
 export interface CoordinatorOptions {
   bankId: number;
   queued: boolean;
@@ -111,6 +126,7 @@ export class Coordinator {
     private readonly store: BankStore,
     private readonly link: (bankId: number) => BankLink,
     private readonly log: FastifyBaseLogger,
+    private readonly local: LocalLegs,
   ) {}
 
   /** Records the packet (idempotent by the customer's key) and, unless queued for the token, runs it. */
@@ -198,42 +214,52 @@ export class Coordinator {
       current ??= await this.store.read<PacketRecord>(PACKETS, packetId);
       if (!current) throw new BancaError('TRANSFER_NOT_FOUND', `No packet ${packetId}.`);
       const packet = current.value;
-      let next: PacketRecord | null;
+      let step: Step | null;
       switch (packet.state) {
         case 'queued':
         case 'completed':
         case 'failed':
           return packet;
         case 'preparing':
-          next = await this.prepare(packet);
+          step = await this.prepare(packet);
           break;
         case 'committed':
-          next = await this.applyCredits(packet);
+          step = asStep(await this.applyCredits(packet));
           break;
         case 'aborting':
-          next = await this.undo(packet);
+          step = asStep(await this.undo(packet));
           break;
       }
-      if (next === null) return packet;
+      if (step === null) return packet;
+      const { next } = step;
       next.updatedAtMs = Date.now();
-      const won = await this.store.write([{ collection: PACKETS, key: packetId, expectVersion: current.version, value: next, tags: packetTags(next) }]);
+      // A lost write (the packet, or one of this bank's holds, moved meanwhile) writes nothing: read again.
+      const won = await this.store.write([{ collection: PACKETS, key: packetId, expectVersion: current.version, value: next, tags: packetTags(next) }, ...(step.changes ?? [])], step.transfers ?? []);
       current = won ? { version: current.version + 1, value: next } : null;
     }
     return this.get(packetId);
   }
 
-  /** Phase one, then posting: returns the decision (committed or aborting). */
-  private async prepare(packet: PacketRecord): Promise<PacketRecord | null> {
+  /**
+   * Phase one, then posting: returns the decision (committed or aborting). The holds of the other
+   * paying banks are posted there first; this bank's own are posted by the decision commit itself
+   * (the post and the decision in one atomic write, one round trip fewer and no read).
+   */
+  private async prepare(packet: PacketRecord): Promise<Step | null> {
     const deadline = packet.createdAtMs + this.options.prepareTimeoutMs;
     const legs = packet.legs.map((leg) => ({ ...leg }));
+    const holdsHere = new Map<string, Versioned<HoldRecord>>();
     for (;;) {
       const results = await Promise.allSettled(legs.map(async (leg) => {
+        const request: HoldRequest = {
+          legId: leg.legId, packetId: packet.packetId, coordinatorBank: packet.bankId, payerAccountId: leg.fromAccountId,
+          payerDocument: packet.document, toBank: leg.toBank, toKey: leg.toKey, amountCents: leg.amountCents, receiverName: '',
+          ...(leg.fromBank === packet.bankId ? {} : { consent: packet.consents?.[String(leg.fromBank)] ?? '' }),
+        };
         const [hold, credit] = await Promise.all([
-          this.link(leg.fromBank).hold({
-            legId: leg.legId, packetId: packet.packetId, coordinatorBank: packet.bankId, payerAccountId: leg.fromAccountId,
-            payerDocument: packet.document, toBank: leg.toBank, toKey: leg.toKey, amountCents: leg.amountCents, receiverName: '',
-            ...(leg.fromBank === packet.bankId ? {} : { consent: packet.consents?.[String(leg.fromBank)] ?? '' }),
-          }),
+          leg.fromBank === packet.bankId
+            ? this.local.holdHere(request, packet.payerName).then((here) => (holdsHere.set(leg.legId, here), here.value))
+            : this.link(leg.fromBank).hold(request),
           this.link(leg.toBank).prepareCredit({
             legId: leg.legId, packetId: packet.packetId, coordinatorBank: packet.bankId, fromBank: leg.fromBank, key: leg.toKey,
             amountCents: leg.amountCents, payerName: packet.payerName, payerDocument: packet.document,
@@ -244,22 +270,35 @@ export class Coordinator {
         return checkPrepared(hold, credit);
       }));
       const refused = firstRefusal(results);
-      if (refused) return { ...packet, legs, state: 'aborting', failedLeg: refused.index + 1, error: refused.error };
+      if (refused) return { next: { ...packet, legs, state: 'aborting', failedLeg: refused.index + 1, error: refused.error } };
       if (results.every((result) => result.status === 'fulfilled')) break;
       if (Date.now() >= deadline) {
         const index = results.findIndex((result) => result.status === 'rejected');
         const error = errorOf((results[index] as PromiseRejectedResult | undefined)?.reason);
-        return { ...packet, legs, state: 'aborting', failedLeg: index + 1, error: { code: 'BANK_UNAVAILABLE', message: `Leg ${index + 1} could not be prepared in time: ${error.message}` } };
+        return { next: { ...packet, legs, state: 'aborting', failedLeg: index + 1, error: { code: 'BANK_UNAVAILABLE', message: `Leg ${index + 1} could not be prepared in time: ${error.message}` } } };
       }
       await sleep(this.options.retryDelayMs);
     }
+    const expiredLeg = (index: number): Step => ({
+      next: { ...packet, legs, state: 'aborting', failedLeg: index + 1, error: { code: 'HOLD_EXPIRED', message: `The hold of leg ${index + 1} timed out before it could be posted.` } },
+    });
+    const changes: Change<unknown>[] = [];
+    const transfers: TransferInput[] = [];
+    for (const [index, leg] of legs.entries()) {
+      const here = holdsHere.get(leg.legId);
+      if (!here) continue;
+      const writes = this.local.postWrites(here, leg.receiverName);
+      if (writes === null) return expiredLeg(index);
+      if (writes === 'posted') continue;
+      changes.push(writes.change);
+      transfers.push(writes.transfer);
+    }
     for (;;) {
-      const posted = await Promise.allSettled(legs.map((leg) => this.link(leg.fromBank).post(leg.legId, packet.bankId, leg.receiverName ?? undefined)));
+      const remote = legs.filter((leg) => !holdsHere.has(leg.legId));
+      const posted = await Promise.allSettled(remote.map((leg) => this.link(leg.fromBank).post(leg.legId, packet.bankId, leg.receiverName ?? undefined)));
       const expired = posted.findIndex((result) => result.status === 'fulfilled' && result.value.state !== 'posted');
-      if (expired >= 0) {
-        return { ...packet, legs, state: 'aborting', failedLeg: expired + 1, error: { code: 'HOLD_EXPIRED', message: `The hold of leg ${expired + 1} timed out before it could be posted.` } };
-      }
-      if (posted.every((result) => result.status === 'fulfilled')) return { ...packet, legs, state: 'committed' };
+      if (expired >= 0) return expiredLeg(legs.indexOf(remote[expired]!));
+      if (posted.every((result) => result.status === 'fulfilled')) return { next: { ...packet, legs, state: 'committed' }, changes, transfers };
       if (Date.now() >= deadline + this.options.prepareTimeoutMs) return null;
       await sleep(this.options.retryDelayMs);
     }
@@ -280,6 +319,10 @@ export class Coordinator {
     ]));
     return results.every((result) => result.status === 'fulfilled') ? { ...packet, state: 'failed' } : null;
   }
+}
+
+function asStep(next: PacketRecord | null): Step | null {
+  return next === null ? null : { next };
 }
 
 /** The id of a packet's leg, by its place (from 0) in the customer's order. */

@@ -33,6 +33,16 @@ export interface CustomerRecord {
 export interface PixKeyRecord {
   accountId: string;
   kind: PixKeyKind;
+  /** The account's first holder, written with the key (holders never change), so a Pix to the key
+   *  needs one read; keys written before it have none and cost a second read of the account. */
+  holder?: { name: string; document: string };
+}
+
+/** Who receives a Pix sent to a key: the account and its first holder. */
+export interface Receiver {
+  accountId: string;
+  name: string;
+  document: string;
 }
 
 export interface SignUp {
@@ -88,7 +98,7 @@ export class Customers {
       const changes: Change<unknown>[] = [
         { collection: 'customers', key: record.accountId, expectVersion: 0, value: record, tags: record.holders.map((holder) => `doc:${holder.document}`) },
         { collection: 'logins', key: lookupKey('email', email), expectVersion: 0, value: { accountId: record.accountId } },
-        ...pixKeys.map((key): Change<unknown> => ({ collection: 'pixkeys', key: lookupKey(key.kind, key.value), expectVersion: 0, value: { accountId: record.accountId, kind: key.kind } })),
+        ...pixKeys.map((key): Change<unknown> => ({ collection: 'pixkeys', key: lookupKey(key.kind, key.value), expectVersion: 0, value: { accountId: record.accountId, kind: key.kind, holder: record.holders[0] } })),
       ];
       if (await this.store.write(changes)) return view(record);
       // Lost a race: an account number collision is retried, a taken e-mail or key is refused.
@@ -135,6 +145,17 @@ export class Customers {
   }
 
   /** Resolves a Pix key of this bank to its account. */
+  /** The account and first holder a Pix key names, in one read (keys of older sign-ups: two). */
+  async receiverOf(key: string): Promise<Receiver> {
+    const parsed = parsePixKey(key);
+    const found = await this.store.read<PixKeyRecord>('pixkeys', lookupKey(parsed.kind, parsed.value));
+    if (found?.value.holder) return { accountId: found.value.accountId, ...found.value.holder };
+    const customer = await this.byPixKey(key);
+    const holder = customer.holders[0];
+    if (!holder) throw new BancaError('INTERNAL', 'An account without holders.');
+    return { accountId: customer.accountId, name: holder.name, document: holder.document };
+  }
+
   async byPixKey(key: string): Promise<CustomerRecord> {
     const parsed = parsePixKey(key);
     const found = await this.store.read<PixKeyRecord>('pixkeys', lookupKey(parsed.kind, parsed.value));

@@ -11,7 +11,7 @@ import { BancaError } from '@banca/core/errors';
 import { maskDocument, parsePixKey } from '@banca/core/documents';
 import type { TransferInput } from '@banca/core/protocol';
 import type { ConsentTokens } from '../../infra/consent-tokens.js';
-import type { BankStore, Versioned } from './bank-store.js';
+import type { BankStore, Change, Versioned } from './bank-store.js';
 import type { Customers } from './customers.js';
 
 export const HOLDS_ACCOUNT = '@holds';
@@ -111,10 +111,36 @@ export class Participant implements BankLink {
 
   /** A hold for this bank's own coordinator, which has checked the customer's token at this bank. */
   async hold(request: HoldRequest): Promise<HoldRecord> {
+    return (await this.holdHere(request)).value;
+  }
+
+  /**
+   * The same, with the hold's version: its post can then join the coordinator's decision commit
+   * (postWrites). Given the payer's name, the coordinator vouches that it checked, when it took the
+   * packet, that the customer asking is a holder of the paying account (no read here).
+   */
+  async holdHere(request: HoldRequest, payerName?: string): Promise<Versioned<HoldRecord>> {
+    if (payerName !== undefined) return this.placeHold(request, payerName);
     const payer = await this.customers.require(request.payerAccountId);
     const holder = payer.holders.find((candidate) => candidate.document === request.payerDocument);
     if (!holder) throw new BancaError('FORBIDDEN', `The customer asking is not a holder of account ${request.payerAccountId} at bank ${this.bankId}.`);
     return this.placeHold(request, holder.name);
+  }
+
+  /**
+   * What posting this bank's hold writes, for its own coordinator to commit with its decision (one
+   * commit, no read): 'posted' when it is posted already, null when it is no longer held or has
+   * expired (the decision must then be to abort).
+   */
+  postWrites(hold: Versioned<HoldRecord>, receiverName: string | null): { change: Change<HoldRecord>; transfer: TransferInput } | 'posted' | null {
+    const current = hold.value;
+    if (current.state === 'posted') return 'posted';
+    if (current.state !== 'held' || current.expiresAtMs <= this.now()) return null;
+    const next: HoldRecord = { ...current, state: 'posted', receiverName: receiverName ?? current.receiverName, updatedAtMs: this.now() };
+    return {
+      change: { collection: HOLDS, key: current.legId, expectVersion: hold.version, value: next, tags: holdTags(next) },
+      transfer: movement(`${current.legId}:post`, 'post', HOLDS_ACCOUNT, bankAccount(current.toBank), current.amountCents),
+    };
   }
 
   /** A hold asked by another bank: only with a consent of a holder of the account, issued here, covering this leg. */
@@ -128,7 +154,7 @@ export class Participant implements BankLink {
       if (existing) return sameHold(existing.value, request);
       throw error;
     }
-    return this.placeHold(request, payerName);
+    return (await this.placeHold(request, payerName)).value;
   }
 
   /** The name of the holder whose consent covers this leg; CONSENT_INVALID otherwise. */
@@ -150,13 +176,13 @@ export class Participant implements BankLink {
     return holder.name;
   }
 
-  private async placeHold(request: HoldRequest, payerName: string): Promise<HoldRecord> {
+  private async placeHold(request: HoldRequest, payerName: string): Promise<Versioned<HoldRecord>> {
     const { consent: _consent, ...held } = request;
     // Optimistic: a first request (the usual case) writes at once; a repeat finds the record.
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) {
         const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
-        if (existing) return sameHold(existing.value, request);
+        if (existing) return { version: existing.version, value: sameHold(existing.value, request) };
       }
       const now = this.now();
       const record: HoldRecord = {
@@ -177,10 +203,10 @@ export class Participant implements BankLink {
       if (refused) {
         // A repeat of a hold placed earlier must get that hold, even if the money is gone since.
         const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
-        if (existing) return sameHold(existing.value, request);
+        if (existing) return { version: existing.version, value: sameHold(existing.value, request) };
         throw refused;
       }
-      if (done) return record;
+      if (done) return { version: 1, value: record };
     }
     throw contention(request.legId);
   }
@@ -221,19 +247,17 @@ export class Participant implements BankLink {
         const existing = await this.store.read<CreditRecord>(CREDITS, request.legId);
         if (existing) return sameCredit(existing.value, request);
       }
-      const receiver = await this.customers.byPixKey(request.key).catch(async (error: unknown) => {
+      const receiver = await this.customers.receiverOf(request.key).catch(async (error: unknown) => {
         // A key removed since an earlier, successful prepare: that prepare stands.
         const existing = await this.store.read<CreditRecord>(CREDITS, request.legId);
         if (existing) return null;
         throw error;
       });
       if (receiver === null) continue;
-      const holder = receiver.holders[0];
-      if (!holder) throw new BancaError('INTERNAL', 'An account without holders.');
       const now = this.now();
       const record: CreditRecord = {
         legId: request.legId, packetId: request.packetId, coordinatorBank: request.coordinatorBank, fromBank: request.fromBank,
-        receiverAccountId: receiver.accountId, receiverName: holder.name, receiverDocumentMasked: maskDocument(holder.document),
+        receiverAccountId: receiver.accountId, receiverName: receiver.name, receiverDocumentMasked: maskDocument(receiver.document),
         payerName: request.payerName, payerDocumentMasked: maskDocument(request.payerDocument), amountCents: request.amountCents,
         state: 'pending', createdAtMs: now, updatedAtMs: now,
       };
