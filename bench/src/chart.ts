@@ -2,7 +2,7 @@
 // part, throughput against requests in flight, and p50 and p99 latency against requests in flight
 // (log scale), the reference dashed. Pure functions of the results, so the smoke test renders it.
 import type { BenchResults } from './report.js';
-import { modeName } from './report.js';
+import { isReference, modeName } from './report.js';
 
 export interface ChartPoint {
   /** Requests in flight. */
@@ -112,9 +112,9 @@ export function chartParts(results: BenchResults): ChartPart[] {
     let next = 0;
     parts.push(partOf(`(d) Interbank Pix across ${results.d.banks} banks: token ring vs holds`, 'Pix in flight (closed loop)', 'completed Pix/s',
       results.d.rows.map((row) => ({
-        name: row.coordination === 'holds' ? `${modeName(row)} (reference)` : modeName(row),
-        colors: row.coordination === 'holds' ? PALETTE.reference : colors[next++ % colors.length]!,
-        reference: row.coordination === 'holds',
+        name: isReference(row) ? `${modeName(row)} (reference)` : modeName(row),
+        colors: isReference(row) ? PALETTE.reference : colors[next++ % colors.length]!,
+        reference: isReference(row),
         points: row.levels.map((level) => ({ x: level.concurrency, rate: level.result.opsPerSec, p50: level.result.latency.p50Ms, p99: level.result.latency.p99Ms })),
       }))));
   }

@@ -5,22 +5,30 @@
 // log in at every bank and get a deposit; then closed-loop load sends 1-cent Pix from a random
 // customer of one bank to a random customer of another, at each level of Pix in flight in turn on
 // the same consortium; afterwards, once the transfers still in flight have settled, the money
-// across the consortium is audited.
+// across the consortium is audited. A distance variant runs holds with every interbank call going
+// through a proxy that delays each direction (banks on different machines), customers still
+// calling their own bank directly.
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'undici';
 import { isValidCpf } from '@banca/core/documents';
-import { startConsortium, type Coordination, type RunningConsortium } from '@banca/launcher/consortium';
+import { startBank, type RunningBank } from '@banca/launcher/bank';
+import { memberOptions, planConsortium, startConsortium, type Coordination, type Member, type RunningConsortium } from '@banca/launcher/consortium';
+import { devInterbankKeys } from '@banca/launcher/interbank-keys';
+import { FaultProxy } from '@banca/testkit/fault-proxy';
 import { ownChildren, Resources, stopChildren, stopOrKill } from './cleanup.js';
 import { measureCpu, mergeShares, type CpuReport, type CpuTarget } from './cpu.js';
 import { BUSINESS_HEADERS, getJson, keepAlivePool, postJson } from './http.js';
 import { OperationError, runAll, runClosedLoop, type PhaseResult } from './load.js';
 import { note } from './progress.js';
+import { isReference } from './report.js';
 import { ratio } from './stats.js';
 
 export interface InterbankMode {
   coordination: Coordination;
   /** token-ring: the business servers' ring.opsPerPass (the product's default is 1); null for holds. */
   opsPerPass: number | null;
+  /** Interbank calls through a proxy delaying each direction by this much (ms); absent: direct. */
+  distanceMs?: number;
 }
 
 export interface InterbankOptions {
@@ -148,6 +156,8 @@ export interface InterbankLevel {
 export interface InterbankRow {
   coordination: Coordination;
   opsPerPass: number | null;
+  /** The interbank links' delay each way, ms (0: direct). */
+  distanceMs: number;
   /** Ascending. */
   levels: InterbankLevel[];
   /** Starting the banks, signing customers up, logging them in, depositing. */
@@ -349,17 +359,51 @@ async function startMembers(options: InterbankOptions, mode: InterbankMode, reso
   // startBank stops nothing it started when a later service fails to start: stop those here.
   const before = new Set(ownChildren());
   resources.defer('stop processes of a half-started consortium', () => stopChildren(before));
-  const consortium = await startConsortium(options.banks, mode.coordination, {
-    ports: 'random', store: 'sqlite', dataDir, businessServers: options.businessServers, queueMode: 'batch', logLevel: 'warn',
+  const base = {
+    ports: 'random' as const, store: 'sqlite' as const, dataDir, businessServers: options.businessServers, queueMode: 'batch' as const, logLevel: 'warn',
     // Every customer signs up from 127.0.0.1: past the product's 10 sign-ups per address and window.
     businessServer: { signUpsPerIpMax: 100_000, ...(mode.opsPerPass === null ? {} : { ring: { opsPerPass: mode.opsPerPass } }) },
-    perBank: (bankId) => ({ onLine: (line: string) => logs.line(bankId, line) }),
-  });
+  };
+  const consortium = mode.distanceMs
+    ? await startDistant(options.banks, mode, mode.distanceMs, base, logs, resources)
+    : await startConsortium(options.banks, mode.coordination, { ...base, perBank: (bankId) => ({ onLine: (line: string) => logs.line(bankId, line) }) });
   resources.defer('stop the consortium', async () => {
     logs.open = false;
     await stopOrKill(consortium);
   });
   return consortium;
+}
+
+/**
+ * The banks as npm start makes them, but each bank reaching the others through a proxy that
+ * delays every chunk by `distanceMs` in each direction (as the chaos harness does): the other
+ * members' URLs in its consortium config are the proxies'.
+ */
+async function startDistant(
+  count: number, mode: InterbankMode, distanceMs: number, base: Omit<Parameters<typeof startBank>[0], 'bankId'>, logs: LogTally, resources: Resources,
+): Promise<RunningConsortium> {
+  const members = await planConsortium(count, 'random');
+  const proxies: FaultProxy[] = [];
+  resources.defer('close the distance proxies', () => Promise.all(proxies.map((proxy) => proxy.close())));
+  for (const member of members) {
+    const proxy = new FaultProxy(member.gatewayPort);
+    await proxy.start();
+    proxy.set({ kind: 'delay', ms: distanceMs });
+    proxies.push(proxy);
+  }
+  const distant: Member[] = members.map((member, index) => ({ ...member, url: `http://127.0.0.1:${proxies[index]!.port}` }));
+  const keys = devInterbankKeys(base.dataDir, members.map((member) => member.bankId));
+  const banks: RunningBank[] = [];
+  const stop = () => Promise.all(banks.map((bank) => bank.stop())).then(() => undefined);
+  try {
+    for (const member of distant) {
+      banks.push(await startBank({ ...base, ...memberOptions(member, distant, mode.coordination, keys, base), onLine: (line: string) => logs.line(member.bankId, line) } as Parameters<typeof startBank>[0]));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { members: distant, banks, services: null, stop, kill: () => Promise.all(banks.map((bank) => bank.kill())).then(() => undefined) };
 }
 
 /** Runs `attempt` up to 3 times; each failure is noted in `failures` (an odd answer worth reporting). */
@@ -463,7 +507,8 @@ async function settle(pools: readonly Pool[], dataPools: readonly Pool[], pendin
 }
 
 function modeLabel(mode: InterbankMode): string {
-  return mode.coordination === 'holds' ? 'holds' : `token-ring, ${mode.opsPerPass ?? 1} op${mode.opsPerPass === 1 ? '' : 's'}/pass`;
+  const name = mode.coordination === 'holds' ? 'holds' : `token-ring, ${mode.opsPerPass ?? 1} op${mode.opsPerPass === 1 ? '' : 's'}/pass`;
+  return mode.distanceMs ? `${name}, banks ${mode.distanceMs} ms apart` : name;
 }
 
 async function runMode(options: InterbankOptions, mode: InterbankMode, levels: readonly number[]): Promise<InterbankRow> {
@@ -520,7 +565,7 @@ async function runMode(options: InterbankOptions, mode: InterbankMode, levels: r
       stillPending: pending.filter((packet) => !packet.final).length,
     };
     return {
-      coordination: mode.coordination, opsPerPass: mode.opsPerPass, levels: measured, setupSeconds,
+      coordination: mode.coordination, opsPerPass: mode.opsPerPass, distanceMs: mode.distanceMs ?? 0, levels: measured, setupSeconds,
       settleSeconds: settled.seconds, pending: outcome, audit: settled.audit, serviceLog: logs.summary(), setupFailures,
     };
   } finally {
@@ -535,7 +580,7 @@ export async function runInterbankBench(options: InterbankOptions): Promise<Inte
   if (levels.length === 0 || levels.some((level) => !Number.isInteger(level) || level < 1)) throw new Error('part (d) needs levels of 1 or more in flight');
   const rows: InterbankRow[] = [];
   for (const mode of options.modes) rows.push(await runMode(options, mode, levels));
-  const holds = rows.find((row) => row.coordination === 'holds');
+  const holds = rows.find(isReference);
   for (const row of rows) {
     for (const level of row.levels) {
       const reference = holds?.levels.find((item) => item.concurrency === level.concurrency);

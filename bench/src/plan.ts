@@ -29,7 +29,7 @@ export function benchPlan(args: BenchArgs): BenchPlan {
     c: { sweep: { batchSize: PG_SWEEP_BATCH, levels: args.pgLevels }, phases: [{ batchSize: 1, concurrency: 8 }, { batchSize: 100, concurrency: 8 }],
       compare: { batchSize: PG_SWEEP_BATCH, concurrency: pgCompare }, seconds: args.pgSeconds, warmupSeconds: 0.5,
       serverWarmupSeconds: Math.min(1, args.pgSeconds / 2), pgbench: { scale: 1, threads: 2, seconds: args.pgSeconds }, progress: args.progress },
-    d: { banks: 3, modes: [{ coordination: 'holds', opsPerPass: null }, { coordination: 'token-ring', opsPerPass: 32 }, { coordination: 'token-ring', opsPerPass: 1 }],
+    d: { banks: 3, modes: [{ coordination: 'holds', opsPerPass: null }, { coordination: 'holds', opsPerPass: null, distanceMs: 10 }, { coordination: 'token-ring', opsPerPass: 32 }, { coordination: 'token-ring', opsPerPass: 1 }],
       customersPerBank: args.interbankCustomers, businessServers: 2, levels: args.interbankLevels, seconds: args.interbankSeconds,
       warmupSeconds: Math.min(1, args.interbankSeconds / 2), settleSeconds: 30, progress: args.progress },
     e: { banks: 3, businessServers: 2, people: args.dossierPeople, pixPerPerson: 2, levels: args.dossierLevels, seconds: args.dossierSeconds,

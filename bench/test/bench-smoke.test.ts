@@ -196,11 +196,16 @@ test('(d) interbank Pix across a consortium, holds and token ring, a tiny sweep'
   assert.equal(new Set(cpfs).size, 50);
   assert.ok(cpfs.every(isValidCpf), 'generated CPFs have valid check digits');
   const report = await runInterbankBench({
-    banks: 2, modes: [{ coordination: 'holds', opsPerPass: null }, { coordination: 'token-ring', opsPerPass: 32 }], customersPerBank: 2, businessServers: 1,
+    banks: 2, customersPerBank: 2, businessServers: 1,
+    modes: [{ coordination: 'holds', opsPerPass: null }, { coordination: 'holds', opsPerPass: null, distanceMs: 10 }, { coordination: 'token-ring', opsPerPass: 32 }],
     levels: [4, 2], seconds: 1, warmupSeconds: 0.3, settleSeconds: 15, progress: false,
   });
   assert.deepEqual(report.levels, [2, 4]);
-  assert.deepEqual(report.rows.map((row) => row.coordination), ['holds', 'token-ring']);
+  assert.deepEqual(report.rows.map((row) => [row.coordination, row.distanceMs]), [['holds', 0], ['holds', 10], ['token-ring', 0]]);
+  // 10 ms each way on the two interbank calls of a Pix: its p50 is at least 40 ms longer than side by side.
+  const near = report.rows[0]!.levels[0]!.result.latency.p50Ms;
+  const far = report.rows[1]!.levels[0]!.result.latency.p50Ms;
+  assert.ok(far >= near + 35, `banks 10 ms apart: p50 ${far} ms, side by side ${near} ms`);
   for (const row of report.rows) {
     assert.deepEqual(row.levels.map((level) => level.concurrency), [2, 4]);
     for (const level of row.levels) {
@@ -220,7 +225,10 @@ test('(d) interbank Pix across a consortium, holds and token ring, a tiny sweep'
     assert.deepEqual([row.audit.ledgersSound, row.audit.settled, row.audit.ok], [true, true, true], `${what}: audit ${JSON.stringify(row.audit)}`);
     assert.equal(row.audit.customersCents, row.audit.depositedCents, `${what}: money conserved`);
   }
-  assert.match(interbankMarkdown(report), /Target: /);
+  const markdown = interbankMarkdown(report);
+  assert.match(markdown, /Target: at least 1,000 interbank/);
+  assert.match(markdown, /Target: banks 10 ms apart \(each way\): p99 under 150 ms at at least 500 Pix\/s \(holds\): .* \*\*not met\*\*/);
+  assert.match(markdown, /holds \(default\), banks 10 ms apart: Pix\/s/);
 });
 
 test('(e) the dossier vs a registry read, every dossier checked, a tiny sweep', { timeout: 60_000 }, async () => {
@@ -299,7 +307,7 @@ function syntheticResults(): BenchResults {
     answers: { completed: Math.round(opsPerSec * 3), pending: 0, refused: 0, failed: 0, byKind: {} },
   });
   const mode = (coordination: InterbankRow['coordination'], opsPerPass: number | null, factor: number): InterbankRow => ({
-    coordination, opsPerPass, levels: [interbankLevel(4, 40 * factor, factor), interbankLevel(16, 55 * factor, factor)], setupSeconds: 10, setupFailures: [],
+    coordination, opsPerPass, distanceMs: 0, levels: [interbankLevel(4, 40 * factor, factor), interbankLevel(16, 55 * factor, factor)], setupSeconds: 10, setupFailures: [],
     settleSeconds: 0.1, pending: { tracked: 0, completed: 0, failed: 0, stillPending: 0 }, audit: null, serviceLog: { warnings: 0, errors: 0, top: [] },
   });
   const d: InterbankReport = {

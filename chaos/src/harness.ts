@@ -11,7 +11,7 @@ import { devInterbankKeys } from '@banca/launcher/interbank-keys';
 import { memberOptions, planConsortium, type Member } from '@banca/launcher/consortium';
 import { consent, signUp, type ConsentNeeded, type TestCustomer } from '@banca/testkit/consortium';
 import { businessHeaders, clientHeaders, http, tempDir, waitFor, type JsonResponse } from '@banca/testkit/testkit';
-import { FaultProxy } from './proxy.js';
+import { FaultProxy } from '@banca/testkit/fault-proxy';
 import { cpfFor, Rng } from './rng.js';
 
 export interface ChaosOptions {
