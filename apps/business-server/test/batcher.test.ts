@@ -102,6 +102,15 @@ describe('batcher - each operation gets its own answer', () => {
     assert.equal(two.commits[0]?.transfers.length, 3, 'the three were one batch');
   });
 
+  test('an operation arriving while nothing is in flight is sent at once, not after the linger', async () => {
+    const server = dataClient('1');
+    const batcher = new Batcher(server.data, { ...options, batchLingerMs: 1000 }, silent);
+    const saved = batcher.submit(deposit(`k-${randomUUID()}`, fresh(), 100));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(server.calls, ['lock'], 'locked in the same turn, without waiting 1 s for batch-mates');
+    assert.equal((await saved).balanceCents, 100);
+  });
+
   test('a batch of only replays writes nothing: its locks are released, no commit is sent', async () => {
     const server = dataClient('1');
     const batcher = new Batcher(server.data, { ...options, batchLingerMs: 20 }, silent);

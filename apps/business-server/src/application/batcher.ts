@@ -1,5 +1,7 @@
 // Batch mode, the queue of 5 done safely: operations wait in a bounded in-memory queue and are
-// saved in groups of up to batchSizeMax; a lone operation waits at most batchLingerMs. Groups
+// saved in groups of up to batchSizeMax; operations arriving while nothing is in flight go at the
+// end of that turn of the event loop, others gather while batches fly and wait at most
+// batchLingerMs. Groups
 // in flight at once never share an account. A client is answered only after its group is
 // durably committed, refusals by the rules included (a key's first answer is its answer forever);
 // its idempotency key makes a retry (on any business server) safe.
@@ -33,6 +35,7 @@ export class Batcher {
   private pending: Waiting[] = [];
   private inFlight = 0;
   private lingerTimer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Immediate | null = null;
   private idle: (() => void)[] = [];
   private closing = false;
 
@@ -70,9 +73,18 @@ export class Batcher {
   }
 
   private schedule(): void {
+    // With nothing in flight an operation goes at the end of this turn of the event loop (with what
+    // arrived in the same turn): waiting longer would only add latency, as nobody else is sending.
+    // Under load operations gather while earlier batches fly (each finishing batch flushes what
+    // waits), and a batch not yet full waits at most batchLingerMs.
     if (this.pending.length >= this.options.batchSizeMax || this.options.batchLingerMs === 0) {
       this.flush();
-    } else if (!this.lingerTimer) {
+    } else if (this.inFlight === 0 && !this.soon) {
+      this.soon = setImmediate(() => {
+        this.soon = null;
+        this.flush();
+      });
+    } else if (!this.lingerTimer && !this.soon) {
       this.lingerTimer = setTimeout(() => {
         this.lingerTimer = null;
         this.flush();
@@ -84,6 +96,10 @@ export class Batcher {
     if (this.lingerTimer) {
       clearTimeout(this.lingerTimer);
       this.lingerTimer = null;
+    }
+    if (this.soon) {
+      clearImmediate(this.soon);
+      this.soon = null;
     }
     while (this.inFlight < this.options.batchesInFlightMax) {
       const batch = this.takeBatch();
