@@ -146,6 +146,17 @@ describe('recovery sweep', () => {
     assert.equal(seen, 600, 'one page of 200 of each: holds, packets, credits');
   });
 
+  test('token ring - a pass runs the oldest queued packets first, behind more than 1,000 newer ones', async () => {
+    const { coordinator, store } = sweepsOf({ pageRecords: 200, pagesPerRound: 1 });
+    const queued = (packetId: string): Change<unknown> => ({ ...open('packets', packetId, packetRecord(packetId, 'queued', [], Date.now())), tags: ['open', 'queued'] });
+    await writeAll(store, [queued('p1-q-oldest')]);
+    await sleep(5);
+    await writeAll(store, Array.from({ length: 1010 }, (_, i) => queued(`p1-q${i}`)));
+    assert.equal(await coordinator.runQueued(1), 1);
+    assert.equal((await store.read<PacketRecord>('packets', 'p1-q-oldest'))?.value.state, 'completed', 'the oldest queued packet (no legs) ran to the end');
+    assert.equal((await store.read<PacketRecord>('packets', 'p1-q0'))?.value.state, 'queued');
+  });
+
   test('recovery - a round never throws: with no data server it logs and answers 0', async () => {
     const warnings: string[] = [];
     const { service } = sweepsOf({ pageRecords: 10, pagesPerRound: 2 }, new Map(), NOWHERE);

@@ -91,6 +91,8 @@ export interface PacketStateAnswer {
 }
 
 const PACKETS = 'packets';
+/** Queued packets read per token-ring pass (one page of the data server). */
+const QUEUED_PER_PASS_MAX = 1000;
 
 /** What a retry under the same customer key must ask for again, as canonical JSON so the order of
  *  the legs' keys does not count. The consents are not part of it: a token issued again differs. */
@@ -185,7 +187,8 @@ export class Coordinator {
 
   /** Token ring: runs up to `budget` queued packets, oldest first; returns how many ran. */
   async runQueued(budget: number): Promise<number> {
-    const queued = (await this.store.list<PacketRecord>(PACKETS, 'queued')).sort((a, b) => a.value.createdAtMs - b.value.createdAtMs).slice(0, budget);
+    // Oldest first from the store, whatever number wait: a queued packet is written once, when recorded.
+    const queued = (await this.store.page<PacketRecord>(PACKETS, 'queued', Math.min(budget, QUEUED_PER_PASS_MAX), null)).records;
     // The packets of one pass run side by side (account locks keep them apart), so a pass lasts
     // about one packet's time, bounded by the prepare timeout, whatever the budget.
     const ran = await Promise.all(queued.map(async ({ version, value }) => {
