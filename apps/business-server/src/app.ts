@@ -95,7 +95,8 @@ function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: A
   const tokens = new CustomerTokens(config.customerTokenSecret, config.bankId, config.customerTokenTtlSeconds);
   const customers = new Customers(store, tokens);
   const consents = new ConsentTokens(config.customerTokenSecret, config.bankId);
-  const participant = new Participant(config.bankId, store, customers, config.holdTimeoutMs, consents);
+  const scan = { pageRecords: config.recoveryPageRecords, pagesPerRound: config.recoveryPagesPerRound };
+  const participant = new Participant(config.bankId, store, customers, config.holdTimeoutMs, consents, scan);
   const me = config.consortium.find((bank) => bank.bankId === config.bankId);
   const signer = interbank.signer;
   const peers = new Map(config.consortium.filter((bank) => bank.bankId !== config.bankId).map((bank) => {
@@ -106,7 +107,7 @@ function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: A
   const tokenRing = config.coordination === 'token-ring';
   let service: ConsortiumService;
   const coordinator = new Coordinator(
-    { bankId: config.bankId, queued: tokenRing, prepareTimeoutMs: config.prepareTimeoutMs, retryDelayMs: 20 },
+    { bankId: config.bankId, queued: tokenRing, prepareTimeoutMs: config.prepareTimeoutMs, retryDelayMs: 20, scan },
     store,
     (bankId) => service.link(bankId),
     log,

@@ -6,6 +6,7 @@ import { refuseDevInterbankKeysInProduction } from '@banca/core/interbank-keys';
 import { compileConfig, ConfigError, defaultPorts } from '@banca/core/config';
 import { OAUTH_DEFAULTS } from '@banca/server-kit/oauth-verifier';
 import { LOGIN_LIMIT_DEFAULTS, parseTrustedProxies } from './application/consortium/login-limiter.js';
+import { SCAN_DEFAULTS } from './application/consortium/paged-scan.js';
 
 const jwkFields = {
   kty: Type.Literal('EC'), crv: Type.Literal('P-256'), x: Type.String({ minLength: 43, maxLength: 43 }), y: Type.String({ minLength: 43, maxLength: 43 }),
@@ -96,6 +97,11 @@ export const BusinessServerConfigSchema = Type.Object(
     interbankTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 3_000 }),
     /** How often each business server looks for interbank work left unfinished by a crash. */
     recoveryIntervalMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 1_000 }),
+    /** Each recovery sweep (open holds, packets, pending credits) reads its records oldest first, at
+     *  most recoveryPagesPerRound pages of recoveryPageRecords a round, and goes on where it
+     *  stopped in the next round. Pending credits: one packet-state request per coordinating bank a page. */
+    recoveryPageRecords: Type.Integer({ minimum: 1, maximum: 1000, default: SCAN_DEFAULTS.pageRecords }),
+    recoveryPagesPerRound: Type.Integer({ minimum: 1, maximum: 1000, default: SCAN_DEFAULTS.pagesPerRound }),
     /** How long a customer's request waits for its transfer to finish before answering 202 (pending). */
     transferWaitMs: Type.Integer({ minimum: 0, maximum: 120_000, default: 10_000 }),
     ring: Type.Object(

@@ -19,7 +19,7 @@ const HOLD_MS = 1000;
 const DOCUMENT = '52998224725';
 const customers = { require: async (accountId: string) => ({ accountId, holders: [{ name: 'Ana Souza', document: DOCUMENT }] }) } as unknown as Customers;
 const consents = new ConsentTokens('dev-insecure-a-secret-of-thirty-two-chars', 1);
-const participantOn = (on: BankStore) => new Participant(1, on, customers, HOLD_MS, consents, () => nowMs);
+const participantOn = (on: BankStore) => new Participant(1, on, customers, HOLD_MS, consents, undefined, () => nowMs);
 
 before(async () => {
   bank = await startTestBank({ businessServers: 1 });
@@ -64,10 +64,12 @@ describe('participant - a hold, its expiry and its post', () => {
     // The sweep lists the open holds and sees this one held and expired; the coordinator's post
     // (sent before the expiry, arriving late) lands right then, before the sweep acts on it.
     const racing = Object.create(store) as BankStore;
-    racing.list = async <T>(collection: string, tag: string, limit?: number) => {
-      const listed = await store.list<T>(collection, tag, limit);
-      const early = new Participant(1, store, customers, HOLD_MS, consents, () => held.expiresAtMs - 1);
-      await early.post(held.legId, 1);
+    racing.page = async <T>(collection: string, tag: string, limit: number, after: string | null) => {
+      const listed = await store.page<T>(collection, tag, limit, after);
+      if (listed.records.some((record) => record.key === held.legId)) {
+        const early = new Participant(1, store, customers, HOLD_MS, consents, undefined, () => held.expiresAtMs - 1);
+        await early.post(held.legId, 1);
+      }
       return listed;
     };
     await participantOn(racing).expireHolds(nowMs);

@@ -83,6 +83,7 @@ function spyOn(inner: LedgerStore): LedgerStore {
     findTransfers: (...args) => inner.findTransfers(...args),
     readRecords: (...args) => inner.readRecords(...args),
     listRecords: (...args) => inner.listRecords(...args),
+    pageRecords: (...args) => inner.pageRecords(...args),
     queueEntry: (...args) => inner.queueEntry(...args),
     history: (...args) => inner.history(...args),
     async hitLimits(...args) {

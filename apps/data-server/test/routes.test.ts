@@ -256,6 +256,51 @@ describe('data server v1 routes', () => {
     assert.equal(await amountOf(a), 100);
   });
 
+  test('v1 - records oldest first: pages with a next cursor until the last; a bad cursor is 400 INVALID_REQUEST saying what to send', async () => {
+    const tag = `page-${fresh()}`;
+    const keys = Array.from({ length: 5 }, (_, i) => `pg${i}-${fresh()}`);
+    for (const key of keys) {
+      const written = await call('POST', '/v1/commits', { json: { commitId: `c-${fresh()}`, locks: [], transfers: [], release: false, records: [{ collection: 'holds', key, expectVersion: 0, value: { key }, tags: [tag] }] } });
+      assert.equal(written.status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const url: string = `/v1/records/holds?tag=${tag}&limit=2&order=oldest${after === null ? '' : `&after=${encodeURIComponent(after)}`}`;
+      const page = await call('GET', url);
+      assert.equal(page.status, 200, JSON.stringify(page.body));
+      seen.push(...page.body.records.map((r: { key: string }) => r.key));
+      after = page.body.next;
+      pages++;
+    } while (after !== null && pages < 10);
+    assert.deepEqual([seen, pages], [keys, 3], 'oldest first, 2 + 2 + 1, next null on the last page');
+    const exact = await call('GET', `/v1/records/holds?tag=${tag}&limit=5&order=oldest`);
+    assert.deepEqual([exact.body.records.length, exact.body.next], [5, null], 'a full last page has no next');
+    const newest = await call('GET', `/v1/records/holds?tag=${tag}&limit=2`);
+    assert.deepEqual(newest.body.records.map((r: { key: string }) => r.key), [keys[4], keys[3]], 'newest first stays the default');
+
+    const b64 = (text: string) => Buffer.from(text).toString('base64url');
+    for (const [cursor, why] of [
+      ['not a cursor!', 'not base64url'],
+      [b64('{"updatedAtMs":1}'), 'not a pair'],
+      [b64('["1","k"]'), 'a time that is not a number'],
+      [b64('[1,"bad key!"]'), 'a key no record can have'],
+      [b64('[1,"k"'), 'not JSON'],
+      ['a'.repeat(300), 'too long'],
+    ] as const) {
+      const response = await call('GET', `/v1/records/holds?tag=${tag}&order=oldest&after=${encodeURIComponent(cursor)}`);
+      assert.deepEqual([response.status, response.body.error?.code], [400, 'INVALID_REQUEST'], why);
+      assert.match(response.body.error.message, /pass the "next" of the previous page unchanged/, why);
+    }
+    const unordered = await call('GET', `/v1/records/holds?tag=${tag}&after=${b64('[1,"k"]')}`);
+    assert.deepEqual([unordered.status, unordered.body.error?.code], [400, 'INVALID_REQUEST']);
+    assert.match(unordered.body.error.message, /order=oldest/);
+    const badOrder = await call('GET', `/v1/records/holds?tag=${tag}&order=sideways`);
+    assert.deepEqual([badOrder.status, badOrder.body.error?.code], [400, 'INVALID_REQUEST']);
+  });
+
   test('v1 - records: a records-only commit, read by keys, listed by tag, compare-and-set conflicts', async () => {
     const tag = `tag-${fresh()}`;
     const [k1, k2] = [`r1-${fresh()}`, `r2-${fresh()}`];

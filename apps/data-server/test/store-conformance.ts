@@ -332,6 +332,60 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       assert.deepEqual((await store.readRecords(col, ['k1']))[0]?.tags, []);
     });
 
+    /** Every page oldest first, each after the last record of the one before, until a short page. */
+    async function pageAll(col: string, tag: string, limit: number, between: (pages: number) => Promise<void> = async () => undefined) {
+      const pages: string[][] = [];
+      let after: { updatedAtMs: number; key: string } | null = null;
+      for (;;) {
+        const page: StoredRecord[] = await store.pageRecords(col, tag, limit, after);
+        if (page.length > 0) pages.push(page.map((r) => r.key));
+        const last = page.at(-1);
+        if (page.length < limit || !last) return pages;
+        after = { updatedAtMs: last.updatedAtMs, key: last.key };
+        await between(pages.length);
+      }
+    }
+
+    test('records - paged oldest first: more records than a page, each once, oldest updatedAtMs first (then key from the last)', async () => {
+      const col = collectionName();
+      const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `k${String(from + i).padStart(2, '0')}`);
+      const write = (batch: string[]) => writeRecords(batch.map((key) => ({ collection: col, key, expectVersion: 0, value: { key }, tags: ['open'] })));
+      await write(keys(10, 20));
+      await sleep(5);
+      await write(keys(0, 10));
+      await sleep(5);
+      await write(keys(20, 25));
+      await writeRecords([{ collection: col, key: 'other', expectVersion: 0, value: {}, tags: ['closed'] }]);
+      const pages = await pageAll(col, 'open', 10);
+      const expected = [...keys(10, 20).reverse(), ...keys(0, 10).reverse(), ...keys(20, 25).reverse()];
+      assert.deepEqual(pages, [expected.slice(0, 10), expected.slice(10, 20), expected.slice(20)], 'the reverse of the newest-first listing, in pages');
+      assert.deepEqual((await store.listRecords(col, 'open', 100)).map((r) => r.key), [...expected].reverse());
+      const [first] = await store.pageRecords(col, 'open', 1, null);
+      assert.equal(first?.key, 'k19');
+      assert.deepEqual(await store.pageRecords(col, 'none', 10, null), []);
+      const last = (await store.readRecords(col, ['k20']))[0];
+      assert.deepEqual(await store.pageRecords(col, 'open', 10, { updatedAtMs: last!.updatedAtMs, key: 'k20' }), [], 'nothing after the last');
+    });
+
+    test('records - paging oldest first is stable under concurrent updates: a record written meanwhile moves to the end, never lost', async () => {
+      const col = collectionName();
+      for (const key of ['a', 'b', 'c', 'd', 'e', 'f']) {
+        await writeRecords([{ collection: col, key, expectVersion: 0, value: { step: 1 }, tags: ['open'] }]);
+        await sleep(3);
+      }
+      const pages = await pageAll(col, 'open', 2, async (done) => {
+        if (done !== 1) return;
+        await sleep(3);
+        // One record already seen (a), one not yet (d), both written after the first page.
+        await writeRecords([
+          { collection: col, key: 'a', expectVersion: 1, value: { step: 2 }, tags: ['open'] },
+          { collection: col, key: 'd', expectVersion: 1, value: { step: 2 }, tags: ['open'] },
+        ]);
+        await writeRecords([{ collection: col, key: 'b', expectVersion: 1, value: { step: 2 }, tags: [] }]);
+      });
+      assert.deepEqual(pages, [['a', 'b'], ['c', 'e'], ['f', 'd'], ['a']], 'the written ones come again at the end; untagged b is not listed again');
+    });
+
     test('records - a wrong expected version refuses the whole commit, its transfers included', async () => {
       const col = collectionName();
       const a = `a-${uid()}`;

@@ -75,6 +75,14 @@ export class DataClient {
     return answer.records;
   }
 
+  /** A page of the records carrying this tag, oldest first, after the `next` of the previous page
+   *  (null: from the oldest); `next` is null on the last page. */
+  pageRecords(collection: string, tag: string, limit: number, after: string | null, requestId?: string): Promise<{ records: StoredRecord[]; next: string | null }> {
+    const cursor = after === null ? '' : `&after=${encodeURIComponent(after)}`;
+    const path = `/v1/records/${encodeURIComponent(collection)}?tag=${encodeURIComponent(tag)}&limit=${limit}&order=oldest${cursor}`;
+    return this.call('GET', path, undefined, requestId);
+  }
+
   enqueue(operationId: string, operation: QueuedOperation, requestId?: string): Promise<EnqueueResponse> {
     return this.call('POST', '/v1/queue', { operationId, operation }, requestId);
   }

@@ -6,6 +6,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { BancaError } from '@banca/core/errors';
 import { INTERBANK_SIGNATURE_HEADER, type InterbankSigner } from '@banca/server-kit/interbank-signature';
 import type { BankLink, CreditRecord, CreditRequest, HoldRecord, HoldRequest } from '../application/consortium/participant.js';
+import type { PacketStateAnswer } from '../application/consortium/coordinator.js';
 import type { RingStatus } from '../application/consortium/token-ring.js';
 
 export interface PeerBank {
@@ -57,6 +58,24 @@ export class RemoteBank implements BankLink {
 
   packetState(packetId: string): Promise<{ packetId: string; state: string }> {
     return this.call('GET', `/interbank/v1/packets/${encodeURIComponent(packetId)}`);
+  }
+
+  /** How many packets coordinated there stand, one request for at most PACKET_STATES_MAX ids. A bank
+   *  without the batch route (an older version) is asked packet by packet. */
+  async packetStates(packetIds: readonly string[]): Promise<PacketStateAnswer[]> {
+    try {
+      const answer = await this.call<{ packets: PacketStateAnswer[] }>('POST', '/interbank/v1/packets/states', { packetIds });
+      return answer.packets;
+    } catch (error) {
+      if (!(error instanceof BancaError && error.code === 'ROUTE_NOT_FOUND')) throw error;
+    }
+    return Promise.all(packetIds.map((packetId) => this.packetState(packetId).then(
+      (packet) => ({ packetId, state: packet.state as PacketStateAnswer['state'] }),
+      (error: unknown) => {
+        if (error instanceof BancaError && error.code === 'TRANSFER_NOT_FOUND') return { packetId, state: 'unknown' as const };
+        throw error;
+      },
+    )));
   }
 
   lookupKey(key: string): Promise<KeyLookup> {

@@ -3,7 +3,7 @@
 // server-kit/interbank-signature; verified over the request line here, over the raw body once it is
 // read, each signature admitted once), ask this bank to hold, post or cancel a leg's
 // money, prepare, commit or void a credit, look up a Pix key or a document, tell how a packet it
-// coordinates ended, and pass the token ring's token. Every step is idempotent by its leg id, and
+// coordinates ended (one, or many at once for a recovery sweep), and pass the token ring's token. Every step is idempotent by its leg id, and
 // a leg's later steps are accepted only from the bank that coordinates it.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
@@ -14,6 +14,7 @@ import { headerValue } from '@banca/server-kit/auth-hook';
 import { INTERBANK_SIGNATURE_HEADER, type InterbankVerifier, type VerifiedHeader } from '@banca/server-kit/interbank-signature';
 import { documentSecurity } from '@banca/server-kit/openapi-security';
 import type { ConsortiumService } from '../application/consortium/consortium-service.js';
+import { PACKET_STATES_MAX } from '../application/consortium/coordinator.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,6 +52,10 @@ const LegParams = Type.Object({ legId: LegId });
 const PostBody = Type.Object({ receiverName: Type.Optional(Type.String({ maxLength: 200, description: "The receiver's name, for the payer's statement" })) }, { additionalProperties: false });
 const TokenBody = Type.Object(
   { nodeSender: BankId, counters: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 99, description: "seed 003's tokenIDList: one pass counter per bank" }) },
+  { additionalProperties: false },
+);
+const PacketStatesBody = Type.Object(
+  { packetIds: Type.Array(LegId, { minItems: 1, maxItems: PACKET_STATES_MAX }) },
   { additionalProperties: false },
 );
 const interbankTag = { tags: ['interbank'] };
@@ -146,6 +151,13 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
   app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/credits/:legId/void', {
     schema: { ...interbankTag, summary: "Abort at the receiving bank (seed 003's /account/error-transaction)", params: LegParams },
   }, async (request) => participant.voidCredit(leg(request.params.legId), request.callerBank));
+
+  app.post<{ Body: Static<typeof PacketStatesBody> }>('/interbank/v1/packets/states', {
+    schema: {
+      ...interbankTag, body: PacketStatesBody,
+      summary: `How up to ${PACKET_STATES_MAX} packets coordinated here stand, one answer per id in the order asked (unknown: no such packet involving the caller); the recovery sweep's batch of GET /interbank/v1/packets/:packetId`,
+    },
+  }, async (request) => ({ packets: await consortium.packetStatesFor(request.callerBank, request.body.packetIds) }));
 
   app.get<{ Params: { packetId: string } }>('/interbank/v1/packets/:packetId', {
     schema: { ...interbankTag, summary: 'How a packet coordinated here stands, for a bank holding one of its legs', params: Type.Object({ packetId: LegId }) },

@@ -10,6 +10,7 @@ import {
 } from '@banca/core/protocol';
 import type { LedgerStore, LockInfo } from '../infra/ledger-store.js';
 import { REFUSALS, toRefusal } from '../infra/ledger-rules.js';
+import { decodeRecordCursor, encodeRecordCursor } from './record-cursor.js';
 
 export interface LedgerLimits {
   leaseMsDefault: number;
@@ -157,6 +158,23 @@ export class LedgerService {
     checkTag(tag, `the listing of ${collection}`);
     const capped = Math.min(limit ?? RECORDS_LIST_DEFAULT, RECORD_LIMITS.listLimitMax);
     return { records: await this.store.listRecords(collection, tag, capped) };
+  }
+
+  /**
+   * A page of the records carrying a tag, oldest first (the recovery sweeps' order), after the
+   * cursor of the previous page; `next` is null on the last page. A record written while a client
+   * pages moves to the end, so it is given again later, never skipped.
+   */
+  async pageRecords(collectionInput: unknown, tag: unknown, limit: number | undefined, after: unknown): Promise<{ records: StoredRecord[]; next: string | null }> {
+    const collection = parseCollection(collectionInput);
+    checkTag(tag, `the listing of ${collection}`);
+    const capped = Math.min(limit ?? RECORDS_LIST_DEFAULT, RECORD_LIMITS.listLimitMax);
+    const position = after === undefined ? null : decodeRecordCursor(after);
+    // One more than asked tells whether another page follows.
+    const found = await this.store.pageRecords(collection, tag, capped + 1, position);
+    const records = found.slice(0, capped);
+    const last = records.at(-1);
+    return { records, next: found.length > capped && last ? encodeRecordCursor(last) : null };
   }
 
   async enqueue(businessId: string, operationId: unknown, operation: QueuedOperation) {

@@ -14,6 +14,12 @@ export type UnlockOutcome =
   | { ok: true; released: string[]; notHeld: string[] }
   | { ok: false; code: 'ACCOUNT_LOCKED' | 'STALE_FENCING_TOKEN'; accountId: string; ownerBusinessId?: string };
 
+/** Where a page of records ends: the last record's updatedAtMs and key. */
+export interface RecordPosition {
+  updatedAtMs: number;
+  key: string;
+}
+
 export interface LockInfo {
   accountId: string;
   ownerBusinessId: string;
@@ -49,6 +55,9 @@ export interface LedgerStore {
   readRecords(collection: string, keys: readonly string[]): Promise<StoredRecord[]>;
   /** Records of the collection now carrying this tag: newest updatedAtMs first, then by key. */
   listRecords(collection: string, tag: string, limit: number): Promise<StoredRecord[]>;
+  /** The same records in the reverse order: oldest updatedAtMs first, then by key from the last,
+   *  only those after `after` in that order. A record written meanwhile moves to the end. */
+  pageRecords(collection: string, tag: string, limit: number, after: RecordPosition | null): Promise<StoredRecord[]>;
   enqueue(businessId: string, operationId: string, operation: QueuedOperation): Promise<EnqueueResponse>;
   queueEntry(operationId: string): Promise<QueueEntry | null>;
   claimQueue(businessId: string, minCount: number, maxCount: number, leaseMs: number): Promise<ClaimResponse>;

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { LEDGER_ACCOUNT_ID_CHARS_MAX } from '@banca/core/ids';
 import { RECORD_LIMITS, TRANSFER_KINDS, type CommitRequest, type QueuedOperation } from '@banca/core/protocol';
+import { BancaError } from '@banca/core/errors';
 import type { LedgerService } from '../application/ledger-service.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 128 });
@@ -93,7 +94,13 @@ const OperationParams = Type.Object({ operationId: Type.String() });
 // Query strings arrive as text: numbers are matched as digits and converted in the handler.
 const HistoryQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) }, { additionalProperties: false });
 const RecordsQuery = Type.Object(
-  { tag: Type.String({ minLength: 1, maxLength: 128 }), limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })) },
+  {
+    tag: Type.String({ minLength: 1, maxLength: 128 }),
+    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
+    order: Type.Optional(Type.Union([Type.Literal('newest'), Type.Literal('oldest')], { description: 'newest (default) or oldest first' })),
+    // Checked by the ledger service, with a message saying what to send instead.
+    after: Type.Optional(Type.String({ description: 'order=oldest only: the "next" of the previous page' })),
+  },
   { additionalProperties: false },
 );
 
@@ -125,8 +132,17 @@ export function registerV1Routes(app: FastifyInstance, ledger: LedgerService): v
   }, async (request) => ledger.readRecords(request.body.collection, request.body.keys));
 
   app.get<{ Params: Static<typeof CollectionParams>; Querystring: Static<typeof RecordsQuery> }>('/v1/records/:collection', {
-    schema: { ...v1Tag, summary: 'Records of a collection carrying a tag, newest first (limit default 100, at most 1000)', params: CollectionParams, querystring: RecordsQuery },
-  }, async (request) => ledger.listRecords(request.params.collection, request.query.tag, request.query.limit === undefined ? undefined : Number(request.query.limit)));
+    schema: {
+      ...v1Tag, params: CollectionParams, querystring: RecordsQuery,
+      summary: 'Records of a collection carrying a tag, newest first, or oldest first in pages (order=oldest, after=<next of the previous page>; next is null on the last); limit default 100, at most 1000',
+    },
+  }, async (request) => {
+    const { tag, order, after } = request.query;
+    const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
+    if (order === 'oldest') return ledger.pageRecords(request.params.collection, tag, limit, after);
+    if (after !== undefined) throw new BancaError('INVALID_REQUEST', 'after pages only the oldest-first listing: add order=oldest.');
+    return ledger.listRecords(request.params.collection, tag, limit);
+  });
 
   app.post<{ Body: Static<typeof EnqueueBody> }>('/v1/queue', {
     schema: { ...v1Tag, summary: 'Seed mode: add an operation to the durable queue; idempotent by operationId', body: EnqueueBody },

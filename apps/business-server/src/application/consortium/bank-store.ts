@@ -19,6 +19,12 @@ export interface Change<T> {
   tags?: string[];
 }
 
+/** A record of a page oldest first: its key and when it was last written, for the pager. */
+export interface PagedRecord<T> extends Versioned<T> {
+  key: string;
+  updatedAtMs: number;
+}
+
 export interface LockedBalances {
   balance(accountId: string): number;
   exists(accountId: string): boolean;
@@ -35,6 +41,22 @@ export class BankStore {
   async list<T>(collection: string, tag: string, limit = 1000): Promise<Versioned<T>[]> {
     const records = await this.data.listRecords(collection, tag, limit);
     return records.map((record: StoredRecord) => ({ version: record.version, value: record.value as T }));
+  }
+
+  /** The records of these keys that exist (at most 1000 keys), by key. */
+  async readMany<T>(collection: string, keys: readonly string[]): Promise<Map<string, Versioned<T>>> {
+    if (keys.length === 0) return new Map();
+    const records = await this.data.readRecords(collection, [...new Set(keys)]);
+    return new Map(records.map((record) => [record.key, { version: record.version, value: record.value as T }]));
+  }
+
+  /** A page of the records carrying a tag, oldest first, after the `next` of the previous one. */
+  async page<T>(collection: string, tag: string, limit: number, after: string | null): Promise<{ records: PagedRecord<T>[]; next: string | null }> {
+    const page = await this.data.pageRecords(collection, tag, limit, after);
+    return {
+      records: page.records.map((record) => ({ key: record.key, version: record.version, value: record.value as T, updatedAtMs: record.updatedAtMs })),
+      next: page.next,
+    };
   }
 
   /** The committed balance; an account never credited has 0. */

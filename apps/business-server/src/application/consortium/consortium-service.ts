@@ -13,7 +13,7 @@ import { clientOf } from '../client-spaces.js';
 import type { KeyLookup, DocumentAccounts, RemoteBank } from '../../infra/interbank-client.js';
 import type { ConsentLeg, ConsentTokens } from '../../infra/consent-tokens.js';
 import type { BankStore } from './bank-store.js';
-import { legIdOf, type Coordinator, type LegInput, type PacketRecord } from './coordinator.js';
+import { legIdOf, PACKET_STATES_MAX, type Coordinator, type LegInput, type PacketRecord, type PacketStateAnswer } from './coordinator.js';
 import { view, type CustomerRecord, type CustomerView, type Customers } from './customers.js';
 import type { BankLink, CreditRecord, HoldRecord, Participant } from './participant.js';
 
@@ -303,26 +303,79 @@ export class ConsortiumService {
     return { ...issued, packetId: order.packetId };
   }
 
-  /** One round of the crash-recovery sweeps; every business server runs it on a timer. */
-  async sweep(staleMs: number): Promise<void> {
-    await this.participant.expireHolds().catch((error: unknown) => this.log.warn({ err: error }, 'hold expiry sweep failed'));
-    await this.coordinator.recover(staleMs).catch((error: unknown) => this.log.warn({ err: error }, 'packet recovery sweep failed'));
-    for (const credit of await this.participant.pendingCredits().catch(() => [])) {
-      if (Date.now() - credit.updatedAtMs < staleMs) continue;
-      await this.resolveCredit(credit).catch((error: unknown) => this.log.debug({ err: error, legId: credit.legId }, 'pending credit still undecided'));
+  /**
+   * One round of the crash-recovery sweeps; every business server runs it on a timer. Each sweep
+   * walks its open records oldest first in bounded pages (PagedScan), so the oldest work is done
+   * first whatever its number. Returns how many open records the round saw (0: nothing open, the
+   * sweeper may back off); never throws, a failure is logged and the next round tries again.
+   */
+  async sweep(staleMs: number): Promise<number> {
+    const later = (what: string) => (error: unknown, id: string) => this.log.warn({ err: error, id }, `${what} will retry`);
+    const holds = await this.counted('hold expiry', () => this.participant.expireHolds(Date.now(), later('hold expiry')).then((round) => round.seen));
+    const packets = await this.counted('packet recovery', () => this.coordinator.recover(staleMs, later('packet recovery')).then((round) => round.seen));
+    const credits = await this.counted('pending credit', () => this.participant.pendingCredits((page) => this.resolveCredits(page, staleMs)));
+    return holds + packets + credits;
+  }
+
+  /** A sweep's count of open records, 0 when it failed (logged; the next round tries again). */
+  private async counted(what: string, round: () => Promise<number>): Promise<number> {
+    try {
+      return await round();
+    } catch (error) {
+      this.log.warn({ err: error }, `${what} sweep failed`);
+      return 0;
     }
   }
 
-  /** A credit left pending: ask its coordinator what it decided. */
-  private async resolveCredit(credit: CreditRecord): Promise<void> {
-    const local = credit.coordinatorBank === this.info.bankId;
-    const peer = this.peers.get(credit.coordinatorBank);
-    if (!local && !peer) return;
-    const asked = local ? this.coordinator.get(credit.packetId) : peer!.packetState(credit.packetId);
-    const state = await asked.then((packet) => packet.state, (error: unknown) => {
-      if (error instanceof BancaError && error.code === 'TRANSFER_NOT_FOUND') return 'unknown';
-      throw error;
-    });
+  /** How packets a bank holds legs of stand here (POST /interbank/v1/packets/states). */
+  packetStatesFor(callerBank: number, packetIds: readonly string[]): Promise<PacketStateAnswer[]> {
+    if (packetIds.length === 0 || packetIds.length > PACKET_STATES_MAX) {
+      throw new BancaError('INVALID_REQUEST', `Ask the states of 1 to ${PACKET_STATES_MAX} packets at once.`);
+    }
+    return this.coordinator.statesFor(callerBank, packetIds);
+  }
+
+  /**
+   * Credits left pending: ask each coordinator what it decided, one request per bank for a page
+   * (PACKET_STATES_MAX packets each), then apply the credit only if it committed and void it if
+   * it failed or does not know the packet. A bank that cannot answer leaves its credits pending.
+   */
+  private async resolveCredits(credits: readonly CreditRecord[], staleMs: number): Promise<void> {
+    const now = Date.now();
+    const byBank = new Map<number, CreditRecord[]>();
+    for (const credit of credits) {
+      if (now - credit.updatedAtMs < staleMs) continue;
+      byBank.set(credit.coordinatorBank, [...(byBank.get(credit.coordinatorBank) ?? []), credit]);
+    }
+    await Promise.all([...byBank].map(async ([bankId, pending]) => {
+      let states: Map<string, PacketStateAnswer['state']>;
+      try {
+        states = await this.packetStatesAt(bankId, [...new Set(pending.map((credit) => credit.packetId))]);
+      } catch (error) {
+        this.log.debug({ err: error, bankId }, 'pending credits still undecided: their coordinator cannot answer');
+        return;
+      }
+      for (const credit of pending) {
+        await this.resolveCredit(credit, states.get(credit.packetId))
+          .catch((error: unknown) => this.log.debug({ err: error, legId: credit.legId }, 'pending credit still undecided'));
+      }
+    }));
+  }
+
+  /** The states a coordinating bank (this one or a peer) gives for these packets; none for a bank not in the consortium. */
+  private async packetStatesAt(bankId: number, packetIds: readonly string[]): Promise<Map<string, PacketStateAnswer['state']>> {
+    const peer = this.peers.get(bankId);
+    if (bankId !== this.info.bankId && !peer) return new Map();
+    const answers: PacketStateAnswer[] = [];
+    for (let start = 0; start < packetIds.length; start += PACKET_STATES_MAX) {
+      const chunk = packetIds.slice(start, start + PACKET_STATES_MAX);
+      answers.push(...(peer ? await peer.packetStates(chunk) : await this.coordinator.statesFor(bankId, chunk)));
+    }
+    return new Map(answers.map((answer) => [answer.packetId, answer.state]));
+  }
+
+  /** A pending credit and its coordinator's word: applied after a commit, voided after a failure or for a packet unknown there. */
+  private async resolveCredit(credit: CreditRecord, state: PacketStateAnswer['state'] | undefined): Promise<void> {
     if (state === 'committed' || state === 'completed') await this.participant.commitCredit(credit.legId, credit.coordinatorBank);
     else if (state === 'failed' || state === 'aborting' || state === 'unknown') await this.participant.voidCredit(credit.legId, credit.coordinatorBank);
   }

@@ -16,10 +16,12 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { canonicalJson } from '@banca/core/canonical-json';
 import { BancaError, type ErrorCode } from '@banca/core/errors';
+import { RECORD_KEY } from '@banca/core/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { TransferInput } from '@banca/core/protocol';
 import type { BankStore, Change, Versioned } from './bank-store.js';
-import type { BankLink, CreditRecord, HoldRecord, HoldRequest } from './participant.js';
+import { PagedScan, SCAN_DEFAULTS, type ScanBudget } from './paged-scan.js';
+import type { BankLink, CreditRecord, HoldRecord, HoldRequest, SweepErrorHandler } from './participant.js';
 
 export type PacketState = 'queued' | 'preparing' | 'committed' | 'completed' | 'aborting' | 'failed';
 
@@ -90,9 +92,22 @@ export interface CoordinatorOptions {
   queued: boolean;
   prepareTimeoutMs: number;
   retryDelayMs: number;
+  /** The recovery sweep's pages; SCAN_DEFAULTS when absent. */
+  scan?: ScanBudget;
+}
+
+/** Packet ids per request of POST /interbank/v1/packets/states. */
+export const PACKET_STATES_MAX = 200;
+
+/** The answer about one packet to a bank asking how its packets stand. */
+export interface PacketStateAnswer {
+  packetId: string;
+  state: PacketState | 'unknown';
 }
 
 const PACKETS = 'packets';
+/** Queued packets read per token-ring pass (one page of the data server). */
+const QUEUED_PER_PASS_MAX = 1000;
 
 /** What a retry under the same customer key must ask for again, as canonical JSON so the order of
  *  the legs' keys does not count. The consents are not part of it: a token issued again differs. */
@@ -121,13 +136,18 @@ export class Coordinator {
   /** Token-ring mode: told when a packet was queued, so a bank holding the token runs it now. */
   onQueued: () => void = () => undefined;
 
+  /** The recovery sweep's walk over the open packets, oldest first (see PagedScan). */
+  private readonly openPackets: PagedScan<PacketRecord>;
+
   constructor(
     private readonly options: CoordinatorOptions,
     private readonly store: BankStore,
     private readonly link: (bankId: number) => BankLink,
     private readonly log: FastifyBaseLogger,
     private readonly local: LocalLegs,
-  ) {}
+  ) {
+    this.openPackets = new PagedScan(store, PACKETS, 'open', options.scan ?? SCAN_DEFAULTS);
+  }
 
   /** Records the packet (idempotent by the customer's key) and, unless queued for the token, runs it. */
   async submit(order: PacketOrder): Promise<PacketRecord> {
@@ -183,7 +203,8 @@ export class Coordinator {
 
   /** Token ring: runs up to `budget` queued packets, oldest first; returns how many ran. */
   async runQueued(budget: number): Promise<number> {
-    const queued = (await this.store.list<PacketRecord>(PACKETS, 'queued')).sort((a, b) => a.value.createdAtMs - b.value.createdAtMs).slice(0, budget);
+    // Oldest first from the store, whatever number wait: a queued packet is written once, when recorded.
+    const queued = (await this.store.page<PacketRecord>(PACKETS, 'queued', Math.min(budget, QUEUED_PER_PASS_MAX), null)).records;
     // The packets of one pass run side by side (account locks keep them apart), so a pass lasts
     // about one packet's time, bounded by the prepare timeout, whatever the budget.
     const ran = await Promise.all(queued.map(async ({ version, value }) => {
@@ -195,15 +216,36 @@ export class Coordinator {
     return ran.reduce<number>((sum, one) => sum + one, 0);
   }
 
-  /** Finishes packets whose server died or gave up; any business server of the bank may run it. */
-  async recover(staleMs: number): Promise<number> {
+  /**
+   * Finishes packets whose server died or gave up; any business server of the bank may run it.
+   * One round over the open packets, oldest first in bounded pages; returns how many it saw and
+   * how many stale ones it drove.
+   */
+  async recover(
+    staleMs: number,
+    onError: SweepErrorHandler = (error, packetId) => this.log.warn({ err: error, packetId }, 'packet recovery will retry'),
+  ): Promise<{ seen: number; driven: number }> {
     let driven = 0;
-    for (const { value } of await this.store.list<PacketRecord>(PACKETS, 'open')) {
-      if (value.state === 'queued' || Date.now() - value.updatedAtMs < staleMs) continue;
-      await this.drive(value.packetId).catch((error: unknown) => this.log.warn({ err: error, packetId: value.packetId }, 'packet recovery will retry'));
-      driven++;
-    }
-    return driven;
+    const seen = await this.openPackets.round(async (page) => {
+      for (const { value } of page) {
+        if (value.state === 'queued' || Date.now() - value.updatedAtMs < staleMs) continue;
+        await this.drive(value.packetId).catch((error: unknown) => onError(error, value.packetId));
+        driven++;
+      }
+    });
+    return { seen, driven };
+  }
+
+  /** How each of these packets stands, as a bank holding one of its legs may be told: its state,
+   *  or unknown when this bank coordinates no such packet involving `bankId` (never more). */
+  async statesFor(bankId: number, packetIds: readonly string[]): Promise<PacketStateAnswer[]> {
+    const readable = packetIds.filter((packetId) => RECORD_KEY.test(packetId));
+    const found = await this.store.readMany<PacketRecord>(PACKETS, readable);
+    return packetIds.map((packetId) => {
+      const packet = found.get(packetId)?.value;
+      const involved = packet?.legs.some((leg) => leg.fromBank === bankId || leg.toBank === bankId) ?? false;
+      return { packetId, state: packet && involved ? packet.state : 'unknown' };
+    });
   }
 
   /** Moves a packet forward until it is final or cannot progress now (then the sweep goes on). */

@@ -13,6 +13,14 @@ import type { TransferInput } from '@banca/core/protocol';
 import type { ConsentTokens } from '../../infra/consent-tokens.js';
 import type { BankStore, Change, Versioned } from './bank-store.js';
 import type { Customers } from './customers.js';
+import { PagedScan, SCAN_DEFAULTS, type ScanBudget } from './paged-scan.js';
+
+/** Where a sweep reports a record it could not move this round (it tries again next pass). */
+export type SweepErrorHandler = (error: unknown, id: string) => void;
+
+const rethrow: SweepErrorHandler = (error) => {
+  throw error;
+};
 
 export const HOLDS_ACCOUNT = '@holds';
 export const bankAccount = (bankId: number) => `@bank:${bankId}`;
@@ -100,14 +108,22 @@ function creditTags(credit: CreditRecord): string[] {
 }
 
 export class Participant implements BankLink {
+  /** The recovery sweep's walks, oldest first (see PagedScan). */
+  private readonly openHolds: PagedScan<HoldRecord>;
+  private readonly openCredits: PagedScan<CreditRecord>;
+
   constructor(
     private readonly bankId: number,
     private readonly store: BankStore,
     private readonly customers: Customers,
     private readonly holdTimeoutMs: number,
     private readonly consents: ConsentTokens,
+    scan: ScanBudget = SCAN_DEFAULTS,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.openHolds = new PagedScan(store, HOLDS, 'open', scan);
+    this.openCredits = new PagedScan(store, CREDITS, 'open', scan);
+  }
 
   /** A hold for this bank's own coordinator, which has checked the customer's token at this bank. */
   async hold(request: HoldRequest): Promise<HoldRecord> {
@@ -301,20 +317,31 @@ export class Participant implements BankLink {
     throw contention(legId);
   }
 
-  /** Holds past their timeout, whatever the coordinator is doing: voided (its post then fails). Only
-   *  a hold still held is voided: one posted since it was listed is the coordinator's to undo. */
-  async expireHolds(now = this.now()): Promise<number> {
+  /**
+   * One round over the open holds, oldest first in bounded pages: those past their timeout are
+   * voided, whatever the coordinator is doing (its post then fails). Only a hold still held is
+   * voided: one posted since it was listed is the coordinator's to undo. A hold that cannot be
+   * voided now goes to onError and waits for the next pass. Returns how many open holds the round saw.
+   */
+  async expireHolds(now = this.now(), onError: SweepErrorHandler = rethrow): Promise<{ seen: number; voided: number }> {
     let voided = 0;
-    for (const { value: listed } of await this.store.list<HoldRecord>(HOLDS, 'open')) {
-      if (listed.state !== 'held' || listed.expiresAtMs > now) continue;
-      const after = await this.moveHold(listed.legId, listed.coordinatorBank, (hold) => (hold.state === 'held' && hold.expiresAtMs <= now ? expiry(listed.legId, hold) : null));
-      if (after.state === 'voided') voided++;
-    }
-    return voided;
+    const seen = await this.openHolds.round(async (page) => {
+      for (const { value: listed } of page) {
+        if (listed.state !== 'held' || listed.expiresAtMs > now) continue;
+        try {
+          const after = await this.moveHold(listed.legId, listed.coordinatorBank, (hold) => (hold.state === 'held' && hold.expiresAtMs <= now ? expiry(listed.legId, hold) : null));
+          if (after.state === 'voided') voided++;
+        } catch (error) {
+          onError(error, listed.legId);
+        }
+      }
+    });
+    return { seen, voided };
   }
 
-  async pendingCredits(): Promise<CreditRecord[]> {
-    return (await this.store.list<CreditRecord>(CREDITS, 'open')).map((record) => record.value).filter((credit) => credit.state === 'pending');
+  /** One round over the open credits, oldest first: each page's pending ones go to `resolve`. Returns how many it saw. */
+  pendingCredits(resolve: (credits: CreditRecord[]) => Promise<void>): Promise<number> {
+    return this.openCredits.round((page) => resolve(page.map((record) => record.value).filter((credit) => credit.state === 'pending')));
   }
 
   async blockedCents(accountId: string): Promise<number> {

@@ -13,7 +13,7 @@ import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse,
   QueueEntry, QueuedOperation, RecordWrite, RefusalRecord, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
-import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, StoreKind, UnlockOutcome } from '../ledger-store.js';
+import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, RecordPosition, StoreKind, UnlockOutcome } from '../ledger-store.js';
 import {
   adjustments, belowZero, duplicateRecord, hashCommit, idsTaken, lockError, operationIds, recordTags, REFUSALS, refusalWrites, repeatedId, sameCommitRequest, toRefusal, versionConflict,
 } from '../ledger-rules.js';
@@ -98,6 +98,11 @@ export class EmbeddedStore implements LedgerStore {
   async listRecords(collection: string, tag: string, limit: number): Promise<StoredRecord[]> {
     this.assertOpen();
     return this.tables.listRecords(collection, tag, limit);
+  }
+
+  async pageRecords(collection: string, tag: string, limit: number, after: RecordPosition | null): Promise<StoredRecord[]> {
+    this.assertOpen();
+    return this.tables.pageRecords(collection, tag, limit, after);
   }
 
   commit(request: CommitRequest, options: CommitOptions): Promise<CommitResponse> {

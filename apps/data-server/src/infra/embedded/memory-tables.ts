@@ -3,6 +3,7 @@
 import type { AuditReport, QueueEntry, QueueResult, StoredRecord, TransferRecord } from '@banca/core/protocol';
 import { invariant } from '@banca/core/errors';
 import { isSystemAccount } from '@banca/core/ids';
+import type { RecordPosition } from '../ledger-store.js';
 import { MemoryLimitTables } from './memory-limit-tables.js';
 import type { CommitRow, LedgerTables } from './tables.js';
 
@@ -130,11 +131,19 @@ export class MemoryTables implements LedgerTables {
   }
 
   listRecords(collection: string, tag: string, limit: number): StoredRecord[] {
-    const keys = this.recordTags.get(recordId(collection, tag)) ?? new Set<string>();
-    return [...keys]
-      .flatMap((key) => this.record(collection, key) ?? [])
-      .sort((a, b) => b.updatedAtMs - a.updatedAtMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    return this.tagged(collection, tag).sort(newestFirst).slice(0, limit);
+  }
+
+  pageRecords(collection: string, tag: string, limit: number, after: RecordPosition | null): StoredRecord[] {
+    return this.tagged(collection, tag)
+      .filter((record) => after === null || newestFirst(record, after) < 0)
+      .sort((a, b) => newestFirst(b, a))
       .slice(0, limit);
+  }
+
+  private tagged(collection: string, tag: string): StoredRecord[] {
+    const keys = this.recordTags.get(recordId(collection, tag)) ?? new Set<string>();
+    return [...keys].flatMap((key) => this.record(collection, key) ?? []);
   }
 
   /** Replaces one record's stored version (undefined: removes it) and its tag index entries. */
@@ -181,6 +190,11 @@ export class MemoryTables implements LedgerTables {
   }
 
   close(): void {}
+}
+
+/** Newest updatedAtMs first, then by key: negative when a comes first. */
+function newestFirst(a: RecordPosition, b: RecordPosition): number {
+  return b.updatedAtMs - a.updatedAtMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
 function recordId(collection: string, keyOrTag: string): string {

@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import { openDurableSqlite } from '@banca/store-kit/sqlite';
 import type { AuditReport, QueueEntry, QueueResult, StoredRecord, TransferRecord } from '@banca/core/protocol';
+import type { RecordPosition } from '../ledger-store.js';
 import { toQueueEntry, toTransfer, type QueueRow, type TransferRow } from '../ledger-rows.js';
 import { SqliteLimitTables } from './sqlite-limit-tables.js';
 import type { CommitRow, LedgerTables } from './tables.js';
@@ -106,6 +107,12 @@ export class SqliteTables implements LedgerTables {
       listRecords: db.prepare<[string, string, number], RecordRow>(`SELECT r.* FROM record_tags t
         JOIN records r ON r.collection = t.collection AND r.key = t.key
         WHERE t.collection = ? AND t.tag = ? ORDER BY t.updated_at_ms DESC, t.key LIMIT ?`),
+      // The same index read backwards; the first condition bounds the range, the second skips the
+      // records of the cursor's millisecond already given.
+      pageRecords: db.prepare<[string, string, number, number, string, number], RecordRow>(`SELECT r.* FROM record_tags t
+        JOIN records r ON r.collection = t.collection AND r.key = t.key
+        WHERE t.collection = ? AND t.tag = ? AND t.updated_at_ms >= ? AND (t.updated_at_ms > ? OR t.key < ?)
+        ORDER BY t.updated_at_ms, t.key DESC LIMIT ?`),
       epoch: db.prepare("INSERT INTO meta (key, value) VALUES ('epoch', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value"),
     };
   }
@@ -184,6 +191,13 @@ export class SqliteTables implements LedgerTables {
 
   listRecords(collection: string, tag: string, limit: number): StoredRecord[] {
     return this.statements.listRecords.all(collection, tag, limit).map(toRecord);
+  }
+
+  pageRecords(collection: string, tag: string, limit: number, after: RecordPosition | null): StoredRecord[] {
+    // No cursor: from before the first millisecond, every key.
+    const fromMs = after?.updatedAtMs ?? -1;
+    const rows = this.statements.pageRecords.all(collection, tag, fromMs, fromMs, after?.key ?? '', limit);
+    return rows.map(toRecord);
   }
 
   audit(): AuditReport {

@@ -1,5 +1,6 @@
 // The synchronous tables an embedded store (memory or SQLite) keeps. The ledger rules live once,
 // in embedded-store.ts; an implementation of this interface only stores and finds rows.
+import type { RecordPosition } from '../ledger-store.js';
 import type { LimitTables } from './limit-tables.js';
 import type { AuditReport, QueueEntry, QueueResult, StoredRecord, TransferRecord } from '@banca/core/protocol';
 
@@ -33,6 +34,8 @@ export interface LedgerTables {
   putRecord(record: StoredRecord): void;
   /** Newest updatedAtMs first, then by key. */
   listRecords(collection: string, tag: string, limit: number): StoredRecord[];
+  /** The reverse: oldest updatedAtMs first, then by key from the last; only those after `after`. */
+  pageRecords(collection: string, tag: string, limit: number, after: RecordPosition | null): StoredRecord[];
   audit(): AuditReport;
   /** A number that grows across restarts, so fencing tokens never repeat. */
   nextEpoch(): number;

@@ -19,7 +19,7 @@ import type {
   AuditReport, ClaimResponse, CommitRequest, CommitResponse, EnqueueResponse, FenceRef, LockConflict,
   QueueEntry, QueueResult, QueuedOperation, RecordWrite, RefusalRecord, StoredRecord, TransferRecord,
 } from '@banca/core/protocol';
-import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, UnlockOutcome } from '../ledger-store.js';
+import type { AccountView, CommitOptions, LedgerStore, LockInfo, LockOutcome, RecordPosition, UnlockOutcome } from '../ledger-store.js';
 import {
   adjustments, belowZero, duplicateRecord, hashCommit, idsTaken, lockError, operationIds, recordTags, REFUSALS, refusalWrites, repeatedId, sameCommitRequest, toRefusal, versionConflict,
 } from '../ledger-rules.js';
@@ -158,6 +158,21 @@ export class PostgresStore implements LedgerStore {
          JOIN records r ON r.collection = t.collection AND r.key = t.key
         WHERE t.collection = $1 AND t.tag = $2 ORDER BY t.updated_at_ms DESC, t.key LIMIT $3`,
       [collection, tag, limit],
+    );
+    return result.rows.map(toRecord);
+  }
+
+  async pageRecords(collection: string, tag: string, limit: number, after: RecordPosition | null): Promise<StoredRecord[]> {
+    this.assertOpen();
+    // record_tags_newest read backwards; the first condition bounds the range, the second skips
+    // the records of the cursor's millisecond already given. No cursor: every record.
+    const fromMs = after?.updatedAtMs ?? -1;
+    const result = await this.query<RecordRow>(
+      `SELECT r.collection, r.key, r.version, r.value, r.tags, r.updated_at_ms FROM record_tags t
+         JOIN records r ON r.collection = t.collection AND r.key = t.key
+        WHERE t.collection = $1 AND t.tag = $2 AND t.updated_at_ms >= $3 AND (t.updated_at_ms > $3 OR t.key < $4)
+        ORDER BY t.updated_at_ms, t.key DESC LIMIT $5`,
+      [collection, tag, fromMs, after?.key ?? '', limit],
     );
     return result.rows.map(toRecord);
   }
