@@ -94,8 +94,11 @@ export const BusinessServerConfigSchema = Type.Object(
     /** How long a packet may stay in its first phase before the coordinator gives up and voids it. */
     prepareTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5_000 }),
     interbankTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 3_000 }),
-    /** How often each business server looks for interbank work left unfinished by a crash. */
+    /** How often each business server looks for interbank work left unfinished by a crash, while
+     *  there is interbank work open (and right after this server starts some). */
     recoveryIntervalMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 1_000 }),
+    /** At rest the wait between two such rounds doubles after each round that finds nothing open, up to this. */
+    recoveryIntervalMsMax: Type.Integer({ minimum: 50, maximum: 600_000, default: 8_000 }),
     /** How long a customer's request waits for its transfer to finish before answering 202 (pending). */
     transferWaitMs: Type.Integer({ minimum: 0, maximum: 120_000, default: 10_000 }),
     ring: Type.Object(
@@ -158,6 +161,9 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   }
   if (config.consortium.length > 0 && !config.consortium.some((bank) => bank.bankId === config.bankId)) {
     throw new ConfigError(`business-server: consortium must list this bank (bankId ${config.bankId})`);
+  }
+  if (config.recoveryIntervalMsMax < config.recoveryIntervalMs) {
+    throw new ConfigError(`business-server: recoveryIntervalMsMax (${config.recoveryIntervalMsMax}) must be at least recoveryIntervalMs (${config.recoveryIntervalMs})`);
   }
   if (config.coordination === 'token-ring' && config.ring.timeoutMs <= 2 * config.prepareTimeoutMs) {
     throw new ConfigError(`business-server: ring.timeoutMs (${config.ring.timeoutMs}) must be above twice prepareTimeoutMs (${config.prepareTimeoutMs}): a pass may last that long, and a shorter timeout regenerates a token that is not lost`);

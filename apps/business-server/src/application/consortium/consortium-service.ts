@@ -304,14 +304,25 @@ export class ConsortiumService {
     return { ...issued, packetId: order.packetId };
   }
 
-  /** One round of the crash-recovery sweeps; every business server runs it on a timer. */
-  async sweep(staleMs: number): Promise<void> {
-    await this.participant.expireHolds().catch((error: unknown) => this.log.warn({ err: error }, 'hold expiry sweep failed'));
-    await this.coordinator.recover(staleMs).catch((error: unknown) => this.log.warn({ err: error }, 'packet recovery sweep failed'));
-    for (const credit of await this.participant.pendingCredits().catch(() => [])) {
+  /**
+   * One round of the crash-recovery sweeps; every business server runs it on a timer (Sweeper).
+   * Resolves with how many open records (holds, packets, credits) the round saw: 0, nothing to do.
+   */
+  async sweep(staleMs: number): Promise<number> {
+    const holds = await this.participant.expireHolds().catch((error: unknown) => {
+      this.log.warn({ err: error }, 'hold expiry sweep failed');
+      return 0;
+    });
+    const packets = await this.coordinator.recover(staleMs).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'packet recovery sweep failed');
+      return 0;
+    });
+    const credits = await this.participant.pendingCredits().catch(() => []);
+    for (const credit of credits) {
       if (Date.now() - credit.updatedAtMs < staleMs) continue;
       await this.resolveCredit(credit).catch((error: unknown) => this.log.debug({ err: error, legId: credit.legId }, 'pending credit still undecided'));
     }
+    return holds + packets + credits.length;
   }
 
   /** A credit left pending: ask its coordinator what it decided. */

@@ -100,6 +100,9 @@ function creditTags(credit: CreditRecord): string[] {
 }
 
 export class Participant implements BankLink {
+  /** Told when a hold or a credit is recorded here, so the recovery sweeper looks often again (Sweeper.wake). */
+  onWork: () => void = () => undefined;
+
   constructor(
     private readonly bankId: number,
     private readonly store: BankStore,
@@ -179,7 +182,10 @@ export class Participant implements BankLink {
         if (existing) return sameHold(existing.value, request);
         throw refused;
       }
-      if (done) return record;
+      if (done) {
+        this.onWork();
+        return record;
+      }
     }
     throw contention(request.legId);
   }
@@ -234,7 +240,10 @@ export class Participant implements BankLink {
         payerName: request.payerName, payerDocumentMasked: maskDocument(request.payerDocument), amountCents: request.amountCents,
         state: 'pending', createdAtMs: now, updatedAtMs: now,
       };
-      if (await this.store.write([{ collection: CREDITS, key: request.legId, expectVersion: 0, value: record, tags: creditTags(record) }])) return record;
+      if (await this.store.write([{ collection: CREDITS, key: request.legId, expectVersion: 0, value: record, tags: creditTags(record) }])) {
+        this.onWork();
+        return record;
+      }
     }
     throw contention(request.legId);
   }
