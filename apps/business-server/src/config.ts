@@ -43,7 +43,9 @@ export const BusinessServerConfigSchema = Type.Object(
     /** How long a lock conflict is retried before the client gets ACCOUNT_LOCKED. */
     lockRetryMsMax: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
     dataServerTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 5000 }),
+    /** Seed mode: how often a server looks for full groups left by a crash, while operations arrive; at rest the wait doubles up to seedSweepIntervalMsMax. */
     seedSweepIntervalMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 1000 }),
+    seedSweepIntervalMsMax: Type.Integer({ minimum: 50, maximum: 600_000, default: 8000 }),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024 }),
     shutdownTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
     /** This bank's number in the consortium (1..N) and how it shows itself to customers. */
@@ -161,6 +163,9 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   }
   if (config.consortium.length > 0 && !config.consortium.some((bank) => bank.bankId === config.bankId)) {
     throw new ConfigError(`business-server: consortium must list this bank (bankId ${config.bankId})`);
+  }
+  if (config.seedSweepIntervalMsMax < config.seedSweepIntervalMs) {
+    throw new ConfigError(`business-server: seedSweepIntervalMsMax (${config.seedSweepIntervalMsMax}) must be at least seedSweepIntervalMs (${config.seedSweepIntervalMs})`);
   }
   if (config.recoveryIntervalMsMax < config.recoveryIntervalMs) {
     throw new ConfigError(`business-server: recoveryIntervalMsMax (${config.recoveryIntervalMsMax}) must be at least recoveryIntervalMs (${config.recoveryIntervalMs})`);

@@ -172,9 +172,11 @@ describe('sweeper - schedule', () => {
 });
 
 describe('sweeper - config', () => {
-  test('the wait backs off from recoveryIntervalMs to recoveryIntervalMsMax, never below it', () => {
+  test('the waits back off up to recoveryIntervalMsMax and seedSweepIntervalMsMax, never below their short waits', () => {
     const config = loadBusinessServerConfig({}, {});
-    assert.deepEqual([config.recoveryIntervalMs, config.recoveryIntervalMsMax], [1000, 8000]);
+    assert.deepEqual([config.recoveryIntervalMs, config.recoveryIntervalMsMax, config.seedSweepIntervalMs, config.seedSweepIntervalMsMax], [1000, 8000, 1000, 8000]);
+    assert.doesNotThrow(() => loadBusinessServerConfig({ recoveryIntervalMs: 1000, recoveryIntervalMsMax: 1000 }, {}));
     assert.throws(() => loadBusinessServerConfig({ recoveryIntervalMs: 2000, recoveryIntervalMsMax: 1000 }, {}), ConfigError);
+    assert.throws(() => loadBusinessServerConfig({ seedSweepIntervalMs: 2000, seedSweepIntervalMsMax: 1000 }, {}), ConfigError);
   });
 });
