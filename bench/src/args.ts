@@ -23,6 +23,10 @@ export interface BenchArgs {
   dossierLevels: number[];
   /** People with an account at every bank in part (e). */
   dossierPeople: number;
+  /** Measured seconds of part (f), the consortium at rest. */
+  restSeconds: number;
+  /** Unmeasured seconds between the start of part (f)'s consortium and its measured window. */
+  restSettleSeconds: number;
   only: Part | null;
   accounts: number;
   /** Business servers' batchSizeMax in part (b); the product's default is 5. */
@@ -31,8 +35,8 @@ export interface BenchArgs {
   help: boolean;
 }
 
-export type Part = 'a' | 'b' | 'c' | 'd' | 'e';
-const PARTS: readonly Part[] = ['a', 'b', 'c', 'd', 'e'];
+export type Part = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+const PARTS: readonly Part[] = ['a', 'b', 'c', 'd', 'e', 'f'];
 
 export const DEFAULT_LEVELS = { b: [1, 4, 16, 64], c: [1, 4, 8, 16], d: [4, 16, 32], e: [1, 4, 16, 32] } as const;
 
@@ -51,8 +55,11 @@ export const USAGE = `usage: npm run bench -- [flags]
   --dossier-levels N,N,...   dossier reads in flight in part (e) (default: --levels or ${DEFAULT_LEVELS.e.join(',')})
   --dossier-seconds N        measured seconds per level of part (e), for the dossier and for its reference (default 3)
   --dossier-people N         people with an account at every bank in part (e) (default 12)
-  --only a|b|c|d|e           run one part: (a) data server commit vs raw SQLite, (b) end to end, (c) PostgreSQL store vs pgbench,
-                             (d) interbank Pix across 3 banks, holds vs token ring, (e) the dossier vs one of its sources
+  --rest-seconds N           measured seconds of part (f), the consortium at rest (default 10)
+  --rest-settle-seconds N    seconds part (f)'s consortium settles, unmeasured, after its start (default 30)
+  --only a|b|c|d|e|f         run one part: (a) data server commit vs raw SQLite, (b) end to end, (c) PostgreSQL store vs pgbench,
+                             (d) interbank Pix across 3 banks, holds vs token ring, (e) the dossier vs one of its sources,
+                             (f) the CPU of a consortium at rest (as npm start runs it, nothing asked)
   --accounts N               funded accounts for part (b) transfers (default 1000)
   --batch-size N             business servers' batchSizeMax for part (b) (default 5, the product's default)
   --no-progress              no progress bar on stderr
@@ -62,6 +69,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {
     seconds: 3, commitSeconds: NaN, levels: [...DEFAULT_LEVELS.b], pgSeconds: NaN, pgLevels: [...DEFAULT_LEVELS.c], interbankSeconds: 4,
     interbankLevels: [...DEFAULT_LEVELS.d], interbankCustomers: 20, dossierSeconds: 3, dossierLevels: [...DEFAULT_LEVELS.e], dossierPeople: 12,
+    restSeconds: 10, restSettleSeconds: 30,
     only: null, accounts: 1000, batchSize: 5, progress: true, help: false,
   };
   // Per-part levels win over --levels, whatever the order of the flags.
@@ -98,6 +106,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--dossier-levels': given.e = levels(value()); break;
       case '--dossier-seconds': args.dossierSeconds = positive(value(), false); break;
       case '--dossier-people': args.dossierPeople = Math.max(2, positive(value(), true)); break;
+      case '--rest-seconds': args.restSeconds = positive(value(), false); break;
+      case '--rest-settle-seconds': args.restSettleSeconds = positive(value(), false); break;
       case '--accounts': args.accounts = Math.max(2, positive(value(), true)); break;
       case '--only': {
         const text = value();

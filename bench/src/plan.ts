@@ -6,6 +6,7 @@ import type { DossierOptions } from './dossier.js';
 import type { EndToEndOptions } from './end-to-end.js';
 import type { InterbankOptions } from './interbank.js';
 import type { PostgresBenchOptions } from './postgres-commit.js';
+import type { AtRestOptions } from './at-rest.js';
 
 export interface BenchPlan {
   a: CommitBenchOptions;
@@ -13,6 +14,7 @@ export interface BenchPlan {
   c: PostgresBenchOptions;
   d: InterbankOptions;
   e: DossierOptions;
+  f: AtRestOptions;
 }
 
 /** Part (c): batch size of the sweep, and the level its target is read at (8 in flight, else the highest level swept). */
@@ -34,5 +36,7 @@ export function benchPlan(args: BenchArgs): BenchPlan {
       warmupSeconds: Math.min(1, args.interbankSeconds / 2), settleSeconds: 30, progress: args.progress },
     e: { banks: 3, businessServers: 2, people: args.dossierPeople, pixPerPerson: 2, levels: args.dossierLevels, seconds: args.dossierSeconds,
       warmupSeconds: 0.5, serviceWarmupSeconds: Math.min(2, args.dossierSeconds), progress: args.progress },
+    // As `npm start`: 3 banks of 3 business servers.
+    f: { banks: 3, businessServers: 3, settleSeconds: args.restSettleSeconds, seconds: args.restSeconds, progress: args.progress },
   };
 }

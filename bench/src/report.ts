@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BenchArgs } from './args.js';
+import type { AtRestReport } from './at-rest.js';
 import type { CommitBenchReport } from './data-commit.js';
 import type { CpuReport } from './cpu.js';
 import type { DossierLevel, DossierReport } from './dossier.js';
@@ -24,6 +25,8 @@ export const TARGETS = {
   /** Banks 10 ms apart (each direction): p99 under this at at least that rate. */
   distantPerSec: 500,
   distantP99Ms: 150,
+  /** Part (f), issue 12: a consortium at rest (npm start, nothing asked), every process together, % of one core. */
+  atRestPercentMax: 5,
 };
 
 export interface BenchMeta {
@@ -46,11 +49,12 @@ export interface BenchResults {
   c: PostgresBenchReport | null;
   d: InterbankReport | null;
   e: DossierReport | null;
+  f: AtRestReport | null;
 }
 
 /** A target from the issues, read off the results: met, not met, or n/a (no figure). */
 export interface TargetCheck {
-  part: 'a' | 'b' | 'c' | 'd';
+  part: 'a' | 'b' | 'c' | 'd' | 'f';
   target: string;
   measured: string;
   met: boolean | null;
@@ -520,6 +524,35 @@ export function dossierMarkdown(report: DossierReport): string {
   return lines.join('\n');
 }
 
+export function atRestTargets(report: AtRestReport): TargetCheck[] {
+  return [{
+    part: 'f', target: `a consortium at rest (${report.banks} banks of ${report.businessServers} business servers, registry, dossier) uses at most ${TARGETS.atRestPercentMax}% of one core`,
+    measured: `${report.totalPercent.toFixed(2)}% over ${report.seconds} s`, met: report.totalPercent <= TARGETS.atRestPercentMax,
+  }];
+}
+
+export function atRestMarkdown(report: AtRestReport): string {
+  const processes = report.kinds.reduce((sum, kind) => sum + kind.processes, 0);
+  const lines: string[] = [];
+  lines.push(`## (f) A consortium at rest: ${report.banks} banks, nothing asked`);
+  lines.push('');
+  lines.push(`Started as \`npm start\` starts it (${report.banks} banks of a SQLite data server, ${report.businessServers} business servers and a gateway, ` +
+    `the credit registry and the dossier, holds mode, log level info); after ${report.settleSeconds} s to settle, the CPU time (user + system) ` +
+    `of each of its ${processes} processes over ${report.seconds} s, as % of one core:`);
+  lines.push('');
+  lines.push(table(['processes', 'count', '% of one core', '% each'], [
+    ...report.kinds.map((kind) => [kind.name, String(kind.processes), kind.percent.toFixed(2), (kind.percent / Math.max(1, kind.processes)).toFixed(2)]),
+    ['**all**', String(processes), `**${report.totalPercent.toFixed(2)}**`, (report.totalPercent / Math.max(1, processes)).toFixed(2)],
+  ]));
+  lines.push('');
+  lines.push(...targetLines(atRestTargets(report)));
+  if (report.cpu.machinePercent !== null) {
+    lines.push(`- Meanwhile the machine was ${report.cpu.machinePercent.toFixed(0)}% busy (of all ${report.cpu.cores} cores; other processes: ` +
+      `${(report.cpu.otherPercent ?? 0).toFixed(0)}% of one core): an idle process's own CPU time hardly depends on that.`);
+  }
+  return lines.join('\n');
+}
+
 // ---- the whole report ----
 
 export function allTargets(results: BenchResults): TargetCheck[] {
@@ -528,6 +561,7 @@ export function allTargets(results: BenchResults): TargetCheck[] {
     ...(results.b ? endToEndTargets(results.b) : []),
     ...(results.c ? postgresTargets(results.c) : []),
     ...(results.d ? interbankTargets(results.d) : []),
+    ...(results.f ? atRestTargets(results.f) : []),
   ];
 }
 
@@ -546,6 +580,7 @@ export function benchMarkdown(results: BenchResults, chartFile = 'chart.svg'): s
   if (results.c) parts.push(`(c) the PostgreSQL store at batch ${results.c.sweepBatchSize} against pgbench, at ${plan.c.sweep.levels.join(', ')} in flight, ${plan.c.seconds} s per level after ${plan.c.warmupSeconds} s (pgbench: ${Math.max(1, Math.round(plan.c.pgbench.seconds))} s per level)`);
   if (results.d) parts.push(`(d) interbank Pix across ${results.d.banks} banks, token ring against holds, at ${results.d.levels.join(', ')} in flight, ${plan.d.seconds} s per level after ${plan.d.warmupSeconds} s`);
   if (results.e) parts.push(`(e) the dossier against a credit registry read, at ${results.e.levels.join(', ')} in flight, ${plan.e.seconds} s per level after ${plan.e.warmupSeconds} s`);
+  if (results.f) parts.push(`(f) a consortium of ${results.f.banks} banks at rest, ${results.f.seconds} s measured after ${results.f.settleSeconds} s to settle`);
   lines.push(`Parts run: ${parts.join('; ')}.` +
     (swept ? ' Offered load is the number of requests in flight in a closed loop: each worker sends its next request as soon as the previous one is answered. ' +
       'The measured windows are short so that the whole sweep runs in a few minutes on this machine: expect run-to-run noise of ±15% or more.' : '') +
@@ -585,6 +620,7 @@ export function benchMarkdown(results: BenchResults, chartFile = 'chart.svg'): s
   if (results.c) lines.push(postgresMarkdown(results.c), '');
   if (results.d) lines.push(interbankMarkdown(results.d), '');
   if (results.e) lines.push(dossierMarkdown(results.e), '');
+  if (results.f) lines.push(atRestMarkdown(results.f), '');
   return lines.join('\n');
 }
 

@@ -3,7 +3,8 @@
 // bank end to end against a trivial HTTP server, (c) the batch commit on the PostgreSQL store
 // against pgbench on the same PostgreSQL, (d) interbank Pix across a consortium of 3 banks, in
 // the holds and the token-ring coordination modes, (e) the dossier against the credit registry, one
-// of the sources it fans out to; (b) to (e) as sweeps over the number of requests in flight.
+// of the sources it fans out to; (b) to (e) as sweeps over the number of requests in flight; (f) the
+// CPU a consortium uses at rest, started as npm start starts it and asked nothing.
 // Markdown on stdout and in bench/results/report.md, the sweeps' chart in bench/results/chart.svg,
 // progress on stderr, JSON in bench/results/latest.json. Every process started is stopped at the
 // end, also on error or Ctrl-C.
@@ -11,6 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE } from './args.js';
+import { runAtRestBench } from './at-rest.js';
 import { benchChart } from './chart.js';
 import { closeAllResources, stopChildren, takeOverExit } from './cleanup.js';
 import { runCommitBench } from './data-commit.js';
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
     c: null,
     d: null,
     e: null,
+    f: null,
   };
 
   if (args.only === null || args.only === 'a') results.a = await runCommitBench(plan.a);
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
   if (args.only === null || args.only === 'c') results.c = await runPostgresBench(plan.c);
   if (args.only === null || args.only === 'd') results.d = await runInterbankBench(plan.d);
   if (args.only === null || args.only === 'e') results.e = await runDossierBench(plan.e);
+  if (args.only === null || args.only === 'f') results.f = await runAtRestBench(plan.f);
   results.meta.seconds = (Date.now() - startedAt.getTime()) / 1000;
   writeJson(FILES.json, results);
   const markdown = benchMarkdown(results, 'chart.svg');

@@ -10,6 +10,8 @@ import { DEFAULT_LEVELS, parseArgs } from '../src/args.js';
 import { benchChart } from '../src/chart.js';
 import { ClientToken } from '../src/client-token.js';
 import type { CpuReport } from '../src/cpu.js';
+import type { AtRestReport } from '../src/at-rest.js';
+import { runAtRestBench } from '../src/at-rest.js';
 import type { CommitBenchReport } from '../src/data-commit.js';
 import { runCommitBench } from '../src/data-commit.js';
 import type { DossierLevel, DossierReport } from '../src/dossier.js';
@@ -24,7 +26,7 @@ import { onPath, parsePgbench, pgbenchLogLatencies } from '../src/pg-tools.js';
 import { benchPlan } from '../src/plan.js';
 import type { PostgresBenchReport } from '../src/postgres-commit.js';
 import { runPostgresBench } from '../src/postgres-commit.js';
-import { benchMarkdown, commitMarkdown, dossierMarkdown, endToEndMarkdown, interbankMarkdown, postgresMarkdown, type BenchResults } from '../src/report.js';
+import { atRestMarkdown, benchMarkdown, commitMarkdown, dossierMarkdown, endToEndMarkdown, interbankMarkdown, postgresMarkdown, type BenchResults } from '../src/report.js';
 import { isValidCpf } from '@banca/core/documents';
 import { percentile, ratio, summarize } from '../src/stats.js';
 
@@ -78,7 +80,11 @@ test('args: defaults and flags', () => {
   assert.deepEqual(parseArgs(['--levels=2,8', '--interbank-levels', '3']).interbankLevels, [3]);
   assert.throws(() => parseArgs(['--levels', '1,,4']));
   assert.throws(() => parseArgs(['--levels', '1,0.5']));
-  assert.throws(() => parseArgs(['--only', 'f']));
+  assert.throws(() => parseArgs(['--only', 'g']));
+  assert.deepEqual([defaults.restSeconds, defaults.restSettleSeconds], [10, 30]);
+  const rest = parseArgs(['--only', 'f', '--rest-seconds', '3', '--rest-settle-seconds=2']);
+  assert.deepEqual([rest.only, rest.restSeconds, rest.restSettleSeconds], ['f', 3, 2]);
+  assert.deepEqual(benchPlan(rest).f, { banks: 3, businessServers: 3, settleSeconds: 2, seconds: 3, progress: true });
   assert.deepEqual([defaults.dossierLevels, defaults.dossierSeconds, defaults.dossierPeople], [DEFAULT_LEVELS.e, 3, 12]);
   const dossier = parseArgs(['--only=e', '--dossier-levels', '8,2', '--dossier-seconds', '1.5', '--dossier-people', '4']);
   assert.deepEqual([dossier.only, dossier.dossierLevels, dossier.dossierSeconds, dossier.dossierPeople], ['e', [2, 8], 1.5, 4]);
@@ -145,7 +151,7 @@ test('(b) end to end through a bank vs a trivial http server, a tiny sweep', { t
   assert.ok(report.audit?.ok, 'the data server audit is clean');
   assert.match(endToEndMarkdown(report), /transfers\/s/);
   // The report and the chart of this real sweep.
-  const results: BenchResults = { meta: syntheticMeta(), a: null, b: report, c: null, d: null, e: null };
+  const results: BenchResults = { meta: syntheticMeta(), a: null, b: report, c: null, d: null, e: null, f: null };
   assert.equal(tableAfter(benchMarkdown(results), '| in flight | trivial ops/s (ref)').length, 2);
   const svg = benchChart(results);
   assertWellFormedSvg(svg);
@@ -249,6 +255,15 @@ test('(e) the dossier vs a registry read, every dossier checked, a tiny sweep', 
   assert.match(dossierMarkdown(report), /vs registry/);
 });
 
+test('(f) a consortium at rest, every kind of process measured, tiny', { timeout: 120_000 }, async () => {
+  const report = await runAtRestBench({ banks: 1, businessServers: 2, settleSeconds: 0.5, seconds: 1, progress: false });
+  assert.deepEqual(report.kinds.map((kind) => [kind.name, kind.processes]),
+    [['gateways', 1], ['business servers', 2], ['data servers', 1], ['dossier', 1], ['credit registry', 1]]);
+  for (const kind of report.kinds) assert.ok(Number.isFinite(kind.percent) && kind.percent >= 0, `${kind.name}: ${kind.percent}`);
+  assert.ok(Math.abs(report.totalPercent - report.kinds.reduce((sum, kind) => sum + kind.percent, 0)) < 1e-9);
+  assert.match(atRestMarkdown(report), /Target: a consortium at rest/);
+});
+
 // ---- the report and the chart, from made-up results ----
 
 function syntheticMeta(): BenchResults['meta'] {
@@ -322,7 +337,11 @@ function syntheticResults(): BenchResults {
     banks: 3, businessServers: 2, levels: [1, 4], people: 12, peopleWithRegistryRecords: 3, pixSent: 24, rows: [dossierLevel(1), dossierLevel(4)],
     dossiersChecked: 5000, tokens: { dossierReader: 1, registryWriter: 1 }, setupSeconds: 9,
   };
-  return { meta: syntheticMeta(), a, b, c, d, e };
+  const f: AtRestReport = {
+    banks: 3, businessServers: 3, settleSeconds: 30, seconds: 10, totalPercent: 2.5, cpu: noCpu,
+    kinds: [{ name: 'gateways', processes: 3, percent: 0.5 }, { name: 'business servers', processes: 9, percent: 1.5 }, { name: 'data servers', processes: 3, percent: 0.5 }],
+  };
+  return { meta: syntheticMeta(), a, b, c, d, e, f };
 }
 
 /** The data rows of the Markdown table whose header line starts with `header`, as cells. */
@@ -389,7 +408,10 @@ test('report: Markdown tables per part and level, targets, the chart link', () =
   assert.deepEqual(tableAfter(markdown, '| in flight | bank:1 | registry').map((row) => row[1]), ['1 / 3', '4 / 12']);
   // The targets, once in their own table and again in each part.
   const targets = tableAfter(markdown, '| part | target (from the issues)');
-  assert.deepEqual(targets.map((row) => [row[0], row[3]]), [['(a)', 'met'], ['(b)', 'not met'], ['(b)', 'not met'], ['(c)', 'not met'], ['(d)', 'not met']]);
+  assert.deepEqual(targets.map((row) => [row[0], row[3]]), [['(a)', 'met'], ['(b)', 'not met'], ['(b)', 'not met'], ['(c)', 'not met'], ['(d)', 'not met'], ['(f)', 'met']]);
+  assert.deepEqual(tableAfter(markdown, '| processes | count').map((row) => [row[0], row[1], row[2]]),
+    [['gateways', '3', '0.50'], ['business servers', '9', '1.50'], ['data servers', '3', '0.50'], ['**all**', '15', '**2.50**']]);
+  assert.match(markdown, /- Target: a consortium at rest .* at most 5% of one core: 2\.50% over 10 s \*\*met\*\*/);
   assert.match(targets[1]![2]!, /at 16 in flight/);
   // A phase during which other work used the CPU is pointed out, at the top and in its part.
   assert.match(markdown, /Other work competed for the CPU during 1 of 24 measured phases/);

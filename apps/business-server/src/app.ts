@@ -7,6 +7,7 @@ import { BankService } from './application/bank-service.js';
 import { Batcher } from './application/batcher.js';
 import { ClientSpaces } from './application/client-spaces.js';
 import { SeedQueue } from './application/seed-queue.js';
+import { Sweeper } from './application/sweeper.js';
 import type { BusinessServerConfig } from './config.js';
 import { DataClient } from './infra/data-client.js';
 import { registerClientRoutes } from './routes/client-routes.js';
@@ -69,14 +70,20 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
   await app.register(async (scope) => registerInterbankKeyRoutes(scope, interbank.publishedKeys));
   // The dossier reads a person's accounts here with its OAuth token (scope banks:read).
   await app.register(async (scope) => registerPeopleRoutes(scope, consortium.service, createOAuthVerifier(config.oauth)));
-  const sweeper = setInterval(() => {
-    void consortium.service.sweep(Math.max(config.interbankTimeoutMs, config.recoveryIntervalMs));
-  }, config.recoveryIntervalMs);
-  sweeper.unref();
+  // Crash recovery: often while interbank work is open, rarely at rest, at once when this server starts some.
+  const staleMs = Math.max(config.interbankTimeoutMs, config.recoveryIntervalMs);
+  const sweeper = new Sweeper(
+    () => consortium.service.sweep(staleMs),
+    { intervalMs: config.recoveryIntervalMs, intervalMsMax: config.recoveryIntervalMsMax },
+    (error) => app.log.warn({ err: error }, 'recovery sweep failed'),
+  );
+  consortium.service.participant.onWork = () => sweeper.wake();
+  consortium.service.coordinator.onWork = () => sweeper.wake();
+  sweeper.start();
   app.addHook('onReady', async () => consortium.ring?.start());
 
   app.addHook('preClose', async () => {
-    clearInterval(sweeper);
+    await sweeper.close();
     await consortium.ring?.stop();
     // In-flight batches finish before the server stops (graceful shutdown).
     if (saver.mode === 'batch') await saver.batcher.drain();

@@ -44,7 +44,9 @@ export const BusinessServerConfigSchema = Type.Object(
     /** How long a lock conflict is retried before the client gets ACCOUNT_LOCKED. */
     lockRetryMsMax: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
     dataServerTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 5000 }),
+    /** Seed mode: how often a server looks for full groups left by a crash, while operations arrive; at rest the wait doubles up to seedSweepIntervalMsMax. */
     seedSweepIntervalMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 1000 }),
+    seedSweepIntervalMsMax: Type.Integer({ minimum: 50, maximum: 600_000, default: 8000 }),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024 }),
     shutdownTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
     /** This bank's number in the consortium (1..N) and how it shows itself to customers. */
@@ -95,13 +97,16 @@ export const BusinessServerConfigSchema = Type.Object(
     /** How long a packet may stay in its first phase before the coordinator gives up and voids it. */
     prepareTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5_000 }),
     interbankTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 3_000 }),
-    /** How often each business server looks for interbank work left unfinished by a crash. */
+    /** How often each business server looks for interbank work left unfinished by a crash, while
+     *  there is interbank work open (and right after this server starts some). */
     recoveryIntervalMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 1_000 }),
     /** Each recovery sweep (open holds, packets, pending credits) reads its records oldest first, at
      *  most recoveryPagesPerRound pages of recoveryPageRecords a round, and goes on where it
      *  stopped in the next round. Pending credits: one packet-state request per coordinating bank a page. */
     recoveryPageRecords: Type.Integer({ minimum: 1, maximum: 1000, default: SCAN_DEFAULTS.pageRecords }),
     recoveryPagesPerRound: Type.Integer({ minimum: 1, maximum: 1000, default: SCAN_DEFAULTS.pagesPerRound }),
+    /** At rest the wait between two such rounds doubles after each round that finds nothing open, up to this. */
+    recoveryIntervalMsMax: Type.Integer({ minimum: 50, maximum: 600_000, default: 8_000 }),
     /** How long a customer's request waits for its transfer to finish before answering 202 (pending). */
     transferWaitMs: Type.Integer({ minimum: 0, maximum: 120_000, default: 10_000 }),
     ring: Type.Object(
@@ -164,6 +169,12 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   }
   if (config.consortium.length > 0 && !config.consortium.some((bank) => bank.bankId === config.bankId)) {
     throw new ConfigError(`business-server: consortium must list this bank (bankId ${config.bankId})`);
+  }
+  if (config.seedSweepIntervalMsMax < config.seedSweepIntervalMs) {
+    throw new ConfigError(`business-server: seedSweepIntervalMsMax (${config.seedSweepIntervalMsMax}) must be at least seedSweepIntervalMs (${config.seedSweepIntervalMs})`);
+  }
+  if (config.recoveryIntervalMsMax < config.recoveryIntervalMs) {
+    throw new ConfigError(`business-server: recoveryIntervalMsMax (${config.recoveryIntervalMsMax}) must be at least recoveryIntervalMs (${config.recoveryIntervalMs})`);
   }
   if (config.coordination === 'token-ring' && config.ring.timeoutMs <= 2 * config.prepareTimeoutMs) {
     throw new ConfigError(`business-server: ring.timeoutMs (${config.ring.timeoutMs}) must be above twice prepareTimeoutMs (${config.prepareTimeoutMs}): a pass may last that long, and a shorter timeout regenerates a token that is not lost`);

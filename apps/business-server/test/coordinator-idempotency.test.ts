@@ -73,3 +73,15 @@ describe('coordinator - idempotency by the customer key', () => {
     await assert.rejects(coordinator.submit(order({ kind: 'pix' })), (error: unknown) => error instanceof BancaError && error.code === 'IDEMPOTENCY_CONFLICT');
   });
 });
+
+describe('coordinator - recovery sweeper wake', () => {
+  test('a packet recorded here calls onWork once; its retry records nothing and calls nothing', async () => {
+    const coordinator = coordinatorOn(recordsInMemory().store);
+    let woken = 0;
+    coordinator.onWork = () => woken++;
+    await coordinator.submit(order());
+    assert.equal(woken, 1);
+    await coordinator.submit(order());
+    assert.equal(woken, 1);
+  });
+});

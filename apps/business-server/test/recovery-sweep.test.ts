@@ -40,7 +40,7 @@ let payer: TestCustomer;
 let receiver: TestCustomer;
 
 before(async () => {
-  bank = await startTestBank({ businessServers: 1, store: 'memory', businessServer: { recoveryIntervalMs: 600_000 } });
+  bank = await startTestBank({ businessServers: 1, store: 'memory', businessServer: { recoveryIntervalMs: 600_000, recoveryIntervalMsMax: 600_000 } });
   payer = await signUp(bank.gateway.url, 1, 'Old Payer', DOCUMENTS.cpf[0]!);
   await deposit(bank.gateway.url, payer, '10.00');
   receiver = await signUp(bank.gateway.url, 1, 'Old Receiver', DOCUMENTS.cpf[1]!);
@@ -178,7 +178,7 @@ describe('interbank packet states', () => {
   let bank1: FastifyInstance;
   before(async () => {
     bank1 = await buildApp(loadBusinessServerConfig({
-      dataServerUrls: [bank.dataServer.url], logLevel: 'silent', recoveryIntervalMs: 600_000,
+      dataServerUrls: [bank.dataServer.url], logLevel: 'silent', recoveryIntervalMs: 600_000, recoveryIntervalMsMax: 600_000,
       consortium: [1, 2].map((bankId) => ({ bankId, name: `Banca ${bankId}`, url: NOWHERE })), ...interbankConfigFor(1, keys),
     }, {}));
     await bank1.listen({ host: '127.0.0.1', port: 0 });

@@ -1,6 +1,6 @@
 // The gateway's config: validated once at start-up, unknown keys refused, units in names.
 import { Type } from '@sinclair/typebox';
-import { compileConfig, defaultPorts } from '@banca/core/config';
+import { compileConfig, ConfigError, defaultPorts } from '@banca/core/config';
 import { webRoot } from '@banca/web/web-root';
 
 export const GatewayConfigSchema = Type.Object(
@@ -12,7 +12,10 @@ export const GatewayConfigSchema = Type.Object(
       minItems: 1,
       default: [1, 2, 3].map((index) => `http://127.0.0.1:${defaultPorts.businessServer(1, index)}`),
     }),
+    /** The wait between health checks of a business server while requests flow, and of one that is down or failed its last check. */
     healthIntervalMs: Type.Integer({ minimum: 20, maximum: 60_000, default: 150 }),
+    /** While no request flows, the wait between checks of a healthy server doubles up to this (a closed connection is checked at once). */
+    healthIdleIntervalMsMax: Type.Integer({ minimum: 20, maximum: 60_000, default: 2_000 }),
     healthTimeoutMs: Type.Integer({ minimum: 20, maximum: 60_000, default: 200 }),
     /** Consecutive failed health checks (timeouts) before an upstream is dropped; a refused connection drops it at once. */
     unhealthyAfterFailures: Type.Integer({ minimum: 1, maximum: 100, default: 2 }),
@@ -38,5 +41,9 @@ export function loadGatewayConfig(raw: Record<string, unknown>, env: NodeJS.Proc
   if (env.BANCA_WEB_ROOT !== undefined) input.webRoot = env.BANCA_WEB_ROOT;
   if (env.BANCA_CONNECT_ORIGINS) input.connectOrigins = env.BANCA_CONNECT_ORIGINS.split(',').map((url) => url.trim()).filter(Boolean);
   if (env.BANCA_UPSTREAMS) input.upstreams = env.BANCA_UPSTREAMS.split(',').map((url) => url.trim()).filter(Boolean);
-  return compileConfig(GatewayConfigSchema, input, 'gateway');
+  const config = compileConfig(GatewayConfigSchema, input, 'gateway');
+  if (config.healthIdleIntervalMsMax < config.healthIntervalMs) {
+    throw new ConfigError(`gateway: healthIdleIntervalMsMax (${config.healthIdleIntervalMsMax}) must be at least healthIntervalMs (${config.healthIntervalMs})`);
+  }
+  return config;
 }

@@ -36,6 +36,12 @@ export const REDACTED_LOG_PATHS = [
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `req.body.${field}`]),
 ];
 
+/**
+ * How often the event-loop lag metric samples. prom-client's default, 10 ms, wakes every process
+ * 100 times a second, about 0.5% of a core each at rest; 100 ms still sees any lag worth a metric.
+ */
+export const EVENT_LOOP_MONITORING_PRECISION_MS = 100;
+
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -68,7 +74,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   const metrics = new Registry();
   metrics.setDefaultLabels({ service: options.service });
-  collectDefaultMetrics({ register: metrics });
+  collectDefaultMetrics({ register: metrics, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS });
   const duration = new Histogram({
     name: 'banca_http_request_duration_seconds',
     help: 'Time to answer an HTTP request.',

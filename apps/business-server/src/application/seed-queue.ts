@@ -9,10 +9,12 @@ import type { DataClient } from '../infra/data-client.js';
 import { AccountGate } from './account-gate.js';
 import { accountsOf, commitWithRetry, lockWithRetry, newCommitId, planBatch, type LockPolicy } from './lock-batch.js';
 import type { Operation } from './operations.js';
+import { Sweeper } from './sweeper.js';
 
 export interface SeedQueueOptions extends LockPolicy {
   batchSizeMax: number;
   seedSweepIntervalMs: number;
+  seedSweepIntervalMsMax: number;
 }
 
 export interface Accepted {
@@ -30,7 +32,7 @@ const BUSY_RETRY_MS = 20;
 export class SeedQueue {
   private draining: Promise<DrainOutcome> | null = null;
   private again: Promise<DrainOutcome> | null = null;
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly sweeper: Sweeper;
 
   constructor(
     private readonly data: DataClient,
@@ -38,12 +40,17 @@ export class SeedQueue {
     private readonly log: FastifyBaseLogger,
     private readonly gate: AccountGate = new AccountGate(),
   ) {
-    // Finishes groups whose business server died between accepting the fifth operation and saving.
-    this.sweeper = setInterval(() => void this.drain(), options.seedSweepIntervalMs);
-    this.sweeper.unref();
+    // Finishes groups whose business server died between accepting the fifth operation and saving:
+    // often while groups are left or operations arrive here, rarely at rest.
+    this.sweeper = new Sweeper(
+      async () => ((await this.drain()) === 'idle' ? 0 : 1),
+      { intervalMs: options.seedSweepIntervalMs, intervalMsMax: options.seedSweepIntervalMsMax },
+    );
+    this.sweeper.start();
   }
 
   async submit(operation: Operation, requestId?: string): Promise<Accepted> {
+    this.sweeper.wake();
     const { entry, pendingCount, replayed } = await this.data.enqueue(operation.operationId, operation.body, requestId);
     if (pendingCount >= this.options.batchSizeMax) await this.applyBeforeAnswering();
     const status = entry.status === 'pending' ? 'queued' : entry.status;
@@ -84,7 +91,7 @@ export class SeedQueue {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.sweeper);
+    await this.sweeper.close();
     await this.draining;
   }
 

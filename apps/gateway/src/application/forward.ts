@@ -39,6 +39,7 @@ export function forwardHeaders(headers: IncomingHttpHeaders, requestId: string, 
 export async function forward(upstreams: Upstreams, request: ForwardRequest, retriesMax: number): Promise<Dispatcher.ResponseData> {
   const headers = forwardHeaders(request.headers, request.requestId, request.clientAddress);
   const safe = isSafeToRetry(request);
+  upstreams.noteRequest();
   let lastError: unknown;
   for (let attempt = 0; attempt <= retriesMax; attempt++) {
     if (upstreams.healthyCount() === 0) break;

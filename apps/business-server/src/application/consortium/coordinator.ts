@@ -135,6 +135,8 @@ function packetTags(packet: PacketRecord): string[] {
 export class Coordinator {
   /** Token-ring mode: told when a packet was queued, so a bank holding the token runs it now. */
   onQueued: () => void = () => undefined;
+  /** Told when a new packet is recorded here, so the recovery sweeper looks often again (Sweeper.wake). */
+  onWork: () => void = () => undefined;
 
   /** The recovery sweep's walk over the open packets, oldest first (see PagedScan). */
   private readonly openPackets: PagedScan<PacketRecord>;
@@ -166,6 +168,7 @@ export class Coordinator {
       }
       return this.options.queued ? existing : this.drive(packetId);
     }
+    this.onWork();
     if (!this.options.queued) return this.drive(packetId, { version: 1, value: packet });
     this.onQueued();
     return packet;

@@ -111,6 +111,8 @@ export class Participant implements BankLink {
   /** The recovery sweep's walks, oldest first (see PagedScan). */
   private readonly openHolds: PagedScan<HoldRecord>;
   private readonly openCredits: PagedScan<CreditRecord>;
+  /** Told when a hold or a credit is recorded here, so the recovery sweeper looks often again (Sweeper.wake). */
+  onWork: () => void = () => undefined;
 
   constructor(
     private readonly bankId: number,
@@ -222,7 +224,10 @@ export class Participant implements BankLink {
         if (existing) return { version: existing.version, value: sameHold(existing.value, request) };
         throw refused;
       }
-      if (done) return { version: 1, value: record };
+      if (done) {
+        this.onWork();
+        return { version: 1, value: record };
+      }
     }
     throw contention(request.legId);
   }
@@ -277,7 +282,10 @@ export class Participant implements BankLink {
         payerName: request.payerName, payerDocumentMasked: maskDocument(request.payerDocument), amountCents: request.amountCents,
         state: 'pending', createdAtMs: now, updatedAtMs: now,
       };
-      if (await this.store.write([{ collection: CREDITS, key: request.legId, expectVersion: 0, value: record, tags: creditTags(record) }])) return record;
+      if (await this.store.write([{ collection: CREDITS, key: request.legId, expectVersion: 0, value: record, tags: creditTags(record) }])) {
+        this.onWork();
+        return record;
+      }
     }
     throw contention(request.legId);
   }
