@@ -55,7 +55,7 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
     : { mode: 'seed' as const, queue: new SeedQueue(data, config, app.log, gate) };
   const interbank = await interbankAuthOf(config);
   const consortium = buildConsortium(config, data, gate, app.log, interbank);
-  const spaces = new ClientSpaces(config, async (accountId) => (await consortium.service.customers.get(accountId)) !== null);
+  const spaces = new ClientSpaces(config, (accountId) => consortium.service.accountExists(accountId));
   const bank = new BankService(data, saver, spaces);
   await app.register(async (scope) => registerClientRoutes(scope, bank, config.clientKeys));
 
@@ -77,8 +77,7 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
     { intervalMs: config.recoveryIntervalMs, intervalMsMax: config.recoveryIntervalMsMax },
     (error) => app.log.warn({ err: error }, 'recovery sweep failed'),
   );
-  consortium.service.participant.onWork = () => sweeper.wake();
-  consortium.service.coordinator.onWork = () => sweeper.wake();
+  consortium.service.onWork(() => sweeper.wake());
   sweeper.start();
   app.addHook('onReady', async () => consortium.ring?.start());
 

@@ -112,7 +112,7 @@ export function registerCustomerRoutes(
     return parseOperationId(key);
   };
   const answer = async (reply: FastifyReply, packet: PacketRecord) => {
-    const settled = packet.state === 'completed' || packet.state === 'failed' ? packet : await consortium.coordinator.waitFor(packet.packetId, transferWaitMs);
+    const settled = packet.state === 'completed' || packet.state === 'failed' ? packet : await consortium.waitForPacket(packet.packetId, transferWaitMs);
     if (settled.state === 'failed' && settled.error) {
       const leg = settled.failedLeg;
       // A lone Pix fails with its leg's own code, unless that code says "retry" (a bank was down):
@@ -134,7 +134,7 @@ export function registerCustomerRoutes(
   }, async (request, reply) => {
     // Counted at the bank's data server (every business server sees it); unreachable: 503, not unlimited.
     await limited(reply, () => limiter.beginSignUp(addressOf(request)));
-    return reply.status(201).send(await consortium.customers.signUp(request.body));
+    return reply.status(201).send(await consortium.signUp(request.body));
   });
 
   app.post<{ Body: Static<typeof LoginBody> }>('/v1/sessions', {
@@ -142,9 +142,9 @@ export function registerCustomerRoutes(
   }, async (request, reply) => {
     // Counted before the password is hashed: a refused attempt costs no scrypt.
     const attempt = await beginLogin(request, reply, request.body.email);
-    let session: Awaited<ReturnType<typeof consortium.customers.login>>;
+    let session: Awaited<ReturnType<typeof consortium.login>>;
     try {
-      session = await consortium.customers.login(request.body.email, request.body.password);
+      session = await consortium.login(request.body.email, request.body.password);
     } catch (error) {
       // Taking the attempt back is best effort: if the data server is down too, it stays counted (stricter).
       if (!(error instanceof BancaError && error.code === 'INVALID_CREDENTIALS')) await attempt.cancelled().catch(() => undefined);
@@ -185,7 +185,7 @@ export function registerCustomerRoutes(
   }, async (request, reply) => {
     const customer = await claims(request);
     const key = idempotencyKey(request);
-    const account = await consortium.customers.require(customer.accountId);
+    const account = await consortium.customer(customer.accountId);
     const amountCents = parseAmount(request.body.amount);
     const packet = await consortium.submit(account, customer.document, 'pix', [{ fromBankId: consortium.info.bankId, toBankId: request.body.toBankId, key: request.body.key, amountCents }], key);
     return answer(reply, packet);
@@ -196,7 +196,7 @@ export function registerCustomerRoutes(
   }, async (request, reply) => {
     const customer = await claims(request);
     const key = idempotencyKey(request);
-    const account = await consortium.customers.require(customer.accountId);
+    const account = await consortium.customer(customer.accountId);
     const legs = request.body.transfers.map((leg, index) => ({
       fromBankId: leg.fromBankId, toBankId: leg.toBankId, key: leg.key, amountCents: parseAmount(leg.amount, `amount of transfer ${index + 1}`),
       ...(leg.fromAccountId === undefined ? {} : { fromAccountId: leg.fromAccountId }),
@@ -227,7 +227,7 @@ export function registerCustomerRoutes(
     const customer = await claims(request);
     // Someone else's packet and no packet answer alike: the answer must not tell which ids exist.
     const notYours = new BancaError('TRANSFER_NOT_FOUND', `No packet ${request.params.packetId} of yours.`);
-    const packet = await consortium.coordinator.get(request.params.packetId).catch((error: unknown) => {
+    const packet = await consortium.packet(request.params.packetId).catch((error: unknown) => {
       throw error instanceof BancaError && error.code === 'TRANSFER_NOT_FOUND' ? notYours : error;
     });
     if (packet.accountId !== customer.accountId) throw notYours;

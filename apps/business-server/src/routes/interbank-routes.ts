@@ -88,7 +88,6 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
   const fromCoordinator = (request: { callerBank: number }, coordinatorBank: number) => {
     if (request.callerBank !== coordinatorBank) throw new BancaError('FORBIDDEN', `Bank ${request.callerBank} cannot act for bank ${coordinatorBank}.`);
   };
-  const participant = consortium.participant;
 
   app.get('/interbank/v1/ping', { schema: { ...interbankTag, summary: "Is this bank up (seed 003's /verify-conection)" } }, async () => ({
     bankId: consortium.info.bankId, name: consortium.info.name, ok: true,
@@ -121,7 +120,7 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
   }, async (request) => {
     const body = request.body;
     fromCoordinator(request, body.coordinatorBank);
-    return participant.holdWithConsent({ ...body, legId: leg(body.legId), payerAccountId: parseAccountId(body.payerAccountId), amountCents: asCents(body.amountCents) });
+    return consortium.holdWithConsent({ ...body, legId: leg(body.legId), payerAccountId: parseAccountId(body.payerAccountId), amountCents: asCents(body.amountCents) });
   });
 
   app.post<{ Params: Static<typeof LegParams>; Body: Static<typeof PostBody> }>('/interbank/v1/holds/:legId/post', {
@@ -130,27 +129,27 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
     preValidation: async (request) => {
       request.body ??= {};
     },
-  }, async (request) => participant.post(leg(request.params.legId), request.callerBank, request.body.receiverName));
+  }, async (request) => consortium.postHold(leg(request.params.legId), request.callerBank, request.body.receiverName));
 
   app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/holds/:legId/cancel', {
     schema: { ...interbankTag, summary: 'Abort at the paying bank: void the hold, or reverse a posted leg', params: LegParams },
-  }, async (request) => participant.cancel(leg(request.params.legId), request.callerBank));
+  }, async (request) => consortium.cancelHold(leg(request.params.legId), request.callerBank));
 
   app.post<{ Body: Static<typeof CreditBody> }>('/interbank/v1/credits', {
     schema: { ...interbankTag, summary: "Phase one at the receiving bank: record a pending credit to the key's account (seed 003's /account/receive-pix)", body: CreditBody },
   }, async (request) => {
     const body = request.body;
     fromCoordinator(request, body.coordinatorBank);
-    return participant.prepareCredit({ ...body, legId: leg(body.legId), amountCents: asCents(body.amountCents) });
+    return consortium.prepareCredit({ ...body, legId: leg(body.legId), amountCents: asCents(body.amountCents) });
   });
 
   app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/credits/:legId/commit', {
     schema: { ...interbankTag, summary: "Phase two at the receiving bank: apply the credit (seed 003's /account/confirmation-operation)", params: LegParams },
-  }, async (request) => participant.commitCredit(leg(request.params.legId), request.callerBank));
+  }, async (request) => consortium.commitCredit(leg(request.params.legId), request.callerBank));
 
   app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/credits/:legId/void', {
     schema: { ...interbankTag, summary: "Abort at the receiving bank (seed 003's /account/error-transaction)", params: LegParams },
-  }, async (request) => participant.voidCredit(leg(request.params.legId), request.callerBank));
+  }, async (request) => consortium.voidCredit(leg(request.params.legId), request.callerBank));
 
   app.post<{ Body: Static<typeof PacketStatesBody> }>('/interbank/v1/packets/states', {
     schema: {
@@ -161,10 +160,5 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
 
   app.get<{ Params: { packetId: string } }>('/interbank/v1/packets/:packetId', {
     schema: { ...interbankTag, summary: 'How a packet coordinated here stands, for a bank holding one of its legs', params: Type.Object({ packetId: LegId }) },
-  }, async (request) => {
-    const packet = await consortium.coordinator.get(request.params.packetId);
-    const involved = packet.legs.some((candidate) => candidate.fromBank === request.callerBank || candidate.toBank === request.callerBank);
-    if (!involved) throw new BancaError('TRANSFER_NOT_FOUND', `No packet ${request.params.packetId} involving bank ${request.callerBank}.`);
-    return { packetId: packet.packetId, state: packet.state };
-  });
+  }, async (request) => consortium.packetStateFor(request.callerBank, request.params.packetId));
 }

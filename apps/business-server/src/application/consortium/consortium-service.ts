@@ -15,7 +15,7 @@ import type { ConsentLeg, ConsentTokens } from '../../infra/consent-tokens.js';
 import type { BankStore } from './bank-store.js';
 import { legIdOf, PACKET_STATES_MAX, type Coordinator, type LegInput, type PacketRecord, type PacketStateAnswer } from './coordinator.js';
 import { view, type CustomerRecord, type CustomerView, type Customers } from './customers.js';
-import type { BankLink, CreditRecord, HoldRecord, Participant } from './participant.js';
+import type { BankLink, CreditRecord, CreditRequest, HoldRecord, HoldRequest, Participant } from './participant.js';
 
 export type DepositMethod = 'cash' | 'qrcode' | 'boleto';
 
@@ -97,14 +97,82 @@ export class ConsortiumService {
   constructor(
     readonly info: BankInfo,
     private readonly store: BankStore,
-    readonly customers: Customers,
-    readonly participant: Participant,
-    readonly coordinator: Coordinator,
+    private readonly customers: Customers,
+    private readonly participant: Participant,
+    private readonly coordinator: Coordinator,
     private readonly peers: ReadonlyMap<number, RemoteBank>,
     private readonly log: FastifyBaseLogger,
     private readonly consents: ConsentTokens,
     private readonly tellers: readonly string[] = [],
   ) {}
+
+  // ---- what the routes ask, through this one service (never its parts) ----
+
+  signUp(input: Parameters<Customers['signUp']>[0]) {
+    return this.customers.signUp(input);
+  }
+
+  login(email: string, password: string) {
+    return this.customers.login(email, password);
+  }
+
+  /** The customer record of an account of this bank; ACCOUNT_NOT_FOUND when there is none. */
+  customer(accountId: string): Promise<CustomerRecord> {
+    return this.customers.require(accountId);
+  }
+
+  async accountExists(accountId: string): Promise<boolean> {
+    return (await this.customers.get(accountId)) !== null;
+  }
+
+  /** A packet this bank coordinates; TRANSFER_NOT_FOUND when there is none. */
+  packet(packetId: string): Promise<PacketRecord> {
+    return this.coordinator.get(packetId);
+  }
+
+  /** Waits up to waitMs for a packet to end (token-ring mode queues them); its state then. */
+  waitForPacket(packetId: string, waitMs: number): Promise<PacketRecord> {
+    return this.coordinator.waitFor(packetId, waitMs);
+  }
+
+  /** How a packet coordinated here stands, for a bank holding one of its legs (no other bank learns it exists). */
+  async packetStateFor(callerBank: number, packetId: string): Promise<{ packetId: string; state: PacketRecord['state'] }> {
+    const packet = await this.coordinator.get(packetId);
+    const involved = packet.legs.some((candidate) => candidate.fromBank === callerBank || candidate.toBank === callerBank);
+    if (!involved) throw new BancaError('TRANSFER_NOT_FOUND', `No packet ${packetId} involving bank ${callerBank}.`);
+    return { packetId: packet.packetId, state: packet.state };
+  }
+
+  /** Told whenever interbank work is recorded here (a packet, a hold, a credit): the recovery sweeper's wake-up. */
+  onWork(wake: () => void): void {
+    this.participant.onWork = wake;
+    this.coordinator.onWork = wake;
+  }
+
+  // This bank's side of another bank's legs (the interbank API).
+  holdWithConsent(request: HoldRequest): Promise<HoldRecord> {
+    return this.participant.holdWithConsent(request);
+  }
+
+  postHold(legId: string, coordinatorBank: number, receiverName?: string): Promise<HoldRecord> {
+    return this.participant.post(legId, coordinatorBank, receiverName);
+  }
+
+  cancelHold(legId: string, coordinatorBank: number): Promise<HoldRecord> {
+    return this.participant.cancel(legId, coordinatorBank);
+  }
+
+  prepareCredit(request: CreditRequest): Promise<CreditRecord> {
+    return this.participant.prepareCredit(request);
+  }
+
+  commitCredit(legId: string, coordinatorBank: number): Promise<CreditRecord> {
+    return this.participant.commitCredit(legId, coordinatorBank);
+  }
+
+  voidCredit(legId: string, coordinatorBank: number): Promise<CreditRecord> {
+    return this.participant.voidCredit(legId, coordinatorBank);
+  }
 
   link(bankId: number): BankLink {
     if (bankId === this.info.bankId) return this.participant;
