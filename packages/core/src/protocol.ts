@@ -146,7 +146,7 @@ export interface StoredRecord {
   updatedAtMs: number;
 }
 
-export const RECORD_LIMITS = { tagsMax: 8, valueBytesMax: 16 * 1024, writesPerCommitMax: 64, listLimitMax: 1000 } as const;
+export const RECORD_LIMITS = { tagsMax: 8, valueBytesMax: 16 * 1024, writesPerCommitMax: 1024, listLimitMax: 1000 } as const;
 export const RECORD_COLLECTION = /^[a-z][a-z0-9-]{0,31}$/;
 export const RECORD_KEY = /^[A-Za-z0-9@][A-Za-z0-9_.:@-]{0,127}$/;
 

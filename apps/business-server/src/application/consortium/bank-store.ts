@@ -1,7 +1,7 @@
 // The consortium's view of the bank's data store: versioned records (compare-and-set) and
 // commits that move money under account locks, both through the data server's v1 protocol.
 import { BancaError } from '@banca/core/errors';
-import type { RecordWrite, StoredRecord, TransferInput, TransferRecord } from '@banca/core/protocol';
+import { RECORD_LIMITS, type RecordWrite, type StoredRecord, type TransferInput, type TransferRecord } from '@banca/core/protocol';
 import type { DataClient } from '../../infra/data-client.js';
 import type { AccountGate } from '../account-gate.js';
 import { commitWithRetry, lockWithRetry, newCommitId, type LockPolicy } from '../lock-batch.js';
@@ -30,12 +30,77 @@ export interface LockedBalances {
   exists(accountId: string): boolean;
 }
 
-export class BankStore {
-  constructor(private readonly data: DataClient, private readonly policy: LockPolicy, private readonly gate: AccountGate) {}
+/**
+ * How the store gathers the commits and reads of concurrent callers (the shell's batching):
+ * commits asked while others fly go together in one data-server commit (their locks in one lock
+ * request), each caller still answered on its own. With nothing in flight a commit goes at the
+ * end of the current turn of the event loop; otherwise it waits at most lingerMs for batch-mates.
+ */
+export interface StoreBatching {
+  /** Callers' commits in one data-server commit at most. */
+  sizeMax: number;
+  lingerMs: number;
+  /** Gathered commits in flight at once; the next ones wait and gather. */
+  inFlightMax: number;
+  /** Commits waiting at most; beyond, TOO_MANY_REQUESTS. */
+  pendingMax: number;
+}
 
-  async read<T>(collection: string, key: string): Promise<Versioned<T> | null> {
-    const [record] = await this.data.readRecords(collection, [key]);
-    return record ? { version: record.version, value: record.value as T } : null;
+export const STORE_BATCHING_DEFAULTS: StoreBatching = { sizeMax: 64, lingerMs: 2, inFlightMax: 4, pendingMax: 20_000 };
+
+/** Record writes of one gathered commit at most (the data server takes RECORD_LIMITS.writesPerCommitMax). */
+const WRITES_PER_BATCH_MAX = Math.min(512, RECORD_LIMITS.writesPerCommitMax);
+/** What a locked plan is counted for when a batch is made (the plans here write one or two records). */
+const LOCKED_WRITES_GUESS = 2;
+
+type Plan = (balances: LockedBalances) => { transfers: TransferInput[]; changes: Change<unknown>[] } | null;
+
+interface Waiting {
+  /** Customer accounts to lock, sorted; none for a plain write. */
+  accounts: string[];
+  plan: Plan;
+  writes: number;
+  /** true: written (or nothing to write); false: a version moved or an id was taken, re-read. */
+  resolve: (won: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+interface ReadWaiter {
+  resolve: (record: Versioned<unknown> | null) => void;
+  reject: (error: unknown) => void;
+}
+
+export class BankStore {
+  private pending: Waiting[] = [];
+  private inFlight = 0;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Immediate | null = null;
+  /** Reads asked in this turn of the event loop, by collection then key: one request per collection. */
+  private reads = new Map<string, Map<string, ReadWaiter[]>>();
+  private readsSoon: NodeJS.Immediate | null = null;
+
+  constructor(
+    private readonly data: DataClient,
+    private readonly policy: LockPolicy,
+    private readonly gate: AccountGate,
+    private readonly batching: StoreBatching = STORE_BATCHING_DEFAULTS,
+  ) {
+    // Accounts freed by other work of this server (the batcher's) may unblock waiting commits.
+    gate.onLeave(() => {
+      if (this.pending.length > 0 && !this.lingerTimer && !this.soon) this.schedule();
+    });
+  }
+
+  /** One record, or null; reads of the same turn go to the data server together. */
+  read<T>(collection: string, key: string): Promise<Versioned<T> | null> {
+    return new Promise((resolve, reject) => {
+      let keys = this.reads.get(collection);
+      if (!keys) this.reads.set(collection, (keys = new Map()));
+      const waiters = keys.get(key) ?? [];
+      waiters.push({ resolve: resolve as ReadWaiter['resolve'], reject });
+      keys.set(key, waiters);
+      this.readsSoon ??= setImmediate(() => this.flushReads());
+    });
   }
 
   async list<T>(collection: string, tag: string, limit = 1000): Promise<Versioned<T>[]> {
@@ -75,53 +140,184 @@ export class BankStore {
   }
 
   /** Writes records (and system-account transfers) atomically; false when a version moved. */
-  async write(changes: Change<unknown>[], transfers: TransferInput[] = []): Promise<boolean> {
-    try {
-      await commitWithRetry(this.data, { commitId: newCommitId(), locks: [], transfers, release: false, records: changes.map(toWrite) });
-      return true;
-    } catch (error) {
-      if (isLost(error)) return false;
-      throw error;
-    }
+  write(changes: Change<unknown>[], transfers: TransferInput[] = []): Promise<boolean> {
+    return this.enqueue([], () => ({ transfers, changes }), changes.length);
   }
 
   /**
    * Locks customer accounts, lets `plan` decide on their balances, and commits its transfers and
    * records while releasing the locks. `plan` returning null commits nothing. False when a record
    * version moved or a transfer id was already used (someone else did it first): re-read.
+   * `plan` may be called again (when its batch is saved again caller by caller): it must only decide.
    */
-  async withLocks(
-    accountIds: string[],
-    plan: (balances: LockedBalances) => { transfers: TransferInput[]; changes: Change<unknown>[] } | null,
-  ): Promise<boolean> {
-    const accounts = [...new Set(accountIds)].sort();
-    await this.gate.enter(accounts);
-    let committed = false;
-    try {
-      const locked = await lockWithRetry(this.data, this.policy, accounts, []);
-      const grants = new Map(locked.locks.map((grant) => [grant.accountId, grant]));
-      const decided = plan({
-        balance: (accountId) => grants.get(accountId)?.balanceCents ?? 0,
-        exists: (accountId) => grants.get(accountId)?.exists ?? false,
-      });
-      if (decided === null) return true;
-      await commitWithRetry(this.data, {
-        commitId: newCommitId(),
-        locks: locked.locks.map((grant) => ({ accountId: grant.accountId, fence: grant.fence })),
-        transfers: decided.transfers,
-        release: true,
-        records: decided.changes.map(toWrite),
-      });
-      committed = true;
-      return true;
-    } catch (error) {
-      if (isLost(error)) return false;
-      throw error;
-    } finally {
-      if (!committed) await this.data.release(accounts).catch(() => undefined);
-      this.gate.leave(accounts);
+  withLocks(accountIds: string[], plan: Plan): Promise<boolean> {
+    return this.enqueue([...new Set(accountIds)].sort(), plan, LOCKED_WRITES_GUESS);
+  }
+
+  private enqueue(accounts: string[], plan: Plan, writes: number): Promise<boolean> {
+    if (this.pending.length >= this.batching.pendingMax) {
+      return Promise.reject(new BancaError('TOO_MANY_REQUESTS', `More than ${this.batching.pendingMax} interbank writes are waiting at this business server; retry shortly.`));
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.push({ accounts, plan, writes, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.pending.length >= this.batching.sizeMax || this.batching.lingerMs === 0) {
+      this.flush();
+    } else if (this.inFlight === 0 && !this.soon) {
+      this.soon = setImmediate(() => this.flush());
+    } else if (!this.lingerTimer && !this.soon) {
+      this.lingerTimer = setTimeout(() => this.flush(), this.batching.lingerMs);
     }
   }
+
+  private flush(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    if (this.soon) clearImmediate(this.soon);
+    this.lingerTimer = null;
+    this.soon = null;
+    while (this.inFlight < this.batching.inFlightMax) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) break;
+      const accounts = [...new Set(batch.flatMap((item) => item.accounts))].sort();
+      this.inFlight += 1;
+      this.gate.take(accounts);
+      void this.run(batch, accounts).finally(() => {
+        this.inFlight -= 1;
+        this.gate.leave(accounts);
+        if (this.pending.length > 0) this.schedule();
+      });
+    }
+  }
+
+  /** Oldest first; a commit on an account waits while an earlier one on it waits, or other work of this server holds it. */
+  private takeBatch(): Waiting[] {
+    const taken: Waiting[] = [];
+    const rest: Waiting[] = [];
+    const blocked = new Set<string>();
+    let writes = 0;
+    for (const item of this.pending) {
+      const free = item.accounts.every((accountId) => !blocked.has(accountId) && !this.gate.isBusy(accountId));
+      if (free && taken.length < this.batching.sizeMax && (taken.length === 0 || writes + item.writes <= WRITES_PER_BATCH_MAX)) {
+        taken.push(item);
+        writes += item.writes;
+      } else {
+        rest.push(item);
+        for (const accountId of item.accounts) blocked.add(accountId);
+      }
+    }
+    this.pending = rest;
+    return taken;
+  }
+
+  /**
+   * Saves a batch in one lock request and one commit. When that fails because one of them lost a
+   * race (a version moved, an id was taken) or an account is locked elsewhere, each is saved again
+   * on its own, so one caller's conflict is only its own.
+   */
+  private async run(batch: Waiting[], accounts: string[]): Promise<void> {
+    try {
+      const results = await this.commitTogether(batch, accounts);
+      batch.forEach((item, index) => settle(item, results[index]));
+      return;
+    } catch (error) {
+      if (batch.length === 1 || !(isLost(error) || isLocked(error))) {
+        for (const item of batch) settle(item, error);
+        return;
+      }
+    }
+    for (const item of batch) {
+      try {
+        settle(item, (await this.commitTogether([item], item.accounts))[0]);
+      } catch (error) {
+        settle(item, error);
+      }
+    }
+  }
+
+  /** Locks, runs each plan in order on the balances the earlier ones leave, commits all; per caller: true, or the error its plan threw. */
+  private async commitTogether(batch: readonly Waiting[], accounts: string[]): Promise<(true | unknown)[]> {
+    const locked = accounts.length > 0 ? await lockWithRetry(this.data, this.policy, accounts, []) : null;
+    let settled = accounts.length === 0;
+    try {
+      const balances = new Map((locked?.locks ?? []).map((grant) => [grant.accountId, { exists: grant.exists, balanceCents: grant.balanceCents }]));
+      const view: LockedBalances = {
+        balance: (accountId) => balances.get(accountId)?.balanceCents ?? 0,
+        exists: (accountId) => balances.get(accountId)?.exists ?? false,
+      };
+      const transfers: TransferInput[] = [];
+      const records: RecordWrite[] = [];
+      const results = batch.map((item): true | unknown => {
+        let decided: ReturnType<Plan>;
+        try {
+          decided = item.plan(view);
+        } catch (error) {
+          return error;
+        }
+        if (decided === null) return true;
+        for (const transfer of decided.transfers) {
+          const debit = balances.get(transfer.debitAccountId);
+          if (debit) debit.balanceCents -= transfer.amountCents;
+          const credit = balances.get(transfer.creditAccountId);
+          if (credit) {
+            credit.balanceCents += transfer.amountCents;
+            credit.exists = true;
+          }
+        }
+        transfers.push(...decided.transfers);
+        records.push(...decided.changes.map(toWrite));
+        return true;
+      });
+      if (transfers.length > 0 || records.length > 0) {
+        await commitWithRetry(this.data, {
+          commitId: newCommitId(),
+          locks: (locked?.locks ?? []).map((grant) => ({ accountId: grant.accountId, fence: grant.fence })),
+          transfers,
+          release: accounts.length > 0,
+          records,
+        });
+        settled = true;
+      }
+      return results;
+    } finally {
+      if (!settled) await this.data.release(accounts).catch(() => undefined);
+    }
+  }
+
+  private flushReads(): void {
+    this.readsSoon = null;
+    const reads = this.reads;
+    this.reads = new Map();
+    for (const [collection, keys] of reads) {
+      const all = [...keys.keys()];
+      for (let start = 0; start < all.length; start += RECORD_LIMITS.listLimitMax) {
+        const chunk = all.slice(start, start + RECORD_LIMITS.listLimitMax);
+        this.data.readRecords(collection, chunk).then((records) => {
+          const found = new Map(records.map((record) => [record.key, record]));
+          for (const key of chunk) {
+            const record = found.get(key);
+            for (const waiter of keys.get(key) ?? []) waiter.resolve(record ? { version: record.version, value: record.value } : null);
+          }
+        }, (error: unknown) => {
+          for (const key of chunk) for (const waiter of keys.get(key) ?? []) waiter.reject(error);
+        });
+      }
+    }
+  }
+}
+
+/** A caller's answer: won, lost (re-read), or its error. */
+function settle(item: Waiting, result: unknown): void {
+  if (result === true) item.resolve(true);
+  else if (isLost(result)) item.resolve(false);
+  else item.reject(result);
+}
+
+function isLocked(error: unknown): boolean {
+  return error instanceof BancaError && error.code === 'ACCOUNT_LOCKED';
 }
 
 function toWrite(change: Change<unknown>): RecordWrite {

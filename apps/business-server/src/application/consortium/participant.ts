@@ -208,6 +208,7 @@ export class Participant implements BankLink {
       };
       let refused: BancaError | undefined;
       const done = await this.store.withLocks([request.payerAccountId], (balances) => {
+        refused = undefined;
         const available = balances.balance(request.payerAccountId);
         if (available < request.amountCents) {
           refused = new BancaError('INSUFFICIENT_FUNDS', `Account ${request.payerAccountId} at bank ${this.bankId} has ${available} cents available; the transfer needs ${request.amountCents}.`);
