@@ -97,7 +97,7 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
 
 /** The consortium side of the business server: customers, Pix and packets, the interbank API, the token ring. */
 function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: AccountGate, log: FastifyInstance['log'], interbank: InterbankAuth) {
-  const store = new BankStore(data, config, gate);
+  const store = new BankStore(data, config, gate, config.storeBatch);
   const tokens = new CustomerTokens(config.customerTokenSecret, config.bankId, config.customerTokenTtlSeconds);
   const customers = new Customers(store, tokens);
   const consents = new ConsentTokens(config.customerTokenSecret, config.bankId);
@@ -108,7 +108,7 @@ function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: A
   const peers = new Map(config.consortium.filter((bank) => bank.bankId !== config.bankId).map((bank) => {
     // The config refuses a member without its private key, so a bank with peers has a signer.
     if (!signer) throw new Error(`bank ${config.bankId} has peers but no interbank signing key`);
-    return [bank.bankId, new RemoteBank(bank, { signer, timeoutMs: config.interbankTimeoutMs })] as const;
+    return [bank.bankId, new RemoteBank(bank, { signer, timeoutMs: config.interbankTimeoutMs, batch: config.interbankBatch })] as const;
   }));
   const tokenRing = config.coordination === 'token-ring';
   let service: ConsortiumService;

@@ -7,6 +7,8 @@ import { compileConfig, ConfigError, defaultPorts } from '@banca/core/config';
 import { OAUTH_DEFAULTS } from '@banca/server-kit/oauth-verifier';
 import { LOGIN_LIMIT_DEFAULTS, parseTrustedProxies } from './application/consortium/login-limiter.js';
 import { SCAN_DEFAULTS } from './application/consortium/paged-scan.js';
+import { STORE_BATCHING_DEFAULTS } from './application/consortium/bank-store.js';
+import { INTERBANK_BATCH_MAX } from './application/consortium/leg-steps.js';
 
 const jwkFields = {
   kty: Type.Literal('EC'), crv: Type.Literal('P-256'), x: Type.String({ minLength: 43, maxLength: 43 }), y: Type.String({ minLength: 43, maxLength: 43 }),
@@ -97,6 +99,31 @@ export const BusinessServerConfigSchema = Type.Object(
     /** How long a packet may stay in its first phase before the coordinator gives up and voids it. */
     prepareTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5_000 }),
     interbankTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 3_000 }),
+    /** Interbank batching: the legs' steps bound for one bank go in one signed request of at most
+     *  sizeMax steps and bytesMax bytes (under the peer gateway's body limit), gathered while
+     *  others fly for at most lingerMs (none when nothing is in flight), at most inFlightMax such
+     *  requests per peer at once and pendingMax steps waiting (beyond: TOO_MANY_REQUESTS). */
+    interbankBatch: Type.Object(
+      {
+        sizeMax: Type.Integer({ minimum: 1, maximum: INTERBANK_BATCH_MAX, default: 64 }),
+        bytesMax: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 48 * 1024 }),
+        lingerMs: Type.Integer({ minimum: 0, maximum: 1000, default: 2 }),
+        inFlightMax: Type.Integer({ minimum: 1, maximum: 1024, default: 8 }),
+        pendingMax: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 20_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** The bank store's batching: commits of concurrent callers (holds, credits, packet decisions)
+     *  go in one data-server commit of at most sizeMax, same rules as interbankBatch. */
+    storeBatch: Type.Object(
+      {
+        sizeMax: Type.Integer({ minimum: 1, maximum: 256, default: STORE_BATCHING_DEFAULTS.sizeMax }),
+        lingerMs: Type.Integer({ minimum: 0, maximum: 1000, default: STORE_BATCHING_DEFAULTS.lingerMs }),
+        inFlightMax: Type.Integer({ minimum: 1, maximum: 1024, default: STORE_BATCHING_DEFAULTS.inFlightMax }),
+        pendingMax: Type.Integer({ minimum: 1, maximum: 1_000_000, default: STORE_BATCHING_DEFAULTS.pendingMax }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** How often each business server looks for interbank work left unfinished by a crash, while
      *  there is interbank work open (and right after this server starts some). */
     recoveryIntervalMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 1_000 }),

@@ -75,6 +75,17 @@ describe('bank store - concurrent callers, one request', () => {
     assert.equal((await store.readMany('tests', fresh)).size, 5);
   });
 
+  test('two callers writing one record at once: it goes in two commits (the data server takes a record once per commit), the first wins', async () => {
+    const key = `k-${randomUUID()}`;
+    const [first, second] = await Promise.all([
+      store.write([{ collection: 'tests', key, expectVersion: 0, value: { by: 'first' } }]),
+      store.write([{ collection: 'tests', key, expectVersion: 0, value: { by: 'second' } }]),
+    ]);
+    assert.deepEqual([first, second], [true, false]);
+    assert.deepEqual((await store.read('tests', key))?.value, { by: 'first' });
+    assert.equal(data.commits, 2);
+  });
+
   test('locked plans on one account are decided in order on the balance the earlier ones leave: one lock request, one commit', async () => {
     const payer = account();
     assert.equal(await store.withLocks([payer], () => ({ transfers: [deposit(payer, 100)], changes: [] })), true);

@@ -235,6 +235,31 @@ describe('consortium - Pix and packets', () => {
     assert.equal((await me(url(2), bruno)).balanceCents, 4500);
   });
 
+  test('a batch of legs\' steps is answered step by step: a step acting for another bank, or on an unknown leg, fails alone', async () => {
+    const brunoBefore = (await me(url(2), bruno)).balanceCents;
+    const packetId = `p1-${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+    const credit = { legId: `${packetId}.1`, packetId, coordinatorBank: 1, fromBank: 1, key: DOCUMENTS.cpf[1]!, amountCents: 100, payerName: 'Ana Souza', payerDocument: DOCUMENTS.cpf[0]! };
+    const forged = { legId: `${packetId}.2`, packetId, coordinatorBank: 3, payerAccountId: bruno.accountId, payerDocument: DOCUMENTS.cpf[1]!, toBank: 1, amountCents: 100, receiverName: '' };
+    const send = async (steps: unknown[]) => {
+      const body = { steps };
+      const headers = { ...(await sign(bankKey(1), 1, 2, 'POST', '/interbank/v1/batch', body)), 'content-type': 'application/json' };
+      return http(`${url(2)}/interbank/v1/batch`, { method: 'POST', headers, body: JSON.stringify(body) });
+    };
+    const first = await send([{ op: 'credit', credit }, { op: 'hold', hold: forged }, { op: 'commit', legId: `${packetId}.9` }]);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const [prepared, acting, unknown] = first.body.results;
+    assert.deepEqual([prepared.ok, prepared.record.state, prepared.record.receiverName], [true, 'pending', 'Bruno Lima']);
+    assert.deepEqual([acting.ok, acting.error.code], [false, 'FORBIDDEN']);
+    assert.deepEqual([unknown.ok, unknown.error.code], [false, 'TRANSFER_NOT_FOUND']);
+    const voided = await send([{ op: 'void', legId: credit.legId }, { op: 'void', legId: credit.legId }]);
+    assert.deepEqual(voided.body.results.map((result: { ok: boolean; record: { state: string } }) => [result.ok, result.record.state]), [[true, 'failed'], [true, 'failed']], 'a step repeated in one batch answers the same');
+    const malformed = await send([{ op: 'teleport', legId: credit.legId }]);
+    assert.deepEqual([malformed.status, malformed.body.error.code], [400, 'INVALID_REQUEST']);
+    const tooMany = await send(Array.from({ length: 257 }, () => ({ op: 'void', legId: credit.legId })));
+    assert.deepEqual([tooMany.status, tooMany.body.error.code], [400, 'INVALID_REQUEST']);
+    assert.equal((await me(url(2), bruno)).balanceCents, brunoBefore, 'nothing moved');
+  });
+
   test("no key in bank 2's configuration, environment or key files passes bank 3 as bank 1, and a signed request is accepted once", async () => {
     // Everything bank 2's business servers were started with: their whole environment (BANCA_CONFIG included)
     // and every file it names. Every private key found is tried, with its own kid and with bank 1's.

@@ -1,12 +1,15 @@
 // This bank's client of the other banks of the consortium, through each bank's gateway, each
-// request signed with this bank's own private key (see interbank-signature). Every call is idempotent (by leg or packet id), so a call whose
+// request signed with this bank's own private key (see interbank-signature). The legs' steps
+// bound for one bank travel together (POST /interbank/v1/batch), each answered on its own.
+// Every call is idempotent (by leg or packet id), so a call whose
 // answer was lost is simply made again; a bank that cannot be reached is BANK_UNAVAILABLE
 // (retryable), and the bank's own error codes come back as they are.
 import { Pool, type Dispatcher } from 'undici';
-import { BancaError } from '@banca/core/errors';
+import { BancaError, isErrorCode } from '@banca/core/errors';
 import { INTERBANK_SIGNATURE_HEADER, type InterbankSigner } from '@banca/server-kit/interbank-signature';
 import type { BankLink, CreditRecord, CreditRequest, HoldRecord, HoldRequest } from '../application/consortium/participant.js';
 import type { PacketStateAnswer } from '../application/consortium/coordinator.js';
+import type { LegStep, LegStepResult } from '../application/consortium/leg-steps.js';
 import type { RingStatus } from '../application/consortium/token-ring.js';
 
 export interface PeerBank {
@@ -15,13 +18,37 @@ export interface PeerBank {
   url: string;
 }
 
+export interface InterbankBatching {
+  sizeMax: number;
+  bytesMax: number;
+  lingerMs: number;
+  inFlightMax: number;
+  pendingMax: number;
+}
+
+export const INTERBANK_BATCH_DEFAULTS: InterbankBatching = { sizeMax: 64, bytesMax: 48 * 1024, lingerMs: 2, inFlightMax: 8, pendingMax: 20_000 };
+
 export interface InterbankClientOptions {
   signer: InterbankSigner;
   timeoutMs: number;
+  batch?: InterbankBatching;
+}
+
+interface QueuedStep {
+  step: LegStep;
+  bytes: number;
+  resolve: (record: HoldRecord | CreditRecord) => void;
+  reject: (error: unknown) => void;
 }
 
 export class RemoteBank implements BankLink {
   private readonly pool: Pool;
+  private queue: QueuedStep[] = [];
+  private inFlight = 0;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Immediate | null = null;
+  /** False once the bank answered that it has no batch route. */
+  private batchRoute = true;
 
   constructor(readonly peer: PeerBank, private readonly options: InterbankClientOptions) {
     this.pool = new Pool(peer.url, {
@@ -33,27 +60,118 @@ export class RemoteBank implements BankLink {
   }
 
   hold(request: HoldRequest): Promise<HoldRecord> {
-    return this.call('POST', '/interbank/v1/holds', request);
+    return this.step({ op: 'hold', hold: request }) as Promise<HoldRecord>;
   }
 
   post(legId: string, _coordinatorBank?: number, receiverName?: string): Promise<HoldRecord> {
-    return this.call('POST', `/interbank/v1/holds/${encodeURIComponent(legId)}/post`, receiverName ? { receiverName } : {});
+    return this.step({ op: 'post', legId, ...(receiverName ? { receiverName } : {}) }) as Promise<HoldRecord>;
   }
 
   cancel(legId: string): Promise<HoldRecord> {
-    return this.call('POST', `/interbank/v1/holds/${encodeURIComponent(legId)}/cancel`, {});
+    return this.step({ op: 'cancel', legId }) as Promise<HoldRecord>;
   }
 
   prepareCredit(request: CreditRequest): Promise<CreditRecord> {
-    return this.call('POST', '/interbank/v1/credits', request);
+    return this.step({ op: 'credit', credit: request }) as Promise<CreditRecord>;
   }
 
   commitCredit(legId: string): Promise<CreditRecord> {
-    return this.call('POST', `/interbank/v1/credits/${encodeURIComponent(legId)}/commit`, {});
+    return this.step({ op: 'commit', legId }) as Promise<CreditRecord>;
   }
 
   voidCredit(legId: string): Promise<CreditRecord> {
-    return this.call('POST', `/interbank/v1/credits/${encodeURIComponent(legId)}/void`, {});
+    return this.step({ op: 'void', legId }) as Promise<CreditRecord>;
+  }
+
+  /** How many requests and steps went to this bank (the bench's and the tests' counters). */
+  readonly sent = { batches: 0, steps: 0 };
+
+  /** A leg's step: queued, and sent with the others bound for this bank in one batch request. */
+  private step(step: LegStep): Promise<HoldRecord | CreditRecord> {
+    const batching = this.options.batch ?? INTERBANK_BATCH_DEFAULTS;
+    if (this.queue.length >= batching.pendingMax) {
+      return Promise.reject(new BancaError('TOO_MANY_REQUESTS', `More than ${batching.pendingMax} interbank steps are waiting for bank ${this.peer.bankId}; retry shortly.`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ step, bytes: Buffer.byteLength(JSON.stringify(step)) + 1, resolve, reject });
+      this.schedule(batching);
+    });
+  }
+
+  private schedule(batching: InterbankBatching): void {
+    // As the store's batches: at once with nothing in flight, else gathered for at most lingerMs.
+    if (this.queue.length >= batching.sizeMax || batching.lingerMs === 0) this.flush();
+    else if (this.inFlight === 0 && !this.soon) this.soon = setImmediate(() => this.flush());
+    else if (!this.lingerTimer && !this.soon) this.lingerTimer = setTimeout(() => this.flush(), batching.lingerMs);
+  }
+
+  private flush(): void {
+    const batching = this.options.batch ?? INTERBANK_BATCH_DEFAULTS;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    if (this.soon) clearImmediate(this.soon);
+    this.lingerTimer = null;
+    this.soon = null;
+    while (this.inFlight < batching.inFlightMax && this.queue.length > 0) {
+      let bytes = 0;
+      let count = 0;
+      while (count < this.queue.length && count < batching.sizeMax && (count === 0 || bytes + this.queue[count]!.bytes <= batching.bytesMax)) {
+        bytes += this.queue[count]!.bytes;
+        count++;
+      }
+      const batch = this.queue.splice(0, count);
+      this.inFlight++;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.schedule(batching);
+      });
+    }
+  }
+
+  private async send(batch: QueuedStep[]): Promise<void> {
+    this.sent.batches++;
+    this.sent.steps += batch.length;
+    if (!this.batchRoute) {
+      await Promise.all(batch.map((item) => this.single(item.step).then(item.resolve, item.reject)));
+      return;
+    }
+    let answer: { results: LegStepResult[] };
+    try {
+      answer = await this.call('POST', '/interbank/v1/batch', { steps: batch.map((item) => item.step) });
+    } catch (error) {
+      if (error instanceof BancaError && error.code === 'ROUTE_NOT_FOUND') {
+        // A bank of an older version: step by step on the routes of each step.
+        this.batchRoute = false;
+        await Promise.all(batch.map((item) => this.single(item.step).then(item.resolve, item.reject)));
+        return;
+      }
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, index) => {
+      const result = answer.results[index];
+      if (!result) item.reject(new BancaError('INTERNAL', `Bank ${this.peer.bankId} answered ${answer.results.length} steps of ${batch.length}.`));
+      else if (result.ok) item.resolve(result.record);
+      else item.reject(new BancaError(isErrorCode(result.error.code) ? result.error.code : 'INTERNAL', result.error.message));
+    });
+  }
+
+  /** One step on its own route (banks without the batch route). */
+  private single(step: LegStep): Promise<HoldRecord | CreditRecord> {
+    const leg = (legId: string) => encodeURIComponent(legId);
+    switch (step.op) {
+      case 'hold':
+        return this.call('POST', '/interbank/v1/holds', step.hold);
+      case 'post':
+        return this.call('POST', `/interbank/v1/holds/${leg(step.legId)}/post`, step.receiverName ? { receiverName: step.receiverName } : {});
+      case 'cancel':
+        return this.call('POST', `/interbank/v1/holds/${leg(step.legId)}/cancel`, {});
+      case 'credit':
+        return this.call('POST', '/interbank/v1/credits', step.credit);
+      case 'commit':
+        return this.call('POST', `/interbank/v1/credits/${leg(step.legId)}/commit`, {});
+      case 'void':
+        return this.call('POST', `/interbank/v1/credits/${leg(step.legId)}/void`, {});
+    }
   }
 
   packetState(packetId: string): Promise<{ packetId: string; state: string }> {

@@ -15,6 +15,8 @@ import { INTERBANK_SIGNATURE_HEADER, type InterbankVerifier, type VerifiedHeader
 import { documentSecurity } from '@banca/server-kit/openapi-security';
 import type { ConsortiumService } from '../application/consortium/consortium-service.js';
 import { PACKET_STATES_MAX } from '../application/consortium/coordinator.js';
+import { INTERBANK_BATCH_MAX, type LegStep, type LegStepResult } from '../application/consortium/leg-steps.js';
+import type { CreditRecord, HoldRecord } from '../application/consortium/participant.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,6 +58,19 @@ const TokenBody = Type.Object(
 );
 const PacketStatesBody = Type.Object(
   { packetIds: Type.Array(LegId, { minItems: 1, maxItems: PACKET_STATES_MAX }) },
+  { additionalProperties: false },
+);
+const Receiver = Type.Optional(Type.String({ maxLength: 200 }));
+const StepBody = Type.Union([
+  Type.Object({ op: Type.Literal('hold'), hold: HoldBody }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('post'), legId: LegId, receiverName: Receiver }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('cancel'), legId: LegId }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('credit'), credit: CreditBody }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('commit'), legId: LegId }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('void'), legId: LegId }, { additionalProperties: false }),
+]);
+const BatchBody = Type.Object(
+  { steps: Type.Array(StepBody, { minItems: 1, maxItems: INTERBANK_BATCH_MAX }) },
   { additionalProperties: false },
 );
 const interbankTag = { tags: ['interbank'] };
@@ -115,13 +130,46 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
     schema: { ...interbankTag, summary: "Who a Pix key belongs to here, document masked (seed 003's /account/pix)", body: Type.Object({ key: Type.String({ maxLength: 254 }) }, { additionalProperties: false }) },
   }, async (request) => consortium.localKeyLookup(request.body.key));
 
+  /** One leg's step, as its own route runs it (the batch route runs many). */
+  const runStep = async (callerBank: number, step: LegStep): Promise<HoldRecord | CreditRecord> => {
+    switch (step.op) {
+      case 'hold':
+        fromCoordinator({ callerBank }, step.hold.coordinatorBank);
+        return consortium.holdWithConsent({ ...step.hold, legId: leg(step.hold.legId), payerAccountId: parseAccountId(step.hold.payerAccountId), amountCents: asCents(step.hold.amountCents) });
+      case 'post':
+        return consortium.postHold(leg(step.legId), callerBank, step.receiverName);
+      case 'cancel':
+        return consortium.cancelHold(leg(step.legId), callerBank);
+      case 'credit':
+        fromCoordinator({ callerBank }, step.credit.coordinatorBank);
+        return consortium.prepareCredit({ ...step.credit, legId: leg(step.credit.legId), amountCents: asCents(step.credit.amountCents) });
+      case 'commit':
+        return consortium.commitCredit(leg(step.legId), callerBank);
+      case 'void':
+        return consortium.voidCredit(leg(step.legId), callerBank);
+    }
+  };
+
+  app.post<{ Body: Static<typeof BatchBody> }>('/interbank/v1/batch', {
+    schema: {
+      ...interbankTag, body: BatchBody,
+      summary: `Up to ${INTERBANK_BATCH_MAX} legs' steps in one request (hold, post, cancel, credit, commit, void, each as its own route does it); one answer per step in the order sent, a refused step failing only itself`,
+    },
+  }, async (request) => {
+    const results = await Promise.all(request.body.steps.map((step) => runStep(request.callerBank, step as LegStep).then(
+      (record): LegStepResult => ({ ok: true, record }),
+      (error: unknown): LegStepResult => {
+        if (error instanceof BancaError) return { ok: false, error: { code: error.code, message: error.message } };
+        request.log.error({ err: error, op: step.op }, 'an interbank step failed');
+        return { ok: false, error: { code: 'INTERNAL', message: 'This step failed inside the bank; retry it.' } };
+      },
+    )));
+    return { results };
+  });
+
   app.post<{ Body: Static<typeof HoldBody> }>('/interbank/v1/holds', {
     schema: { ...interbankTag, summary: "Phase one at the paying bank: hold the amount (blocked balance), only with the payer's consent issued here; idempotent by legId", body: HoldBody },
-  }, async (request) => {
-    const body = request.body;
-    fromCoordinator(request, body.coordinatorBank);
-    return consortium.holdWithConsent({ ...body, legId: leg(body.legId), payerAccountId: parseAccountId(body.payerAccountId), amountCents: asCents(body.amountCents) });
-  });
+  }, async (request) => runStep(request.callerBank, { op: 'hold', hold: request.body }));
 
   app.post<{ Params: Static<typeof LegParams>; Body: Static<typeof PostBody> }>('/interbank/v1/holds/:legId/post', {
     schema: { ...interbankTag, summary: 'Phase two at the paying bank: post the hold (answers the state it is in when it cannot)', params: LegParams, body: PostBody },
@@ -129,27 +177,23 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
     preValidation: async (request) => {
       request.body ??= {};
     },
-  }, async (request) => consortium.postHold(leg(request.params.legId), request.callerBank, request.body.receiverName));
+  }, async (request) => runStep(request.callerBank, { op: 'post', legId: request.params.legId, ...(request.body.receiverName ? { receiverName: request.body.receiverName } : {}) }));
 
   app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/holds/:legId/cancel', {
     schema: { ...interbankTag, summary: 'Abort at the paying bank: void the hold, or reverse a posted leg', params: LegParams },
-  }, async (request) => consortium.cancelHold(leg(request.params.legId), request.callerBank));
+  }, async (request) => runStep(request.callerBank, { op: 'cancel', legId: request.params.legId }));
 
   app.post<{ Body: Static<typeof CreditBody> }>('/interbank/v1/credits', {
     schema: { ...interbankTag, summary: "Phase one at the receiving bank: record a pending credit to the key's account (seed 003's /account/receive-pix)", body: CreditBody },
-  }, async (request) => {
-    const body = request.body;
-    fromCoordinator(request, body.coordinatorBank);
-    return consortium.prepareCredit({ ...body, legId: leg(body.legId), amountCents: asCents(body.amountCents) });
-  });
+  }, async (request) => runStep(request.callerBank, { op: 'credit', credit: request.body }));
 
   app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/credits/:legId/commit', {
     schema: { ...interbankTag, summary: "Phase two at the receiving bank: apply the credit (seed 003's /account/confirmation-operation)", params: LegParams },
-  }, async (request) => consortium.commitCredit(leg(request.params.legId), request.callerBank));
+  }, async (request) => runStep(request.callerBank, { op: 'commit', legId: request.params.legId }));
 
   app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/credits/:legId/void', {
     schema: { ...interbankTag, summary: "Abort at the receiving bank (seed 003's /account/error-transaction)", params: LegParams },
-  }, async (request) => consortium.voidCredit(leg(request.params.legId), request.callerBank));
+  }, async (request) => runStep(request.callerBank, { op: 'void', legId: request.params.legId }));
 
   app.post<{ Body: Static<typeof PacketStatesBody> }>('/interbank/v1/packets/states', {
     schema: {

@@ -221,7 +221,11 @@ export class BankStore {
   private async run(batch: Waiting[], accounts: string[]): Promise<void> {
     try {
       const results = await this.commitTogether(batch, accounts);
-      batch.forEach((item, index) => settle(item, results[index]));
+      const again = batch.filter((_, index) => results[index] === NEXT_BATCH);
+      batch.forEach((item, index) => {
+        if (results[index] !== NEXT_BATCH) settle(item, results[index]);
+      });
+      this.pending.unshift(...again);
       return;
     } catch (error) {
       if (batch.length === 1 || !(isLost(error) || isLocked(error))) {
@@ -239,7 +243,7 @@ export class BankStore {
   }
 
   /** Locks, runs each plan in order on the balances the earlier ones leave, commits all; per caller: true, or the error its plan threw. */
-  private async commitTogether(batch: readonly Waiting[], accounts: string[]): Promise<(true | unknown)[]> {
+  private async commitTogether(batch: readonly Waiting[], accounts: string[]): Promise<unknown[]> {
     const locked = accounts.length > 0 ? await lockWithRetry(this.data, this.policy, accounts, []) : null;
     let settled = accounts.length === 0;
     try {
@@ -250,7 +254,8 @@ export class BankStore {
       };
       const transfers: TransferInput[] = [];
       const records: RecordWrite[] = [];
-      const results = batch.map((item): true | unknown => {
+      const written = new Set<string>();
+      const results = batch.map((item): unknown => {
         let decided: ReturnType<Plan>;
         try {
           decided = item.plan(view);
@@ -258,6 +263,11 @@ export class BankStore {
           return error;
         }
         if (decided === null) return true;
+        // The data server takes a record or a transfer id once per commit: a caller writing one that
+        // a batch-mate writes waits for the next batch (where it then sees that write).
+        const ids = [...decided.changes.map((change) => `${change.collection}/${change.key}`), ...decided.transfers.map((transfer) => `@${transfer.transferId}`)];
+        if (ids.some((id) => written.has(id))) return NEXT_BATCH;
+        for (const id of ids) written.add(id);
         for (const transfer of decided.transfers) {
           const debit = balances.get(transfer.debitAccountId);
           if (debit) debit.balanceCents -= transfer.amountCents;
@@ -308,6 +318,9 @@ export class BankStore {
     }
   }
 }
+
+/** A caller left out of a commit (it writes what a batch-mate writes): it goes in the next one. */
+const NEXT_BATCH = Symbol('next batch');
 
 /** A caller's answer: won, lost (re-read), or its error. */
 function settle(item: Waiting, result: unknown): void {
