@@ -136,6 +136,8 @@ export interface PixCost {
   lockRequests: number;
   /** Calls between banks (the business servers' /interbank/ routes). */
   interbankCalls: number;
+  /** Every service's requests per Pix by route ("kind METHOD route"), the most frequent first (health and metrics not counted). */
+  byRoute: Record<string, number>;
 }
 
 /** One load level of one coordination mode. */
@@ -306,6 +308,11 @@ function costOf(before: RequestCounts, after: RequestCounts): PixCost | null {
     recordReads: per((key) => key === 'data POST /v1/records/read' || key === 'data GET /v1/records/:collection'),
     lockRequests: per((key) => key === 'data POST /v1/locks' || key === 'data POST /v1/locks/release'),
     interbankCalls: per((key) => key.startsWith('business ') && key.includes(' /interbank/')),
+    byRoute: Object.fromEntries([...after.keys()]
+      .filter((key) => !key.endsWith(' /health') && !key.endsWith(' /metrics') && !key.endsWith(' /ready'))
+      .map((key) => [key, Math.round(per((candidate) => candidate === key) * 100) / 100] as const)
+      .filter(([, count]) => count > 0)
+      .sort((a, b) => b[1] - a[1])),
   };
 }
 
@@ -539,6 +546,7 @@ async function runMode(options: InterbankOptions, mode: InterbankMode, levels: r
     const services = consortium.banks.flatMap((bank) => [
       ...bank.dataServers.map((server) => ({ kind: 'data', url: server.url })),
       ...bank.businessServers.map((server) => ({ kind: 'business', url: server.url })),
+      { kind: 'gateway', url: bank.gateway.url },
     ]);
     const pending: PendingPacket[] = [];
     const measured: InterbankLevel[] = [];
