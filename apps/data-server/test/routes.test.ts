@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { businessHeaders } from '@banca/testkit/testkit';
+import { RECORD_LIMITS } from '@banca/core/protocol';
 import { buildApp } from '../src/app.js';
 import { loadDataServerConfig } from '../src/config.js';
 
@@ -240,7 +241,7 @@ describe('data server v1 routes', () => {
       assert.deepEqual([response.status, response.body.error?.code], [400, 'INVALID_REQUEST'], JSON.stringify(record).slice(0, 100));
       assert.ok(response.body.error.message.length > 10);
     }
-    const tooMany = Array.from({ length: 65 }, (_, i) => ({ ...good, key: `k${i}-${a}` }));
+    const tooMany = Array.from({ length: RECORD_LIMITS.writesPerCommitMax + 1 }, (_, i) => ({ ...good, key: `k${i}-${a}` }));
     const twice = [good, { ...good, expectVersion: 1 }];
     for (const records of [tooMany, twice]) {
       const response = await call('POST', '/v1/commits', { json: { ...base, records } });
