@@ -94,6 +94,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             recoveryIntervalMs: 300, transferWaitMs: 4000,
             // Every customer signs up from 127.0.0.1: past the product's 10 sign-ups per address and window.
             signUpsPerIpMax: 100_000,
+            // The load's withdrawals and transfers act on customer accounts with a client key: a teller's.
+            tellers: ['clientA'],
           },
         }),
       } as Parameters<typeof startBank>[0]));
@@ -178,11 +180,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       return { customersCents, sound };
     };
     const okOf = (kind: OpKind) => ops.filter((op) => op.kind === kind && op.outcome === 'ok');
+    // A kind of operation never applied would make the money checks vacuous for it.
+    const neverApplied = (['deposit', 'withdrawal', 'transfer', 'pix', 'packet'] as const).filter((kind) => okOf(kind).length === 0);
     const expected = depositedCents + sum(okOf('deposit')) - sum(okOf('withdrawal'));
     const before = await money();
     check('ledgers sound', before.sound, 'every bank\'s ledger sums to zero and matches its journal');
-    check('no money created or lost', before.customersCents === expected,
-      `customers hold ${before.customersCents} cents; deposits minus withdrawals acknowledged: ${expected}`);
+    check('no money created or lost', before.customersCents === expected && neverApplied.length === 0,
+      `customers hold ${before.customersCents} cents; deposits minus withdrawals acknowledged: ${expected}${neverApplied.length > 0 ? `; never applied: ${neverApplied.join(', ')}` : ''}`);
 
     let negative = 0;
     let lockedLate = 0;
