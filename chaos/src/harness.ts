@@ -25,7 +25,8 @@ export interface ChaosOptions {
   log: (line: string) => void;
 }
 
-type OpKind = 'deposit' | 'withdrawal' | 'transfer' | 'pix' | 'packet';
+const OP_KINDS = ['deposit', 'withdrawal', 'transfer', 'pix', 'packet'] as const;
+type OpKind = (typeof OP_KINDS)[number];
 type Outcome = 'ok' | 'refused' | 'unknown';
 
 interface Op {
@@ -181,7 +182,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     const okOf = (kind: OpKind) => ops.filter((op) => op.kind === kind && op.outcome === 'ok');
     // A kind of operation never applied would make the money checks vacuous for it.
-    const neverApplied = (['deposit', 'withdrawal', 'transfer', 'pix', 'packet'] as const).filter((kind) => okOf(kind).length === 0);
+    const neverApplied = OP_KINDS.filter((kind) => okOf(kind).length === 0);
     const expected = depositedCents + sum(okOf('deposit')) - sum(okOf('withdrawal'));
     const before = await money();
     check('ledgers sound', before.sound, 'every bank\'s ledger sums to zero and matches its journal');
@@ -229,7 +230,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `${acknowledged.length} repeated with their keys: ${differing} answered differently; customers then hold ${after.customersCents} cents`);
 
     const operations = {} as ChaosReport['operations'];
-    for (const kind of ['deposit', 'withdrawal', 'transfer', 'pix', 'packet'] as const) {
+    for (const kind of OP_KINDS) {
       operations[kind] = { ok: 0, refused: 0, unknown: 0 };
       for (const op of ops.filter((candidate) => candidate.kind === kind)) operations[kind][op.outcome]++;
     }

@@ -10,6 +10,7 @@ import { BancaError } from '@banca/core/errors';
 import { operationAccounts, type RefusalInput, type TransferRecord } from '@banca/core/protocol';
 import type { DataClient } from '../infra/data-client.js';
 import { AccountGate } from './account-gate.js';
+import { GatherTimer } from './gather-timer.js';
 import { accountsOf, commitWithRetry, lockWithRetry, newCommitId, planBatch, type LockPolicy } from './lock-batch.js';
 import { resultOf, type Operation, type OperationResult } from './operations.js';
 
@@ -34,8 +35,7 @@ export interface BatchObserver {
 export class Batcher {
   private pending: Waiting[] = [];
   private inFlight = 0;
-  private lingerTimer: NodeJS.Timeout | null = null;
-  private soon: NodeJS.Immediate | null = null;
+  private readonly timer: GatherTimer;
   private idle: (() => void)[] = [];
   private closing = false;
 
@@ -46,9 +46,10 @@ export class Batcher {
     private readonly observer?: BatchObserver,
     private readonly gate: AccountGate = new AccountGate(),
   ) {
+    this.timer = new GatherTimer(options.batchLingerMs, () => this.flush());
     // Accounts freed by other work of this server (the consortium's) may unblock waiting operations.
     gate.onLeave(() => {
-      if (this.pending.length > 0 && !this.lingerTimer) this.flush();
+      if (this.pending.length > 0 && !this.timer.lingering) this.flush();
     });
   }
 
@@ -73,34 +74,11 @@ export class Batcher {
   }
 
   private schedule(): void {
-    // With nothing in flight an operation goes at the end of this turn of the event loop (with what
-    // arrived in the same turn): waiting longer would only add latency, as nobody else is sending.
-    // Under load operations gather while earlier batches fly (each finishing batch flushes what
-    // waits), and a batch not yet full waits at most batchLingerMs.
-    if (this.pending.length >= this.options.batchSizeMax || this.options.batchLingerMs === 0) {
-      this.flush();
-    } else if (this.inFlight === 0 && !this.soon) {
-      this.soon = setImmediate(() => {
-        this.soon = null;
-        this.flush();
-      });
-    } else if (!this.lingerTimer && !this.soon) {
-      this.lingerTimer = setTimeout(() => {
-        this.lingerTimer = null;
-        this.flush();
-      }, this.options.batchLingerMs);
-    }
+    this.timer.queued(this.pending.length >= this.options.batchSizeMax, this.inFlight === 0);
   }
 
   private flush(): void {
-    if (this.lingerTimer) {
-      clearTimeout(this.lingerTimer);
-      this.lingerTimer = null;
-    }
-    if (this.soon) {
-      clearImmediate(this.soon);
-      this.soon = null;
-    }
+    this.timer.clear();
     while (this.inFlight < this.options.batchesInFlightMax) {
       const batch = this.takeBatch();
       if (batch.length === 0) break;

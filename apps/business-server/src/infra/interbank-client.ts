@@ -10,6 +10,7 @@ import { INTERBANK_SIGNATURE_HEADER, type InterbankSigner } from '@banca/server-
 import type { BankLink, CreditRecord, CreditRequest, HoldRecord, HoldRequest } from '../application/consortium/participant.js';
 import type { PacketStateAnswer } from '../application/consortium/coordinator.js';
 import type { LegStep, LegStepResult } from '../application/consortium/leg-steps.js';
+import { GatherTimer } from '../application/gather-timer.js';
 import type { RingStatus } from '../application/consortium/token-ring.js';
 
 export interface PeerBank {
@@ -36,6 +37,9 @@ export interface InterbankClientOptions {
 
 interface QueuedStep {
   step: LegStep;
+  /** The step as JSON, written once: its size bounds the batch, and the batch's body joins them. */
+  json: string;
+  /** Its bytes in the body, the comma after it included. */
   bytes: number;
   resolve: (record: HoldRecord | CreditRecord) => void;
   reject: (error: unknown) => void;
@@ -45,12 +49,14 @@ export class RemoteBank implements BankLink {
   private readonly pool: Pool;
   private queue: QueuedStep[] = [];
   private inFlight = 0;
-  private lingerTimer: NodeJS.Timeout | null = null;
-  private soon: NodeJS.Immediate | null = null;
+  private readonly batching: InterbankBatching;
+  private readonly timer: GatherTimer;
   /** False once the bank answered that it has no batch route. */
   private batchRoute = true;
 
   constructor(readonly peer: PeerBank, private readonly options: InterbankClientOptions) {
+    this.batching = options.batch ?? INTERBANK_BATCH_DEFAULTS;
+    this.timer = new GatherTimer(this.batching.lingerMs, () => this.flush());
     this.pool = new Pool(peer.url, {
       connections: 32,
       headersTimeout: options.timeoutMs,
@@ -83,38 +89,31 @@ export class RemoteBank implements BankLink {
     return this.step({ op: 'void', legId }) as Promise<CreditRecord>;
   }
 
-  /** How many requests and steps went to this bank (the bench's and the tests' counters). */
+  /** How many requests and steps went to this bank (the tests' counters). */
   readonly sent = { batches: 0, steps: 0 };
 
   /** A leg's step: queued, and sent with the others bound for this bank in one batch request. */
   private step(step: LegStep): Promise<HoldRecord | CreditRecord> {
-    const batching = this.options.batch ?? INTERBANK_BATCH_DEFAULTS;
-    if (this.queue.length >= batching.pendingMax) {
-      return Promise.reject(new BancaError('TOO_MANY_REQUESTS', `More than ${batching.pendingMax} interbank steps are waiting for bank ${this.peer.bankId}; retry shortly.`));
+    if (this.queue.length >= this.batching.pendingMax) {
+      return Promise.reject(new BancaError('TOO_MANY_REQUESTS', `More than ${this.batching.pendingMax} interbank steps are waiting for bank ${this.peer.bankId}; retry shortly.`));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ step, bytes: Buffer.byteLength(JSON.stringify(step)) + 1, resolve, reject });
-      this.schedule(batching);
+      const json = JSON.stringify(step);
+      this.queue.push({ step, json, bytes: Buffer.byteLength(json) + 1, resolve, reject });
+      this.schedule();
     });
   }
 
-  private schedule(batching: InterbankBatching): void {
-    // As the store's batches: at once with nothing in flight, else gathered for at most lingerMs.
-    if (this.queue.length >= batching.sizeMax || batching.lingerMs === 0) this.flush();
-    else if (this.inFlight === 0 && !this.soon) this.soon = setImmediate(() => this.flush());
-    else if (!this.lingerTimer && !this.soon) this.lingerTimer = setTimeout(() => this.flush(), batching.lingerMs);
+  private schedule(): void {
+    this.timer.queued(this.queue.length >= this.batching.sizeMax, this.inFlight === 0);
   }
 
   private flush(): void {
-    const batching = this.options.batch ?? INTERBANK_BATCH_DEFAULTS;
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    if (this.soon) clearImmediate(this.soon);
-    this.lingerTimer = null;
-    this.soon = null;
-    while (this.inFlight < batching.inFlightMax && this.queue.length > 0) {
+    this.timer.clear();
+    while (this.inFlight < this.batching.inFlightMax && this.queue.length > 0) {
       let bytes = 0;
       let count = 0;
-      while (count < this.queue.length && count < batching.sizeMax && (count === 0 || bytes + this.queue[count]!.bytes <= batching.bytesMax)) {
+      while (count < this.queue.length && count < this.batching.sizeMax && (count === 0 || bytes + this.queue[count]!.bytes <= this.batching.bytesMax)) {
         bytes += this.queue[count]!.bytes;
         count++;
       }
@@ -122,7 +121,7 @@ export class RemoteBank implements BankLink {
       this.inFlight++;
       void this.send(batch).finally(() => {
         this.inFlight--;
-        if (this.queue.length > 0) this.schedule(batching);
+        if (this.queue.length > 0) this.schedule();
       });
     }
   }
@@ -136,7 +135,7 @@ export class RemoteBank implements BankLink {
     }
     let answer: { results: LegStepResult[] };
     try {
-      answer = await this.call('POST', '/interbank/v1/batch', { steps: batch.map((item) => item.step) });
+      answer = await this.request('POST', '/interbank/v1/batch', `{"steps":[${batch.map((item) => item.json).join(',')}]}`);
     } catch (error) {
       if (error instanceof BancaError && error.code === 'ROUTE_NOT_FOUND') {
         // A bank of an older version: step by step on the routes of each step.
@@ -230,8 +229,12 @@ export class RemoteBank implements BankLink {
     return this.pool.close();
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const text = body === undefined ? undefined : JSON.stringify(body);
+  private call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    return this.request(method, path, body === undefined ? undefined : JSON.stringify(body));
+  }
+
+  /** One signed request with its body already as JSON. */
+  private async request<T>(method: 'GET' | 'POST', path: string, text: string | undefined): Promise<T> {
     // Signed anew on every call (a fresh jti and timestamp): a retry is a new request, never a replay.
     const signature = await this.options.signer.sign(this.peer.bankId, method, path, text);
     const headers: Record<string, string> = { 'bank-id': String(this.options.signer.bankId), [INTERBANK_SIGNATURE_HEADER]: signature };

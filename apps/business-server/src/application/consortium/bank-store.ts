@@ -4,6 +4,7 @@ import { BancaError } from '@banca/core/errors';
 import { RECORD_LIMITS, type RecordWrite, type StoredRecord, type TransferInput, type TransferRecord } from '@banca/core/protocol';
 import type { DataClient } from '../../infra/data-client.js';
 import type { AccountGate } from '../account-gate.js';
+import { GatherTimer } from '../gather-timer.js';
 import { commitWithRetry, lockWithRetry, newCommitId, type LockPolicy } from '../lock-batch.js';
 
 export interface Versioned<T> {
@@ -73,8 +74,7 @@ interface ReadWaiter {
 export class BankStore {
   private pending: Waiting[] = [];
   private inFlight = 0;
-  private lingerTimer: NodeJS.Timeout | null = null;
-  private soon: NodeJS.Immediate | null = null;
+  private readonly timer: GatherTimer;
   /** Reads asked in this turn of the event loop, by collection then key: one request per collection. */
   private reads = new Map<string, Map<string, ReadWaiter[]>>();
   private readsSoon: NodeJS.Immediate | null = null;
@@ -85,9 +85,10 @@ export class BankStore {
     private readonly gate: AccountGate,
     private readonly batching: StoreBatching = STORE_BATCHING_DEFAULTS,
   ) {
+    this.timer = new GatherTimer(batching.lingerMs, () => this.flush());
     // Accounts freed by other work of this server (the batcher's) may unblock waiting commits.
     gate.onLeave(() => {
-      if (this.pending.length > 0 && !this.lingerTimer && !this.soon) this.schedule();
+      if (this.pending.length > 0 && !this.timer.armed) this.schedule();
     });
   }
 
@@ -148,7 +149,8 @@ export class BankStore {
    * Locks customer accounts, lets `plan` decide on their balances, and commits its transfers and
    * records while releasing the locks. `plan` returning null commits nothing. False when a record
    * version moved or a transfer id was already used (someone else did it first): re-read.
-   * `plan` may be called again (when its batch is saved again caller by caller): it must only decide.
+   * `plan` may throw to refuse: that caller alone gets the error, nothing of it is written. It may be
+   * called again (when its batch is saved again caller by caller), so it must only decide.
    */
   withLocks(accountIds: string[], plan: Plan): Promise<boolean> {
     return this.enqueue([...new Set(accountIds)].sort(), plan, LOCKED_WRITES_GUESS);
@@ -156,7 +158,7 @@ export class BankStore {
 
   private enqueue(accounts: string[], plan: Plan, writes: number): Promise<boolean> {
     if (this.pending.length >= this.batching.pendingMax) {
-      return Promise.reject(new BancaError('TOO_MANY_REQUESTS', `More than ${this.batching.pendingMax} interbank writes are waiting at this business server; retry shortly.`));
+      return Promise.reject(new BancaError('TOO_MANY_REQUESTS', `More than ${this.batching.pendingMax} writes to the bank's store are waiting at this business server; retry shortly.`));
     }
     return new Promise((resolve, reject) => {
       this.pending.push({ accounts, plan, writes, resolve, reject });
@@ -165,20 +167,11 @@ export class BankStore {
   }
 
   private schedule(): void {
-    if (this.pending.length >= this.batching.sizeMax || this.batching.lingerMs === 0) {
-      this.flush();
-    } else if (this.inFlight === 0 && !this.soon) {
-      this.soon = setImmediate(() => this.flush());
-    } else if (!this.lingerTimer && !this.soon) {
-      this.lingerTimer = setTimeout(() => this.flush(), this.batching.lingerMs);
-    }
+    this.timer.queued(this.pending.length >= this.batching.sizeMax, this.inFlight === 0);
   }
 
   private flush(): void {
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    if (this.soon) clearImmediate(this.soon);
-    this.lingerTimer = null;
-    this.soon = null;
+    this.timer.clear();
     while (this.inFlight < this.batching.inFlightMax) {
       const batch = this.takeBatch();
       if (batch.length === 0) break;

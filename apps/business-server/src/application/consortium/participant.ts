@@ -206,24 +206,24 @@ export class Participant implements BankLink {
       const record: HoldRecord = {
         ...held, payerName, state: 'held', reason: null, createdAtMs: now, expiresAtMs: now + this.holdTimeoutMs, updatedAtMs: now,
       };
-      let refused: BancaError | undefined;
-      const done = await this.store.withLocks([request.payerAccountId], (balances) => {
-        refused = undefined;
-        const available = balances.balance(request.payerAccountId);
-        if (available < request.amountCents) {
-          refused = new BancaError('INSUFFICIENT_FUNDS', `Account ${request.payerAccountId} at bank ${this.bankId} has ${available} cents available; the transfer needs ${request.amountCents}.`);
-          return null;
-        }
-        return {
-          transfers: [movement(`${request.legId}:hold`, 'hold', request.payerAccountId, HOLDS_ACCOUNT, request.amountCents)],
-          changes: [{ collection: HOLDS, key: request.legId, expectVersion: 0, value: record, tags: holdTags(record) }],
-        };
-      });
-      if (refused) {
+      let done: boolean;
+      try {
+        done = await this.store.withLocks([request.payerAccountId], (balances) => {
+          const available = balances.balance(request.payerAccountId);
+          if (available < request.amountCents) {
+            throw new BancaError('INSUFFICIENT_FUNDS', `Account ${request.payerAccountId} at bank ${this.bankId} has ${available} cents available; the transfer needs ${request.amountCents}.`);
+          }
+          return {
+            transfers: [movement(`${request.legId}:hold`, 'hold', request.payerAccountId, HOLDS_ACCOUNT, request.amountCents)],
+            changes: [{ collection: HOLDS, key: request.legId, expectVersion: 0, value: record, tags: holdTags(record) }],
+          };
+        });
+      } catch (error) {
+        if (!(error instanceof BancaError && error.code === 'INSUFFICIENT_FUNDS')) throw error;
         // A repeat of a hold placed earlier must get that hold, even if the money is gone since.
         const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
         if (existing) return { version: existing.version, value: sameHold(existing.value, request) };
-        throw refused;
+        throw error;
       }
       if (done) {
         this.onWork();
