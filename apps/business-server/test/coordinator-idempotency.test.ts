@@ -8,7 +8,8 @@ import { describe, test } from 'node:test';
 import type { FastifyBaseLogger } from 'fastify';
 import { BancaError } from '@banca/core/errors';
 import type { BankStore, Change, Versioned } from '../src/application/consortium/bank-store.js';
-import { Coordinator, type LegInput, type PacketOrder, type PacketRecord } from '../src/application/consortium/coordinator.js';
+import { Coordinator, type PacketOrder } from '../src/application/consortium/coordinator.js';
+import type { LegInput, PacketRecord } from '../src/domain/packet.js';
 
 /** The records a coordinator writes, kept in memory with their versions; counts the writes that landed. */
 function recordsInMemory() {

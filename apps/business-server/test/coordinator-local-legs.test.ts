@@ -6,8 +6,11 @@ import { describe, test } from 'node:test';
 import type { FastifyBaseLogger } from 'fastify';
 import type { TransferInput } from '@banca/core/protocol';
 import type { BankStore, Change, Versioned } from '../src/application/consortium/bank-store.js';
-import { Coordinator, type LocalLegs, type PacketRecord } from '../src/application/consortium/coordinator.js';
-import type { BankLink, CreditRecord, HoldRecord, HoldRequest } from '../src/application/consortium/participant.js';
+import { Coordinator, type LocalLegs } from '../src/application/consortium/coordinator.js';
+import type { PacketRecord } from '../src/domain/packet.js';
+import type { BankLink } from '../src/application/consortium/participant.js';
+import type { CreditRecord } from '../src/domain/credit.js';
+import type { HoldRecord, HoldRequest } from '../src/domain/hold.js';
 
 interface Write { changes: Change<unknown>[]; transfers: TransferInput[] }
 

@@ -7,7 +7,8 @@ import { devKeys, startTestBank, type TestBank } from '@banca/testkit/testkit';
 import { AccountGate } from '../src/application/account-gate.js';
 import { BankStore } from '../src/application/consortium/bank-store.js';
 import type { Customers } from '../src/application/consortium/customers.js';
-import { Participant, type HoldRecord } from '../src/application/consortium/participant.js';
+import { Participant } from '../src/application/consortium/participant.js';
+import type { HoldRecord } from '../src/domain/hold.js';
 import { ConsentTokens } from '../src/infra/consent-tokens.js';
 import { DataClient } from '../src/infra/data-client.js';
 

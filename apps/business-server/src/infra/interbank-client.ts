@@ -7,7 +7,9 @@
 import { Pool, type Dispatcher } from 'undici';
 import { BancaError, isErrorCode } from '@banca/core/errors';
 import { INTERBANK_SIGNATURE_HEADER, type InterbankSigner } from '@banca/server-kit/interbank-signature';
-import type { BankLink, CreditRecord, CreditRequest, HoldRecord, HoldRequest } from '../application/consortium/participant.js';
+import type { BankLink } from '../application/consortium/participant.js';
+import type { CreditRecord, CreditRequest } from '../domain/credit.js';
+import type { HoldRecord, HoldRequest } from '../domain/hold.js';
 import type { PacketStateAnswer } from '../application/consortium/coordinator.js';
 import type { LegStep, LegStepResult } from '../application/consortium/leg-steps.js';
 import { GatherTimer } from '../application/gather-timer.js';

@@ -10,7 +10,7 @@ import { parseAmount } from '@banca/core/money';
 import { headerValue } from '@banca/server-kit/auth-hook';
 import type { CustomerClaims, CustomerTokens } from '../infra/customer-tokens.js';
 import { CONSENT_TTL_SECONDS, type ConsortiumService } from '../application/consortium/consortium-service.js';
-import type { PacketRecord } from '../application/consortium/coordinator.js';
+import type { PacketRecord } from '../domain/packet.js';
 import type { SharedLoginAttempt, SharedLoginLimiter } from '../application/consortium/shared-login-limiter.js';
 
 declare module 'fastify' {

@@ -16,7 +16,8 @@ import { documentSecurity } from '@banca/server-kit/openapi-security';
 import type { ConsortiumService } from '../application/consortium/consortium-service.js';
 import { PACKET_STATES_MAX } from '../application/consortium/coordinator.js';
 import { INTERBANK_BATCH_MAX, type LegStep, type LegStepResult } from '../application/consortium/leg-steps.js';
-import type { CreditRecord, HoldRecord } from '../application/consortium/participant.js';
+import type { CreditRecord } from '../domain/credit.js';
+import type { HoldRecord } from '../domain/hold.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -13,9 +13,12 @@ import { clientOf } from '../client-spaces.js';
 import type { KeyLookup, DocumentAccounts, RemoteBank } from '../../infra/interbank-client.js';
 import type { ConsentLeg, ConsentTokens } from '../../infra/consent-tokens.js';
 import type { BankStore } from './bank-store.js';
-import { legIdOf, PACKET_STATES_MAX, type Coordinator, type LegInput, type PacketRecord, type PacketStateAnswer } from './coordinator.js';
+import { PACKET_STATES_MAX, type Coordinator, type PacketStateAnswer } from './coordinator.js';
+import { legIdOf, type LegInput, type PacketRecord } from '../../domain/packet.js';
 import { view, type CustomerRecord, type CustomerView, type Customers } from './customers.js';
-import type { BankLink, CreditRecord, CreditRequest, HoldRecord, HoldRequest, Participant } from './participant.js';
+import type { BankLink, Participant } from './participant.js';
+import type { CreditRecord, CreditRequest } from '../../domain/credit.js';
+import type { HoldRecord, HoldRequest } from '../../domain/hold.js';
 
 export type DepositMethod = 'cash' | 'qrcode' | 'boleto';
 

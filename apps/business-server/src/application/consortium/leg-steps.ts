@@ -1,7 +1,8 @@
 // The steps of interbank legs as one message carries many of them (POST /interbank/v1/batch):
 // each step is still its own idempotent call of the receiving bank's participant, answered on
 // its own, so a refused leg fails only its own packet and its batch-mates go on.
-import type { CreditRecord, CreditRequest, HoldRecord, HoldRequest } from './participant.js';
+import type { CreditRecord, CreditRequest } from '../../domain/credit.js';
+import type { HoldRecord, HoldRequest } from '../../domain/hold.js';
 
 /** Steps in one interbank batch at most. */
 export const INTERBANK_BATCH_MAX = 256;

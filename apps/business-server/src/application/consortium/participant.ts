@@ -8,12 +8,15 @@
 // A hold asked by another bank's coordinator needs the payer's consent, a token this bank issued
 // to a holder of the account and checks itself; the coordinator's word for the payer counts for nothing.
 import { BancaError } from '@banca/core/errors';
-import { maskDocument, parsePixKey } from '@banca/core/documents';
+import { parsePixKey } from '@banca/core/documents';
+import { creditTombstone, prepareCredit, sameCredit, stepCredit, type CreditEvent, type CreditRecord, type CreditRequest } from '../../domain/credit.js';
+import { holdTombstone, placeHold, sameHold, stepHold, type HoldEvent, type HoldRecord, type HoldRequest } from '../../domain/hold.js';
 import type { TransferInput } from '@banca/core/protocol';
 import type { ConsentTokens } from '../../infra/consent-tokens.js';
 import type { BankStore, Change, Versioned } from './bank-store.js';
 import type { Customers } from './customers.js';
-import { PagedScan, SCAN_DEFAULTS, type ScanBudget } from './paged-scan.js';
+import { CreditRecords, HoldRecords } from './leg-records.js';
+import { SCAN_DEFAULTS, type PagedScan, type ScanBudget } from './paged-scan.js';
 
 /** Where a sweep reports a record it could not move this round (it tries again next pass). */
 export type SweepErrorHandler = (error: unknown, id: string) => void;
@@ -21,64 +24,6 @@ export type SweepErrorHandler = (error: unknown, id: string) => void;
 const rethrow: SweepErrorHandler = (error) => {
   throw error;
 };
-
-export const HOLDS_ACCOUNT = '@holds';
-export const bankAccount = (bankId: number) => `@bank:${bankId}`;
-
-export type HoldState = 'held' | 'posted' | 'voided' | 'reversed';
-export type CreditState = 'pending' | 'completed' | 'failed';
-
-export interface HoldRequest {
-  legId: string;
-  packetId: string;
-  coordinatorBank: number;
-  payerAccountId: string;
-  /** The document of the customer asking, for display: it authorizes nothing at another bank. */
-  payerDocument: string;
-  toBank: number;
-  /** The receiver's Pix key at toBank, which a consent must name. */
-  toKey?: string;
-  amountCents: number;
-  receiverName: string;
-  /** The payer's consent token, issued by this (the paying) bank; required unless this bank coordinates. */
-  consent?: string;
-}
-
-export interface HoldRecord extends Omit<HoldRequest, 'consent'> {
-  payerName: string;
-  state: HoldState;
-  reason: string | null;
-  createdAtMs: number;
-  expiresAtMs: number;
-  updatedAtMs: number;
-}
-
-export interface CreditRequest {
-  legId: string;
-  packetId: string;
-  coordinatorBank: number;
-  fromBank: number;
-  key: string;
-  amountCents: number;
-  payerName: string;
-  payerDocument: string;
-}
-
-export interface CreditRecord {
-  legId: string;
-  packetId: string;
-  coordinatorBank: number;
-  fromBank: number;
-  receiverAccountId: string;
-  receiverName: string;
-  receiverDocumentMasked: string;
-  payerName: string;
-  payerDocumentMasked: string;
-  amountCents: number;
-  state: CreditState;
-  createdAtMs: number;
-  updatedAtMs: number;
-}
 
 /** What a coordinator can ask of a bank: implemented here for this bank, over HTTP for the others. */
 export interface BankLink {
@@ -91,23 +36,12 @@ export interface BankLink {
   voidCredit(legId: string, coordinatorBank: number): Promise<CreditRecord>;
 }
 
-const HOLDS = 'holds';
-const CREDITS = 'credits';
+/** Compare-and-set attempts of one step before it answers UNAVAILABLE. */
 const ATTEMPTS = 8;
 
-function holdTags(hold: HoldRecord): string[] {
-  const tags = [`acct:${hold.payerAccountId}`, `packet:${hold.packetId}`];
-  if (hold.state === 'held') tags.push('open', `held:${hold.payerAccountId}`);
-  return tags;
-}
-
-function creditTags(credit: CreditRecord): string[] {
-  const tags = [`acct:${credit.receiverAccountId}`, `packet:${credit.packetId}`];
-  if (credit.state === 'pending') tags.push('open', `pending:${credit.receiverAccountId}`);
-  return tags;
-}
-
 export class Participant implements BankLink {
+  private readonly holds: HoldRecords;
+  private readonly credits: CreditRecords;
   /** The recovery sweep's walks, oldest first (see PagedScan). */
   private readonly openHolds: PagedScan<HoldRecord>;
   private readonly openCredits: PagedScan<CreditRecord>;
@@ -123,8 +57,10 @@ export class Participant implements BankLink {
     scan: ScanBudget = SCAN_DEFAULTS,
     private readonly now: () => number = Date.now,
   ) {
-    this.openHolds = new PagedScan(store, HOLDS, 'open', scan);
-    this.openCredits = new PagedScan(store, CREDITS, 'open', scan);
+    this.holds = new HoldRecords(store);
+    this.credits = new CreditRecords(store);
+    this.openHolds = this.holds.openScan(scan);
+    this.openCredits = this.credits.openScan(scan);
   }
 
   /** A hold for this bank's own coordinator, which has checked the customer's token at this bank. */
@@ -151,14 +87,10 @@ export class Participant implements BankLink {
    * expired (the decision must then be to abort).
    */
   postWrites(hold: Versioned<HoldRecord>, receiverName: string | null): { change: Change<HoldRecord>; transfer: TransferInput } | 'posted' | null {
-    const current = hold.value;
-    if (current.state === 'posted') return 'posted';
-    if (current.state !== 'held' || current.expiresAtMs <= this.now()) return null;
-    const next: HoldRecord = { ...current, state: 'posted', receiverName: receiverName ?? current.receiverName, updatedAtMs: this.now() };
-    return {
-      change: { collection: HOLDS, key: current.legId, expectVersion: hold.version, value: next, tags: holdTags(next) },
-      transfer: movement(`${current.legId}:post`, 'post', HOLDS_ACCOUNT, bankAccount(current.toBank), current.amountCents),
-    };
+    if (hold.value.state === 'posted') return 'posted';
+    const step = stepHold(hold.value, { type: 'post', nowMs: this.now(), ...(receiverName ? { receiverName } : {}) });
+    if (step === null || step.next.state !== 'posted') return null;
+    return { change: this.holds.change(hold.value.legId, hold.version, step.next), transfer: step.transfer };
   }
 
   /** A hold asked by another bank: only with a consent of a holder of the account, issued here, covering this leg. */
@@ -168,7 +100,7 @@ export class Participant implements BankLink {
       payerName = await this.consentingHolder(request);
     } catch (error) {
       // A repeat of a hold placed earlier gets that hold, even if its consent has expired since.
-      const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
+      const existing = await this.holds.read(request.legId);
       if (existing) return sameHold(existing.value, request);
       throw error;
     }
@@ -195,39 +127,36 @@ export class Participant implements BankLink {
   }
 
   private async placeHold(request: HoldRequest, payerName: string): Promise<Versioned<HoldRecord>> {
-    const { consent: _consent, ...held } = request;
     // Optimistic: a first request (the usual case) writes at once; a repeat finds the record.
+    const existingHold = async (): Promise<Versioned<HoldRecord> | null> => {
+      const existing = await this.holds.read(request.legId);
+      return existing ? { version: existing.version, value: sameHold(existing.value, request) } : null;
+    };
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) {
-        const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
-        if (existing) return { version: existing.version, value: sameHold(existing.value, request) };
+        const existing = await existingHold();
+        if (existing) return existing;
       }
-      const now = this.now();
-      const record: HoldRecord = {
-        ...held, payerName, state: 'held', reason: null, createdAtMs: now, expiresAtMs: now + this.holdTimeoutMs, updatedAtMs: now,
-      };
+      const placed = placeHold(request, payerName, this.now(), this.holdTimeoutMs);
       let done: boolean;
       try {
         done = await this.store.withLocks([request.payerAccountId], (balances) => {
           const available = balances.balance(request.payerAccountId);
-          if (available < request.amountCents) {
-            throw new BancaError('INSUFFICIENT_FUNDS', `Account ${request.payerAccountId} at bank ${this.bankId} has ${available} cents available; the transfer needs ${request.amountCents}.`);
+          if (available < placed.needsCents) {
+            throw new BancaError('INSUFFICIENT_FUNDS', `Account ${request.payerAccountId} at bank ${this.bankId} has ${available} cents available; the transfer needs ${placed.needsCents}.`);
           }
-          return {
-            transfers: [movement(`${request.legId}:hold`, 'hold', request.payerAccountId, HOLDS_ACCOUNT, request.amountCents)],
-            changes: [{ collection: HOLDS, key: request.legId, expectVersion: 0, value: record, tags: holdTags(record) }],
-          };
+          return { transfers: [placed.transfer], changes: [this.holds.change(request.legId, 0, placed.next)] };
         });
       } catch (error) {
         if (!(error instanceof BancaError && error.code === 'INSUFFICIENT_FUNDS')) throw error;
         // A repeat of a hold placed earlier must get that hold, even if the money is gone since.
-        const existing = await this.store.read<HoldRecord>(HOLDS, request.legId);
-        if (existing) return { version: existing.version, value: sameHold(existing.value, request) };
+        const existing = await existingHold();
+        if (existing) return existing;
         throw error;
       }
       if (done) {
         this.onWork();
-        return { version: 1, value: record };
+        return { version: 1, value: placed.next };
       }
     }
     throw contention(request.legId);
@@ -235,55 +164,33 @@ export class Participant implements BankLink {
 
   /** Posts a held hold; one past its expiry is voided instead (an expired hold is never posted, whoever asks first). */
   post(legId: string, coordinatorBank: number, receiverName?: string): Promise<HoldRecord> {
-    return this.moveHold(legId, coordinatorBank, (hold) => {
-      if (hold.state !== 'held') return null;
-      if (hold.expiresAtMs <= this.now()) return expiry(legId, hold);
-      return {
-        state: 'posted', transfer: movement(`${legId}:post`, 'post', HOLDS_ACCOUNT, bankAccount(hold.toBank), hold.amountCents), lock: null,
-        ...(receiverName ? { receiverName } : {}),
-      };
-    });
+    return this.moveHold(legId, coordinatorBank, { type: 'post', nowMs: this.now(), ...(receiverName ? { receiverName } : {}) });
   }
 
   /** Voids a hold, reverses a posted leg, and leaves a tombstone for a leg never held (a late hold is then refused). */
   async cancel(legId: string, coordinatorBank: number, reason = 'cancelled by the coordinator'): Promise<HoldRecord> {
-    const existing = await this.store.read<HoldRecord>(HOLDS, legId);
+    const existing = await this.holds.read(legId);
     if (!existing) {
-      const now = this.now();
-      const tombstone: HoldRecord = {
-        legId, packetId: legId.split('.')[0] ?? legId, coordinatorBank, payerAccountId: 'none', payerDocument: '', toBank: 0, amountCents: 0,
-        receiverName: '', payerName: '', state: 'voided', reason: `${reason} before any hold`, createdAtMs: now, expiresAtMs: now, updatedAtMs: now,
-      };
-      if (await this.store.write([{ collection: HOLDS, key: legId, expectVersion: 0, value: tombstone, tags: [] }])) return tombstone;
+      const tombstone = holdTombstone(legId, coordinatorBank, reason, this.now());
+      if (await this.store.write([this.holds.tombstone(legId, tombstone)])) return tombstone;
     }
-    return this.moveHold(legId, coordinatorBank, (hold) => {
-      if (hold.state === 'held') return { state: 'voided', transfer: movement(`${legId}:void`, 'void', HOLDS_ACCOUNT, hold.payerAccountId, hold.amountCents), lock: hold.payerAccountId, reason };
-      if (hold.state === 'posted') return { state: 'reversed', transfer: movement(`${legId}:reverse`, 'reverse', bankAccount(hold.toBank), hold.payerAccountId, hold.amountCents), lock: hold.payerAccountId, reason };
-      return null;
-    });
+    return this.moveHold(legId, coordinatorBank, { type: 'cancel', nowMs: this.now(), reason });
   }
 
   async prepareCredit(request: CreditRequest): Promise<CreditRecord> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) {
-        const existing = await this.store.read<CreditRecord>(CREDITS, request.legId);
+        const existing = await this.credits.read(request.legId);
         if (existing) return sameCredit(existing.value, request);
       }
       const receiver = await this.customers.receiverOf(request.key).catch(async (error: unknown) => {
         // A key removed since an earlier, successful prepare: that prepare stands.
-        const existing = await this.store.read<CreditRecord>(CREDITS, request.legId);
-        if (existing) return null;
+        if (await this.credits.read(request.legId)) return null;
         throw error;
       });
       if (receiver === null) continue;
-      const now = this.now();
-      const record: CreditRecord = {
-        legId: request.legId, packetId: request.packetId, coordinatorBank: request.coordinatorBank, fromBank: request.fromBank,
-        receiverAccountId: receiver.accountId, receiverName: receiver.name, receiverDocumentMasked: maskDocument(receiver.document),
-        payerName: request.payerName, payerDocumentMasked: maskDocument(request.payerDocument), amountCents: request.amountCents,
-        state: 'pending', createdAtMs: now, updatedAtMs: now,
-      };
-      if (await this.store.write([{ collection: CREDITS, key: request.legId, expectVersion: 0, value: record, tags: creditTags(record) }])) {
+      const record = prepareCredit(request, receiver, this.now());
+      if (await this.store.write([this.credits.change(request.legId, 0, record)])) {
         this.onWork();
         return record;
       }
@@ -291,39 +198,12 @@ export class Participant implements BankLink {
     throw contention(request.legId);
   }
 
-  async commitCredit(legId: string, coordinatorBank: number): Promise<CreditRecord> {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const current = await this.readCredit(legId, coordinatorBank);
-      if (current.value.state !== 'pending') return current.value;
-      const credit = current.value;
-      const next: CreditRecord = { ...credit, state: 'completed', updatedAtMs: this.now() };
-      const done = await this.store.withLocks([credit.receiverAccountId], () => ({
-        transfers: [movement(`${legId}:credit`, 'credit', bankAccount(credit.fromBank), credit.receiverAccountId, credit.amountCents)],
-        changes: [{ collection: CREDITS, key: legId, expectVersion: current.version, value: next, tags: creditTags(next) }],
-      }));
-      if (done) return next;
-    }
-    throw contention(legId);
+  commitCredit(legId: string, coordinatorBank: number): Promise<CreditRecord> {
+    return this.moveCredit(legId, coordinatorBank, { type: 'commit', nowMs: this.now() });
   }
 
-  async voidCredit(legId: string, coordinatorBank: number): Promise<CreditRecord> {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const existing = await this.store.read<CreditRecord>(CREDITS, legId);
-      if (!existing) {
-        const now = this.now();
-        const tombstone: CreditRecord = {
-          legId, packetId: legId.split('.')[0] ?? legId, coordinatorBank, fromBank: 0, receiverAccountId: 'none', receiverName: '',
-          receiverDocumentMasked: '', payerName: '', payerDocumentMasked: '', amountCents: 0, state: 'failed', createdAtMs: now, updatedAtMs: now,
-        };
-        if (await this.store.write([{ collection: CREDITS, key: legId, expectVersion: 0, value: tombstone, tags: [] }])) return tombstone;
-        continue;
-      }
-      assertCoordinator(existing.value.coordinatorBank, coordinatorBank, legId);
-      if (existing.value.state !== 'pending') return existing.value;
-      const next: CreditRecord = { ...existing.value, state: 'failed', updatedAtMs: this.now() };
-      if (await this.store.write([{ collection: CREDITS, key: legId, expectVersion: existing.version, value: next, tags: creditTags(next) }])) return next;
-    }
-    throw contention(legId);
+  voidCredit(legId: string, coordinatorBank: number): Promise<CreditRecord> {
+    return this.moveCredit(legId, coordinatorBank, { type: 'void', nowMs: this.now() });
   }
 
   /**
@@ -336,9 +216,9 @@ export class Participant implements BankLink {
     let voided = 0;
     const seen = await this.openHolds.round(async (page) => {
       for (const { value: listed } of page) {
-        if (listed.state !== 'held' || listed.expiresAtMs > now) continue;
+        if (stepHold(listed, { type: 'expire', nowMs: now }) === null) continue;
         try {
-          const after = await this.moveHold(listed.legId, listed.coordinatorBank, (hold) => (hold.state === 'held' && hold.expiresAtMs <= now ? expiry(listed.legId, hold) : null));
+          const after = await this.moveHold(listed.legId, listed.coordinatorBank, { type: 'expire', nowMs: now });
           if (after.state === 'voided') voided++;
         } catch (error) {
           onError(error, listed.legId);
@@ -354,76 +234,64 @@ export class Participant implements BankLink {
   }
 
   async blockedCents(accountId: string): Promise<number> {
-    return (await this.store.list<HoldRecord>(HOLDS, `held:${accountId}`)).reduce((sum, { value }) => sum + (value.state === 'held' ? value.amountCents : 0), 0);
+    return (await this.holds.heldOn(accountId)).reduce((sum, hold) => sum + hold.amountCents, 0);
   }
 
   async pendingIncomingCents(accountId: string): Promise<number> {
-    return (await this.store.list<CreditRecord>(CREDITS, `pending:${accountId}`)).reduce((sum, { value }) => sum + (value.state === 'pending' ? value.amountCents : 0), 0);
+    return (await this.credits.pendingFor(accountId)).reduce((sum, credit) => sum + credit.amountCents, 0);
   }
 
-  async holdsOf(accountId: string, limit: number): Promise<HoldRecord[]> {
-    return (await this.store.list<HoldRecord>(HOLDS, `acct:${accountId}`, limit)).map((record) => record.value);
+  holdsOf(accountId: string, limit: number): Promise<HoldRecord[]> {
+    return this.holds.ofAccount(accountId, limit);
   }
 
-  async creditsOf(accountId: string, limit: number): Promise<CreditRecord[]> {
-    return (await this.store.list<CreditRecord>(CREDITS, `acct:${accountId}`, limit)).map((record) => record.value);
+  creditsOf(accountId: string, limit: number): Promise<CreditRecord[]> {
+    return this.credits.ofAccount(accountId, limit);
   }
 
-  private async readCredit(legId: string, coordinatorBank: number): Promise<Versioned<CreditRecord>> {
-    const current = await this.store.read<CreditRecord>(CREDITS, legId);
-    if (!current) throw new BancaError('TRANSFER_NOT_FOUND', `Bank ${this.bankId} has no pending credit ${legId}.`);
-    assertCoordinator(current.value.coordinatorBank, coordinatorBank, legId);
-    return current;
-  }
-
-  private async moveHold(
-    legId: string,
-    coordinatorBank: number,
-    decide: (hold: HoldRecord) => { state: HoldState; transfer: TransferInput; lock: string | null; reason?: string; receiverName?: string } | null,
-  ): Promise<HoldRecord> {
+  /** The shell of stepHold: read, step, compare-and-set (under the payer's lock when money returns to it), again if it lost. */
+  private async moveHold(legId: string, coordinatorBank: number, event: HoldEvent): Promise<HoldRecord> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const current = await this.store.read<HoldRecord>(HOLDS, legId);
+      const current = await this.holds.read(legId);
       if (!current) throw new BancaError('TRANSFER_NOT_FOUND', `Bank ${this.bankId} has no hold ${legId}.`);
       assertCoordinator(current.value.coordinatorBank, coordinatorBank, legId);
-      const step = decide(current.value);
+      const step = stepHold(current.value, event);
       if (!step) return current.value;
-      const next: HoldRecord = {
-        ...current.value, state: step.state, reason: step.reason ?? current.value.reason, receiverName: step.receiverName ?? current.value.receiverName, updatedAtMs: this.now(),
-      };
-      const change = { collection: HOLDS, key: legId, expectVersion: current.version, value: next, tags: holdTags(next) };
+      const change = this.holds.change(legId, current.version, step.next);
       const done = step.lock === null
         ? await this.store.write([change], [step.transfer])
         : await this.store.withLocks([step.lock], () => ({ transfers: [step.transfer], changes: [change] }));
-      if (done) return next;
+      if (done) return step.next;
+    }
+    throw contention(legId);
+  }
+
+  /** The shell of stepCredit; a void of a credit never prepared leaves a tombstone. */
+  private async moveCredit(legId: string, coordinatorBank: number, event: CreditEvent): Promise<CreditRecord> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const current = await this.credits.read(legId);
+      if (!current) {
+        if (event.type === 'commit') throw new BancaError('TRANSFER_NOT_FOUND', `Bank ${this.bankId} has no pending credit ${legId}.`);
+        const tombstone = creditTombstone(legId, coordinatorBank, this.now());
+        if (await this.store.write([this.credits.tombstone(legId, tombstone)])) return tombstone;
+        continue;
+      }
+      assertCoordinator(current.value.coordinatorBank, coordinatorBank, legId);
+      const step = stepCredit(current.value, event);
+      if (!step) return current.value;
+      const change = this.credits.change(legId, current.version, step.next);
+      const { transfer, lock } = step;
+      const done = transfer === null
+        ? await this.store.write([change])
+        : await this.store.withLocks(lock === null ? [] : [lock], () => ({ transfers: [transfer], changes: [change] }));
+      if (done) return step.next;
     }
     throw contention(legId);
   }
 }
 
-/** A held hold past its expiry: voided, the money back with the payer. */
-function expiry(legId: string, hold: HoldRecord): { state: HoldState; transfer: TransferInput; lock: string; reason: string } {
-  return { state: 'voided', transfer: movement(`${legId}:void`, 'void', HOLDS_ACCOUNT, hold.payerAccountId, hold.amountCents), lock: hold.payerAccountId, reason: 'the hold timed out' };
-}
-
-function movement(transferId: string, kind: TransferInput['kind'], debitAccountId: string, creditAccountId: string, amountCents: number): TransferInput {
-  return { transferId, kind, debitAccountId, creditAccountId, amountCents };
-}
-
 function assertCoordinator(expected: number, caller: number, legId: string): void {
   if (expected !== caller) throw new BancaError('FORBIDDEN', `Leg ${legId} is coordinated by bank ${expected}, not by bank ${caller}.`);
-}
-
-function sameHold(existing: HoldRecord, request: HoldRequest): HoldRecord {
-  const same = existing.packetId === request.packetId && existing.payerAccountId === request.payerAccountId
-    && existing.amountCents === request.amountCents && existing.toBank === request.toBank && existing.coordinatorBank === request.coordinatorBank;
-  if (!same && existing.payerAccountId !== 'none') throw new BancaError('IDEMPOTENCY_CONFLICT', `Leg ${request.legId} was already held with different details.`);
-  return existing;
-}
-
-function sameCredit(existing: CreditRecord, request: CreditRequest): CreditRecord {
-  const same = existing.packetId === request.packetId && existing.amountCents === request.amountCents && existing.fromBank === request.fromBank;
-  if (!same && existing.receiverAccountId !== 'none') throw new BancaError('IDEMPOTENCY_CONFLICT', `Leg ${request.legId} was already prepared with different details.`);
-  return existing;
 }
 
 function normalKey(key: string): string {
