@@ -2,7 +2,6 @@
 // method, Pix and packets (coordinated here), the participant's side of other banks' packets,
 // and the sweeps that finish interbank work after a crash. Routes call this; it calls the bank's
 // data store (BankStore) and the other banks (RemoteBank).
-import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { BancaError } from '@banca/core/errors';
 import { maskDocument, parseDocument, parsePixKey } from '@banca/core/documents';
@@ -12,6 +11,8 @@ import type { TransferRecord } from '@banca/core/protocol';
 import { clientOf } from '../client-spaces.js';
 import type { KeyLookup, DocumentAccounts, RemoteBank } from '../../infra/interbank-client.js';
 import type { ConsentLeg, ConsentTokens } from '../../infra/consent-tokens.js';
+import { DepositRecords, type DepositRecord } from './records.js';
+import type { DepositMethod } from './deposit-method.js';
 import type { BankStore } from './bank-store.js';
 import { PACKET_STATES_MAX, type Coordinator, type PacketStateAnswer } from './coordinator.js';
 import { legIdOf, type LegInput, type PacketRecord } from '../../domain/packet.js';
@@ -20,15 +21,6 @@ import type { BankLink, Participant } from './participant.js';
 import type { CreditRecord, CreditRequest } from '../../domain/credit.js';
 import type { HoldRecord, HoldRequest } from '../../domain/hold.js';
 
-export type DepositMethod = 'cash' | 'qrcode' | 'boleto';
-
-export interface DepositRecord {
-  transferId: string;
-  accountId: string;
-  amountCents: number;
-  method: DepositMethod;
-  createdAtMs: number;
-}
 
 export type TransactionStatus = 'pending' | 'completed' | 'failed';
 
@@ -107,7 +99,11 @@ export class ConsortiumService {
     private readonly log: FastifyBaseLogger,
     private readonly consents: ConsentTokens,
     private readonly tellers: readonly string[] = [],
-  ) {}
+  ) {
+    this.deposits = new DepositRecords(store);
+  }
+
+  private readonly deposits: DepositRecords;
 
   // ---- what the routes ask, through this one service (never its parts) ----
 
@@ -203,9 +199,9 @@ export class ConsortiumService {
 
   async deposit(accountId: string, amountCents: number, method: DepositMethod, idempotencyKey: string): Promise<Transaction> {
     await this.customers.require(accountId);
-    const transferId = `dep-${createHash('sha256').update(`${accountId}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+    const transferId = DepositRecords.transferIdOf(accountId, idempotencyKey);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const existing = await this.store.read<DepositRecord>('deposits', transferId);
+      const existing = await this.deposits.read(transferId);
       if (existing) {
         if (existing.value.amountCents !== amountCents || existing.value.method !== method) {
           throw new BancaError('IDEMPOTENCY_CONFLICT', `Idempotency key ${idempotencyKey} was already used for a different deposit.`);
@@ -215,7 +211,7 @@ export class ConsortiumService {
       const record: DepositRecord = { transferId, accountId, amountCents, method, createdAtMs: Date.now() };
       const done = await this.store.withLocks([accountId], () => ({
         transfers: [{ transferId, kind: 'deposit', debitAccountId: '@cash', creditAccountId: accountId, amountCents }],
-        changes: [{ collection: 'deposits', key: transferId, expectVersion: 0, value: record, tags: [`acct:${accountId}`] }],
+        changes: [this.deposits.change(transferId, 0, record)],
       }));
       if (done) return depositTransaction(record);
     }
@@ -228,13 +224,13 @@ export class ConsortiumService {
    */
   async transactions(accountId: string, limit: number): Promise<Transaction[]> {
     const [deposits, holds, credits, history] = await Promise.all([
-      this.store.list<DepositRecord>('deposits', `acct:${accountId}`, limit),
+      this.deposits.ofAccount(accountId, limit),
       this.participant.holdsOf(accountId, limit),
       this.participant.creditsOf(accountId, limit),
       this.store.history(accountId, limit),
     ]);
     const all = [
-      ...deposits.map((record) => depositTransaction(record.value)),
+      ...deposits.map((record) => depositTransaction(record)),
       ...holds.filter((hold) => hold.amountCents > 0).map((hold) => holdTransaction(hold)),
       ...credits.filter((credit) => credit.amountCents > 0).map((credit) => creditTransaction(credit)),
       ...history.filter((record) => !explainedByRecords(record)).map((record) => ledgerTransaction(accountId, record, this.tellers)),
@@ -454,10 +450,9 @@ export class ConsortiumService {
 
 /** Movements the consortium's own flows write in the same commit as their record (deposits, holds, credits). */
 const RECORDED_KINDS: ReadonlySet<TransferRecord['kind']> = new Set(['hold', 'post', 'void', 'reverse', 'credit']);
-const DEPOSIT_ID = /^dep-[0-9a-f]{32}$/;
 
 function explainedByRecords(record: TransferRecord): boolean {
-  return RECORDED_KINDS.has(record.kind) || (record.kind === 'deposit' && DEPOSIT_ID.test(record.transferId));
+  return RECORDED_KINDS.has(record.kind) || (record.kind === 'deposit' && DepositRecords.isDepositTransfer(record.transferId));
 }
 
 /** A movement no record explains, named by who made it: a teller (its operation id starts with its client id) or a business server. */

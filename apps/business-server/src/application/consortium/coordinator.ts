@@ -17,7 +17,7 @@ import {
   type Answer, type LegInput, type PacketLeg, type PacketRecord, type PacketState,
 } from '../../domain/packet.js';
 import type { BankStore, Change, Versioned } from './bank-store.js';
-import { PacketRecords } from './leg-records.js';
+import { PacketRecords } from './records.js';
 import { SCAN_DEFAULTS, type PagedScan, type ScanBudget } from './paged-scan.js';
 import type { BankLink, SweepErrorHandler } from './participant.js';
 

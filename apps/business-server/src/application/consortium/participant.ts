@@ -15,7 +15,7 @@ import type { TransferInput } from '@banca/core/protocol';
 import type { ConsentTokens } from '../../infra/consent-tokens.js';
 import type { BankStore, Change, Versioned } from './bank-store.js';
 import type { Customers } from './customers.js';
-import { CreditRecords, HoldRecords } from './leg-records.js';
+import { CreditRecords, HoldRecords } from './records.js';
 import { SCAN_DEFAULTS, type PagedScan, type ScanBudget } from './paged-scan.js';
 
 /** Where a sweep reports a record it could not move this round (it tries again next pass). */

@@ -1,10 +1,13 @@
-// The repositories of the interbank records: each owns its collection, its tags and how its
-// changes are written, so no other file spells a collection or a tag. Holds and credits are keyed
-// by leg id, packets by packet id; every write is a compare-and-set on the record's version.
+// The repositories of the consortium's records: each owns its collection, its tags, its key and
+// transfer-id scheme and how its changes are written, so no other file spells a collection or a
+// tag. Holds and credits are keyed by leg id, packets by packet id, deposits by their transfer id;
+// every write is a compare-and-set on the record's version.
+import { createHash } from 'node:crypto';
 import { creditTags, type CreditRecord } from '../../domain/credit.js';
 import { holdTags, type HoldRecord } from '../../domain/hold.js';
 import { packetTags, type PacketRecord } from '../../domain/packet.js';
 import type { BankStore, Change, Versioned } from './bank-store.js';
+import type { DepositMethod } from './deposit-method.js';
 import { PagedScan, type ScanBudget } from './paged-scan.js';
 
 /** Tag every interbank record carries while it is not final: what the recovery sweeps walk. */
@@ -76,5 +79,32 @@ export class PacketRecords extends Records<PacketRecord> {
   /** The packets queued for the token (token-ring mode), oldest first. */
   async queued(limit: number): Promise<Versioned<PacketRecord>[]> {
     return (await this.store.page<PacketRecord>(this.collection, 'queued', limit, null)).records;
+  }
+}
+
+/** A customer's deposit at this bank, written with its ledger movement from @cash. */
+export interface DepositRecord {
+  transferId: string;
+  accountId: string;
+  amountCents: number;
+  method: DepositMethod;
+  createdAtMs: number;
+}
+
+const DEPOSIT_ID = /^dep-[0-9a-f]{32}$/;
+
+export class DepositRecords extends Records<DepositRecord> {
+  constructor(store: BankStore) {
+    super(store, 'deposits', (deposit) => [byAccount(deposit.accountId)]);
+  }
+
+  /** The deposit's transfer id (and record key), from the customer's idempotency key. */
+  static transferIdOf(accountId: string, idempotencyKey: string): string {
+    return `dep-${createHash('sha256').update(`${accountId}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+  }
+
+  /** Whether a ledger deposit is one of these records (the statement shows the record instead). */
+  static isDepositTransfer(transferId: string): boolean {
+    return DEPOSIT_ID.test(transferId);
   }
 }
