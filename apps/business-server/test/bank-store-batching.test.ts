@@ -144,4 +144,33 @@ describe('bank store - concurrent callers, one request', () => {
     const written = await store.readMany('tests', keys);
     assert.equal(written.size, results.length - refused.length);
   });
+  test('unlocked moves: ten at once on one account go in one commit and no lock request; the one that would overdraw fails alone', async () => {
+    const payer = account();
+    assert.equal(await store.move([payer], [], [deposit(payer, 100)]), true);
+    data.commits = 0;
+    const hold = (cents: number) => ({ transferId: `h-${randomUUID()}`, kind: 'hold' as const, debitAccountId: payer, creditAccountId: '@holds', amountCents: cents });
+    const asks = [...Array.from({ length: 9 }, () => hold(10)), hold(50)];
+    const answers = await Promise.allSettled(asks.map((transfer) => store.move([payer], [], [transfer])));
+    assert.deepEqual(answers.slice(0, 9).map((answer) => answer.status), Array.from({ length: 9 }, () => 'fulfilled'));
+    assert.equal(answers[9]!.status, 'rejected');
+    assert.equal((answers[9] as PromiseRejectedResult).reason.code, 'INSUFFICIENT_FUNDS', 'only the hold that would take the payer below zero');
+    assert.equal(await store.balance(payer), 10);
+    assert.equal(data.locks, 0, 'no lock request');
+    assert.ok(data.commits <= 1 + asks.length, `${data.commits} commits: one for the batch, then each alone once one overdrew`);
+  });
+
+  test('an unlocked move waits while another business holds the account, then lands', async () => {
+    const payer = account();
+    const other = new DataClient({ urls: [bank.dataServer.url], businessId: '1', businessKey: devKeys.business['1']!, timeoutMs: 5000 });
+    try {
+      await other.lock([payer], 5000, []);
+      const moved = store.move([payer], [], [deposit(payer, 7)]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await other.release([payer]);
+      assert.equal(await moved, true);
+      assert.equal(await store.balance(payer), 7);
+    } finally {
+      await other.close();
+    }
+  });
 });

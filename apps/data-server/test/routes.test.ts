@@ -365,6 +365,27 @@ describe('data server v1 routes', () => {
     assert.equal(await amountOf(a), 19);
   });
 
+  test('v1 - an unlocked commit needs no lock, but is refused on an account another business holds, and below zero; nothing changes', async () => {
+    const a = fresh();
+    const credit = (id: string, cents: number) => ({ transferId: id, kind: 'credit', debitAccountId: '@bank:2', creditAccountId: a, amountCents: cents });
+    const hold = (id: string, cents: number) => ({ transferId: id, kind: 'hold', debitAccountId: a, creditAccountId: '@holds', amountCents: cents });
+    const commit = (id: string, transfers: unknown[], businessId = '1') => call('POST', '/v1/commits', { businessId, json: { commitId: id, locks: [], transfers, release: false, unlocked: true } });
+    const done = await commit(`c-${a}`, [credit(`cr-${a}`, 50)]);
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(await amountOf(a), 50);
+    const broke = await commit(`c2-${a}`, [hold(`h1-${a}`, 30), hold(`h2-${a}`, 30)]);
+    assert.deepEqual([broke.status, broke.body.error.code], [422, 'INSUFFICIENT_FUNDS'], 'the second hold would take the account below zero');
+    assert.equal(await amountOf(a), 50, 'all or nothing: the first hold is not written either');
+    const locked = await call('POST', '/v1/locks', { businessId: '2', json: { accountIds: [a] } });
+    assert.equal(locked.status, 200, JSON.stringify(locked.body));
+    const refused = await commit(`c3-${a}`, [hold(`h3-${a}`, 10)]);
+    assert.deepEqual([refused.status, refused.body.error.code], [423, 'ACCOUNT_LOCKED'], 'another business holds the account');
+    assert.equal(await amountOf(a), 50);
+    const own = await commit(`c4-${a}`, [hold(`h4-${a}`, 10)], '2');
+    assert.equal(own.status, 200, 'the lock\'s owner may commit unlocked on it');
+    assert.equal(await amountOf(a), 40);
+  });
+
   test('service - health, readiness, metrics and the OpenAPI document', async () => {
     assert.equal((await call('GET', '/health', { businessId: null })).status, 200);
     assert.equal((await call('GET', '/ready', { businessId: null })).status, 200);

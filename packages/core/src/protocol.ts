@@ -92,8 +92,15 @@ export interface QueueResult {
 
 export interface CommitRequest {
   commitId: string;
-  /** Locks the caller holds; every customer account a transfer touches must be among them. */
+  /** Locks the caller holds; every customer account a transfer touches must be among them, unless `unlocked`. */
   locks: FenceRef[];
+  /**
+   * Touch customer accounts without holding their locks, for writes that need no read of a
+   * balance first (a credit, a hold whose only rule is "never below zero"): refused with
+   * ACCOUNT_LOCKED while another business holds one of them, and with INSUFFICIENT_FUNDS when a
+   * customer balance would go below zero; one round trip instead of a lock and a commit.
+   */
+  unlocked?: boolean;
   transfers: TransferInput[];
   /** Release the locks in the same atomic step. */
   release: boolean;

@@ -46,8 +46,8 @@ export interface CreditStep {
   next: CreditRecord;
   /** The movement to the receiver (a commit), or null (a void moves nothing). */
   transfer: TransferInput | null;
-  /** The receiver's account, locked while a commit applies. */
-  lock: string | null;
+  /** The receiver's account, which a commit touches; null for a void. */
+  customerAccount: string | null;
 }
 
 /** Who the key names at this bank. */
@@ -76,11 +76,11 @@ export function creditTombstone(legId: string, coordinatorBank: number, nowMs: n
 /** The transition of a credit on an event; null: nothing changes (it answers as it is). */
 export function stepCredit(credit: CreditRecord, event: CreditEvent): CreditStep | null {
   if (credit.state !== 'pending') return null;
-  if (event.type === 'void') return { next: { ...credit, state: 'failed', updatedAtMs: event.nowMs }, transfer: null, lock: null };
+  if (event.type === 'void') return { next: { ...credit, state: 'failed', updatedAtMs: event.nowMs }, transfer: null, customerAccount: null };
   return {
     next: { ...credit, state: 'completed', updatedAtMs: event.nowMs },
     transfer: legMove(credit.legId, 'credit', bankAccount(credit.fromBank), credit.receiverAccountId, credit.amountCents),
-    lock: credit.receiverAccountId,
+    customerAccount: credit.receiverAccountId,
   };
 }
 

@@ -54,18 +54,19 @@ export type HoldEvent =
 export interface HoldStep {
   next: HoldRecord;
   transfer: TransferInput;
-  /** The customer account the movement credits, to lock while it commits; null for bank accounts only. */
-  lock: string | null;
+  /** The customer account the movement touches (the data server refuses it while another business
+   *  holds that account's lock); null when only bank accounts move. */
+  customerAccount: string | null;
 }
 
-/** A new hold: its record, the movement into @holds, and the funds it needs under the payer's lock. */
+/** A new hold: its record, the movement into @holds, and the funds it needs (the payer's balance may not go below zero). */
 export function placeHold(request: HoldRequest, payerName: string, nowMs: number, timeoutMs: number): HoldStep & { needsCents: number } {
   const { consent: _consent, ...fields } = request;
   const next: HoldRecord = { ...fields, payerName, state: 'held', reason: null, createdAtMs: nowMs, expiresAtMs: nowMs + timeoutMs, updatedAtMs: nowMs };
   return {
     next,
     transfer: legMove(request.legId, 'hold', request.payerAccountId, HOLDS_ACCOUNT, request.amountCents),
-    lock: request.payerAccountId,
+    customerAccount: request.payerAccountId,
     needsCents: request.amountCents,
   };
 }
@@ -87,7 +88,7 @@ export function stepHold(hold: HoldRecord, event: HoldEvent): HoldStep | null {
   const toPayer = (kind: 'void' | 'reverse', from: string, state: 'voided' | 'reversed', reason: string): HoldStep => ({
     next: { ...hold, state, reason, updatedAtMs: event.nowMs },
     transfer: legMove(hold.legId, kind, from, hold.payerAccountId, hold.amountCents),
-    lock: hold.payerAccountId,
+    customerAccount: hold.payerAccountId,
   });
   switch (event.type) {
     case 'post':
@@ -96,7 +97,7 @@ export function stepHold(hold: HoldRecord, event: HoldEvent): HoldStep | null {
       return {
         next: { ...hold, state: 'posted', receiverName: event.receiverName || hold.receiverName, updatedAtMs: event.nowMs },
         transfer: legMove(hold.legId, 'post', HOLDS_ACCOUNT, bankAccount(hold.toBank), hold.amountCents),
-        lock: null,
+        customerAccount: null,
       };
     case 'cancel':
       if (hold.state === 'held') return toPayer('void', HOLDS_ACCOUNT, 'voided', event.reason);

@@ -133,7 +133,8 @@ export class LedgerService {
       throw new BancaError('TOO_MANY_ACCOUNTS', `At most ${this.limits.transfersPerCommitMax} transfers per commit.`);
     }
     // A commit may come without locks when it touches no customer account (records, queue
-    // results, moves between system accounts); the store refuses any customer account not locked.
+    // results, moves between system accounts); the store refuses any customer account not locked,
+    // unless the commit is `unlocked`: then only an account another business holds is refused.
     if (request.locks.length > 0) this.accountList(request.locks.map((ref) => ref.accountId));
     for (const transfer of request.transfers) checkTransfer(transfer);
     checkRecordWrites(request.records ?? []);
@@ -141,7 +142,7 @@ export class LedgerService {
     if ((request.refusals?.length ?? 0) > this.limits.transfersPerCommitMax) {
       throw new BancaError('TOO_MANY_ACCOUNTS', `At most ${this.limits.transfersPerCommitMax} refusals per commit.`);
     }
-    return this.store.commit(request, { businessId, requireLocks: true });
+    return this.store.commit(request, { businessId, requireLocks: request.unlocked !== true });
   }
 
   async readRecords(collectionInput: unknown, keys: readonly unknown[]): Promise<{ records: StoredRecord[] }> {

@@ -69,6 +69,7 @@ const CommitBody = Type.Object(
     locks: Type.Array(FenceRef),
     transfers: Type.Array(Transfer),
     release: Type.Boolean(),
+    unlocked: Type.Optional(Type.Boolean({ description: 'Touch customer accounts without holding their locks: refused with ACCOUNT_LOCKED while another business holds one, and never below zero.' })),
     queue: Type.Optional(Type.Object({ claimId: Id, results: Type.Array(QueueResult) }, { additionalProperties: false })),
     records: Type.Optional(Type.Array(RecordWrite)),
     refusals: Type.Optional(Type.Array(Refusal)),

@@ -1,5 +1,6 @@
 // The consortium's view of the bank's data store: versioned records (compare-and-set) and
 // commits that move money under account locks, both through the data server's v1 protocol.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BancaError } from '@banca/core/errors';
 import { RECORD_LIMITS, type RecordWrite, type StoredRecord, type TransferInput, type TransferRecord } from '@banca/core/protocol';
 import type { DataClient } from '../../infra/data-client.js';
@@ -57,8 +58,10 @@ const LOCKED_WRITES_GUESS = 2;
 type Plan = (balances: LockedBalances) => { transfers: TransferInput[]; changes: Change<unknown>[] } | null;
 
 interface Waiting {
-  /** Customer accounts to lock, sorted; none for a plain write. */
+  /** Customer accounts it touches, sorted; none for a plain write. */
   accounts: string[];
+  /** Committed without their locks (the data server's `unlocked`): the plan reads no balance. */
+  unlocked: boolean;
   plan: Plan;
   writes: number;
   /** true: written (or nothing to write); false: a version moved or an id was taken, re-read. */
@@ -146,6 +149,18 @@ export class BankStore {
   }
 
   /**
+   * Writes records and transfers that touch customer accounts, without taking their locks (one
+   * request, not a lock and a commit): for moves that read no balance first. The data server
+   * refuses them while another business holds one of the accounts (retried here for a bounded
+   * time, then ACCOUNT_LOCKED) and when a customer balance would go below zero
+   * (INSUFFICIENT_FUNDS, that caller alone). False when a record version moved or a transfer id
+   * was already used.
+   */
+  move(accountIds: string[], changes: Change<unknown>[], transfers: TransferInput[]): Promise<boolean> {
+    return this.enqueue([...new Set(accountIds)].sort(), () => ({ transfers, changes }), changes.length, true);
+  }
+
+  /**
    * Locks customer accounts, lets `plan` decide on their balances, and commits its transfers and
    * records while releasing the locks. `plan` returning null commits nothing. False when a record
    * version moved or a transfer id was already used (someone else did it first): re-read.
@@ -156,12 +171,12 @@ export class BankStore {
     return this.enqueue([...new Set(accountIds)].sort(), plan, LOCKED_WRITES_GUESS);
   }
 
-  private enqueue(accounts: string[], plan: Plan, writes: number): Promise<boolean> {
+  private enqueue(accounts: string[], plan: Plan, writes: number, unlocked = false): Promise<boolean> {
     if (this.pending.length >= this.batching.pendingMax) {
       return Promise.reject(new BancaError('TOO_MANY_REQUESTS', `More than ${this.batching.pendingMax} writes to the bank's store are waiting at this business server; retry shortly.`));
     }
     return new Promise((resolve, reject) => {
-      this.pending.push({ accounts, plan, writes, resolve, reject });
+      this.pending.push({ accounts, plan, writes, unlocked, resolve, reject });
       this.schedule();
     });
   }
@@ -221,7 +236,7 @@ export class BankStore {
       this.pending.unshift(...again);
       return;
     } catch (error) {
-      if (batch.length === 1 || !(isLost(error) || isLocked(error))) {
+      if (batch.length === 1 || !(isLost(error) || isLocked(error) || isBroke(error))) {
         for (const item of batch) settle(item, error);
         return;
       }
@@ -236,7 +251,9 @@ export class BankStore {
   }
 
   /** Locks, runs each plan in order on the balances the earlier ones leave, commits all; per caller: true, or the error its plan threw. */
-  private async commitTogether(batch: readonly Waiting[], accounts: string[]): Promise<unknown[]> {
+  private async commitTogether(batch: readonly Waiting[], touched: string[]): Promise<unknown[]> {
+    const unlocked = batch.some((item) => item.unlocked);
+    const accounts = unlocked ? [...new Set(batch.filter((item) => !item.unlocked).flatMap((item) => item.accounts))].sort() : touched;
     const locked = accounts.length > 0 ? await lockWithRetry(this.data, this.policy, accounts, []) : null;
     let settled = accounts.length === 0;
     try {
@@ -275,18 +292,35 @@ export class BankStore {
         return true;
       });
       if (transfers.length > 0 || records.length > 0) {
-        await commitWithRetry(this.data, {
+        const request = {
           commitId: newCommitId(),
           locks: (locked?.locks ?? []).map((grant) => ({ accountId: grant.accountId, fence: grant.fence })),
           transfers,
           release: accounts.length > 0,
           records,
-        });
+          ...(unlocked ? { unlocked: true } : {}),
+        };
+        // Unlocked and holding no lock, a commit refused because another business holds an account waits for it, as a lock would.
+        if (unlocked && accounts.length === 0) await this.commitWhenFree(request);
+        else await commitWithRetry(this.data, request);
         settled = true;
       }
       return results;
     } finally {
       if (!settled) await this.data.release(accounts).catch(() => undefined);
+    }
+  }
+
+  private async commitWhenFree(request: Parameters<DataClient['commit']>[0]): Promise<void> {
+    const deadline = Date.now() + this.policy.lockRetryMsMax;
+    for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 50)) {
+      try {
+        await commitWithRetry(this.data, request);
+        return;
+      } catch (error) {
+        if (!isLocked(error) || Date.now() + delayMs > deadline) throw error;
+        await sleep(delayMs * (0.5 + Math.random()));
+      }
     }
   }
 
@@ -320,6 +354,11 @@ function settle(item: Waiting, result: unknown): void {
   if (result === true) item.resolve(true);
   else if (isLost(result)) item.resolve(false);
   else item.reject(result);
+}
+
+/** A customer balance would go below zero (an unlocked move): refused for that caller alone. */
+function isBroke(error: unknown): boolean {
+  return error instanceof BancaError && error.code === 'INSUFFICIENT_FUNDS';
 }
 
 function isLocked(error: unknown): boolean {

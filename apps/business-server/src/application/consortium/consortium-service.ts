@@ -209,10 +209,11 @@ export class ConsortiumService {
         return depositTransaction(existing.value);
       }
       const record: DepositRecord = { transferId, accountId, amountCents, method, createdAtMs: Date.now() };
-      const done = await this.store.withLocks([accountId], () => ({
-        transfers: [{ transferId, kind: 'deposit', debitAccountId: '@cash', creditAccountId: accountId, amountCents }],
-        changes: [this.deposits.change(transferId, 0, record)],
-      }));
+      const done = await this.store.move(
+        [accountId],
+        [this.deposits.change(transferId, 0, record)],
+        [{ transferId, kind: 'deposit', debitAccountId: '@cash', creditAccountId: accountId, amountCents }],
+      );
       if (done) return depositTransaction(record);
     }
     throw new BancaError('UNAVAILABLE', 'The deposit kept conflicting; retry with the same key.');

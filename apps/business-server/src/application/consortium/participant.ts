@@ -140,19 +140,15 @@ export class Participant implements BankLink {
       const placed = placeHold(request, payerName, this.now(), this.holdTimeoutMs);
       let done: boolean;
       try {
-        done = await this.store.withLocks([request.payerAccountId], (balances) => {
-          const available = balances.balance(request.payerAccountId);
-          if (available < placed.needsCents) {
-            throw new BancaError('INSUFFICIENT_FUNDS', `Account ${request.payerAccountId} at bank ${this.bankId} has ${available} cents available; the transfer needs ${placed.needsCents}.`);
-          }
-          return { transfers: [placed.transfer], changes: [this.holds.change(request.legId, 0, placed.next)] };
-        });
+        // No lock: the data server never takes a customer balance below zero, which is the hold's only rule.
+        done = await this.store.move([request.payerAccountId], [this.holds.change(request.legId, 0, placed.next)], [placed.transfer]);
       } catch (error) {
         if (!(error instanceof BancaError && error.code === 'INSUFFICIENT_FUNDS')) throw error;
         // A repeat of a hold placed earlier must get that hold, even if the money is gone since.
         const existing = await existingHold();
         if (existing) return existing;
-        throw error;
+        const available = await this.store.balance(request.payerAccountId);
+        throw new BancaError('INSUFFICIENT_FUNDS', `Account ${request.payerAccountId} at bank ${this.bankId} has ${available} cents available; the transfer needs ${placed.needsCents}.`, { cause: error });
       }
       if (done) {
         this.onWork();
@@ -249,7 +245,7 @@ export class Participant implements BankLink {
     return this.credits.ofAccount(accountId, limit);
   }
 
-  /** The shell of stepHold: read, step, compare-and-set (under the payer's lock when money returns to it), again if it lost. */
+  /** The shell of stepHold: read, step, compare-and-set (with its movement in the same commit), again if it lost. */
   private async moveHold(legId: string, coordinatorBank: number, event: HoldEvent): Promise<HoldRecord> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const current = await this.holds.read(legId);
@@ -258,9 +254,9 @@ export class Participant implements BankLink {
       const step = stepHold(current.value, event);
       if (!step) return current.value;
       const change = this.holds.change(legId, current.version, step.next);
-      const done = step.lock === null
+      const done = step.customerAccount === null
         ? await this.store.write([change], [step.transfer])
-        : await this.store.withLocks([step.lock], () => ({ transfers: [step.transfer], changes: [change] }));
+        : await this.store.move([step.customerAccount], [change], [step.transfer]);
       if (done) return step.next;
     }
     throw contention(legId);
@@ -280,10 +276,10 @@ export class Participant implements BankLink {
       const step = stepCredit(current.value, event);
       if (!step) return current.value;
       const change = this.credits.change(legId, current.version, step.next);
-      const { transfer, lock } = step;
+      const { transfer, customerAccount } = step;
       const done = transfer === null
         ? await this.store.write([change])
-        : await this.store.withLocks(lock === null ? [] : [lock], () => ({ transfers: [transfer], changes: [change] }));
+        : await this.store.move(customerAccount === null ? [] : [customerAccount], [change], [transfer]);
       if (done) return step.next;
     }
     throw contention(legId);
