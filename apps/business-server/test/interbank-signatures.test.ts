@@ -124,8 +124,10 @@ describe('interbank signatures - routes', () => {
     const junk = fc.oneof(
       headerText(),
       fc.constantFrom('x'.repeat(5000), `${real}${'A'.repeat(10_000)}`, `${real}.`, real.split('.').slice(0, 2).join('.'), `..`, `a.b.c`, ' '.repeat(100)),
+      // A changed character that only touches a segment's unused low bits (its last base64url
+      // character) decodes to the same token, which is then rightly accepted: not junk.
       fc.tuple(fc.integer({ min: 0, max: real.length - 1 }), fc.constantFrom('A', '_', '-', '.', '=')).map(([index, char]) => `${real.slice(0, index)}${char}${real.slice(index + 1)}`)
-        .filter((text) => text !== real),
+        .filter((text) => decoded(text) !== decoded(real)),
       fc.json().map((text) => `${Buffer.from(text).toString('base64url')}.${Buffer.from(text).toString('base64url')}.${real.split('.')[2]}`),
     );
     await fc.assert(fc.asyncProperty(junk, async (value) => {
@@ -135,6 +137,11 @@ describe('interbank signatures - routes', () => {
     }), fuzzRuns(150));
   });
 });
+
+/** A compact JWS as the bytes its segments decode to. */
+function decoded(token: string): string {
+  return token.split('.').map((segment) => Buffer.from(segment, 'base64url').toString('hex')).join('.');
+}
 
 describe('interbank signatures - verifier', () => {
   const peers = new Map<number, PeerKeys>([[2, { kind: 'listed', keys: [publicJwkOf(key(2))] }]]);
