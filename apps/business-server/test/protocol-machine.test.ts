@@ -82,35 +82,23 @@ function everyInterleaving(make: () => { actors: Generator<void, void>[]; check:
 }
 
 /** One step of a participant's shell: read, step, compare-and-set; again when the write lost. */
-function* moveHold(cell: Cell<HoldRecord>, ledger: Ledger, event: HoldEvent): Generator<void, void> {
+function* casStep<T>(cell: Cell<T>, ledger: Ledger, step: (value: T) => { next: T; transfer: TransferInput | null } | null): Generator<void, void> {
   for (;;) {
     const read = { version: cell.version, value: cell.value };
     yield;
-    const step = stepHold(read.value, event);
-    if (!step) return;
+    const moved = step(read.value);
+    if (!moved) return;
     if (cell.version !== read.version) continue;
     cell.version++;
-    cell.value = step.next;
-    ledger.apply(step.transfer);
+    cell.value = moved.next;
+    if (moved.transfer) ledger.apply(moved.transfer);
     yield;
     return;
   }
 }
 
-function* moveCredit(cell: Cell<CreditRecord>, ledger: Ledger, event: CreditEvent): Generator<void, void> {
-  for (;;) {
-    const read = { version: cell.version, value: cell.value };
-    yield;
-    const step = stepCredit(read.value, event);
-    if (!step) return;
-    if (cell.version !== read.version) continue;
-    cell.version++;
-    cell.value = step.next;
-    if (step.transfer) ledger.apply(step.transfer);
-    yield;
-    return;
-  }
-}
+const moveHold = (cell: Cell<HoldRecord>, ledger: Ledger, event: HoldEvent) => casStep(cell, ledger, (hold) => stepHold(hold, event));
+const moveCredit = (cell: Cell<CreditRecord>, ledger: Ledger, event: CreditEvent) => casStep(cell, ledger, (credit) => stepCredit(credit, event));
 
 const HOLD_REQUEST: HoldRequest = {
   legId: 'p1-a.1', packetId: 'p1-a', coordinatorBank: 1, payerAccountId: 'payer', payerDocument: '', toBank: 2, amountCents: 300, receiverName: '',

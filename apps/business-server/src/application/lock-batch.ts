@@ -21,16 +21,19 @@ export type Outcome =
   | { operation: Operation; kind: 'refuse'; error: BancaError }
   | { operation: Operation; kind: 'rejected'; error: BancaError };
 
-export async function lockWithRetry(data: DataClient, policy: LockPolicy, accountIds: string[], lookupIds: string[], requestId?: string): Promise<LockResponse> {
+export function lockWithRetry(data: DataClient, policy: LockPolicy, accountIds: string[], lookupIds: string[], requestId?: string): Promise<LockResponse> {
+  return whileLocked(policy, () => data.lock(accountIds, policy.leaseMs, lookupIds, requestId));
+}
+
+/** Runs `attempt` again, with jittered backoff for up to lockRetryMsMax, while it fails with ACCOUNT_LOCKED. */
+export async function whileLocked<T>(policy: LockPolicy, attempt: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + policy.lockRetryMsMax;
-  let delayMs = 1;
-  for (;;) {
+  for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 50)) {
     try {
-      return await data.lock(accountIds, policy.leaseMs, lookupIds, requestId);
+      return await attempt();
     } catch (error) {
       if (!(error instanceof BancaError) || error.code !== 'ACCOUNT_LOCKED' || Date.now() + delayMs > deadline) throw error;
       await sleep(delayMs * (0.5 + Math.random()));
-      delayMs = Math.min(delayMs * 2, 50);
     }
   }
 }

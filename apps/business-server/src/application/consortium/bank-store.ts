@@ -1,12 +1,11 @@
 // The consortium's view of the bank's data store: versioned records (compare-and-set) and
 // commits that move money under account locks, both through the data server's v1 protocol.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BancaError } from '@banca/core/errors';
 import { RECORD_LIMITS, type RecordWrite, type StoredRecord, type TransferInput, type TransferRecord } from '@banca/core/protocol';
 import type { DataClient } from '../../infra/data-client.js';
 import type { AccountGate } from '../account-gate.js';
 import { GatherTimer } from '../gather-timer.js';
-import { commitWithRetry, lockWithRetry, newCommitId, type LockPolicy } from '../lock-batch.js';
+import { commitWithRetry, lockWithRetry, newCommitId, whileLocked, type LockPolicy } from '../lock-batch.js';
 
 export interface Versioned<T> {
   version: number;
@@ -228,7 +227,7 @@ export class BankStore {
    */
   private async run(batch: Waiting[], accounts: string[]): Promise<void> {
     try {
-      const results = await this.commitTogether(batch, accounts);
+      const results = await this.commitTogether(batch);
       const again = batch.filter((_, index) => results[index] === NEXT_BATCH);
       batch.forEach((item, index) => {
         if (results[index] !== NEXT_BATCH) settle(item, results[index]);
@@ -243,7 +242,7 @@ export class BankStore {
     }
     for (const item of batch) {
       try {
-        settle(item, (await this.commitTogether([item], item.accounts))[0]);
+        settle(item, (await this.commitTogether([item]))[0]);
       } catch (error) {
         settle(item, error);
       }
@@ -251,9 +250,10 @@ export class BankStore {
   }
 
   /** Locks, runs each plan in order on the balances the earlier ones leave, commits all; per caller: true, or the error its plan threw. */
-  private async commitTogether(batch: readonly Waiting[], touched: string[]): Promise<unknown[]> {
+  private async commitTogether(batch: readonly Waiting[]): Promise<unknown[]> {
     const unlocked = batch.some((item) => item.unlocked);
-    const accounts = unlocked ? [...new Set(batch.filter((item) => !item.unlocked).flatMap((item) => item.accounts))].sort() : touched;
+    // The accounts of the locked plans; an unlocked move's are only checked by the data server.
+    const accounts = [...new Set(batch.filter((item) => !item.unlocked).flatMap((item) => item.accounts))].sort();
     const locked = accounts.length > 0 ? await lockWithRetry(this.data, this.policy, accounts, []) : null;
     let settled = accounts.length === 0;
     try {
@@ -301,26 +301,13 @@ export class BankStore {
           ...(unlocked ? { unlocked: true } : {}),
         };
         // Unlocked and holding no lock, a commit refused because another business holds an account waits for it, as a lock would.
-        if (unlocked && accounts.length === 0) await this.commitWhenFree(request);
+        if (unlocked && accounts.length === 0) await whileLocked(this.policy, () => commitWithRetry(this.data, request));
         else await commitWithRetry(this.data, request);
         settled = true;
       }
       return results;
     } finally {
       if (!settled) await this.data.release(accounts).catch(() => undefined);
-    }
-  }
-
-  private async commitWhenFree(request: Parameters<DataClient['commit']>[0]): Promise<void> {
-    const deadline = Date.now() + this.policy.lockRetryMsMax;
-    for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 50)) {
-      try {
-        await commitWithRetry(this.data, request);
-        return;
-      } catch (error) {
-        if (!isLocked(error) || Date.now() + delayMs > deadline) throw error;
-        await sleep(delayMs * (0.5 + Math.random()));
-      }
     }
   }
 

@@ -10,7 +10,6 @@ import { BancaError } from '@banca/core/errors';
 import { RECORD_KEY } from '@banca/core/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { TransferInput } from '@banca/core/protocol';
-import type { CreditRecord } from '../../domain/credit.js';
 import type { HoldRecord, HoldRequest } from '../../domain/hold.js';
 import {
   advance, holdExpired, isFinal, legIdOf, onCreditsApplied, onPosted, onPrepared, onUndone, packetRequestHash, prepareAsks, samePacketRequest,
@@ -67,13 +66,15 @@ export interface PacketStateAnswer {
 /** Queued packets read per token-ring pass (one page of the data server). */
 const QUEUED_PER_PASS_MAX = 1000;
 
-/** A settled promise as the machine's answer: a BancaError refusal, anything else an internal (retryable) error. */
-function answerOf<T>(result: PromiseSettledResult<T>): Answer<T> {
-  if (result.status === 'fulfilled') return { ok: true, value: result.value };
-  return { ok: false, error: result.reason instanceof BancaError ? result.reason : new BancaError('INTERNAL', String(result.reason)) };
+/** A bank's answer as the machine takes it: a BancaError refusal, anything else an internal (retryable) error. */
+function answer<T>(promise: Promise<T>): Promise<Answer<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error: error instanceof BancaError ? error : new BancaError('INTERNAL', String(error)) }),
+  );
 }
 
-const settle = <T>(promises: readonly Promise<T>[]): Promise<Answer<T>[]> => Promise.allSettled(promises).then((results) => results.map(answerOf));
+const settle = <T>(promises: readonly Promise<T>[]): Promise<Answer<T>[]> => Promise.all(promises.map(answer));
 
 export class Coordinator {
   /** Token-ring mode: told when a packet was queued, so a bank holding the token runs it now. */
@@ -241,13 +242,13 @@ export class Coordinator {
     for (;;) {
       const answers = await Promise.all(packet.legs.map(async (leg, index) => {
         const ask = asks[index]!;
-        const [hold, credit] = await settle<HoldRecord | CreditRecord>([
-          leg.fromBank === packet.bankId
+        const [hold, credit] = await Promise.all([
+          answer(leg.fromBank === packet.bankId
             ? this.local.holdHere(ask.hold, packet.payerName).then((here) => (holdsHere.set(leg.legId, here), here.value))
-            : this.link(leg.fromBank).hold(ask.hold),
-          this.link(leg.toBank).prepareCredit(ask.credit),
+            : this.link(leg.fromBank).hold(ask.hold)),
+          answer(this.link(leg.toBank).prepareCredit(ask.credit)),
         ]);
-        return { hold: hold as Answer<HoldRecord>, credit: credit as Answer<CreditRecord> };
+        return { hold, credit };
       }));
       const outcome = onPrepared(packet, legs, answers, Date.now(), timing);
       if (outcome.kind === 'abort') return { next: outcome.next };
