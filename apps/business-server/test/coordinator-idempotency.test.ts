@@ -33,7 +33,7 @@ function coordinatorOn(store: BankStore): Coordinator {
   const noLink = () => {
     throw new Error('a queued packet calls no bank');
   };
-  const noLocal = { holdHere: noLink, postWrites: noLink };
+  const noLocal = { holdHere: noLink, holdWrites: noLink, postWrites: noLink };
   return new Coordinator({ bankId: 1, queued: true, prepareTimeoutMs: 1000, retryDelayMs: 10 }, store, noLink, {} as FastifyBaseLogger, noLocal);
 }
 

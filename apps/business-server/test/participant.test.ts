@@ -68,7 +68,7 @@ describe('participant - a hold, its expiry and its post', () => {
     racing.page = async <T>(collection: string, tag: string, limit: number, after: string | null) => {
       const listed = await store.page<T>(collection, tag, limit, after);
       if (listed.records.some((record) => record.key === held.legId)) {
-        const early = new Participant(1, store, customers, HOLD_MS, consents, undefined, () => held.expiresAtMs - 1);
+        const early = new Participant(1, store, customers, HOLD_MS, consents, undefined, () => held.expiresAtMs! - 1);
         await early.post(held.legId, 1);
       }
       return listed;

@@ -4,17 +4,18 @@
 // banks here are in-memory doubles whose every operation is one step of the real machines under
 // compare-and-set, as the participant and the coordinator (their shells) run them against a
 // data server. Invariants: a leg is posted or voided, never both; a credit's first decisive event
-// is its answer forever; a packet moves every leg's money or none; no cent is created or lost.
+// is its answer forever; a packet moves every leg's money or none; no cent is created or lost. A
+// direct Pix (decided by its receiving bank) is driven the same way, its hold never expiring.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BancaError } from '@banca/core/errors';
 import type { TransferInput } from '@banca/core/protocol';
-import { creditTombstone, prepareCredit, sameCredit, stepCredit, type CreditEvent, type CreditRecord, type CreditRequest } from '../src/domain/credit.js';
+import { applyCredit, creditTombstone, prepareCredit, sameCredit, stepCredit, type CreditEvent, type CreditRecord, type CreditRequest } from '../src/domain/credit.js';
 import { holdTombstone, placeHold, sameHold, stepHold, type HoldEvent, type HoldRecord, type HoldRequest } from '../src/domain/hold.js';
 import { bankAccount, HOLDS_ACCOUNT } from '../src/domain/leg-moves.js';
 import {
-  advance, holdExpired, isFinal, legIdOf, onCreditsApplied, onPosted, onPrepared, onUndone, prepareAsks,
-  type Answer, type PacketLeg, type PacketRecord,
+  advance, directStart, holdExpired, isFinal, legIdOf, onCreditsApplied, onDirectCredit, onDirectHold, onDirectVoid, onPosted, onPrepared, onUndone, prepareAsks,
+  type Answer, type DirectStage, type PacketLeg, type PacketRecord,
 } from '../src/domain/packet.js';
 
 const HOLD_TIMEOUT_MS = 1_000;
@@ -282,6 +283,8 @@ class ModelBank {
   readonly holds = new Map<string, Cell<HoldRecord>>();
   readonly credits = new Map<string, Cell<CreditRecord>>();
   up = true;
+  /** Does what it is asked, then its answer is lost on the way back. */
+  answersLost = false;
 
   constructor(readonly id: number, readonly ledger: Ledger) {}
 
@@ -289,11 +292,16 @@ class ModelBank {
     if (!this.up) throw new BancaError('BANK_UNAVAILABLE', `bank ${this.id} is down`);
   }
 
-  hold(request: HoldRequest, nowMs: number): HoldRecord {
+  private answer<T>(value: T): T {
+    if (this.answersLost) throw new BancaError('BANK_UNAVAILABLE', `bank ${this.id}'s answer was lost`);
+    return value;
+  }
+
+  hold(request: HoldRequest, nowMs: number, timeoutMs: number | null = HOLD_TIMEOUT_MS): HoldRecord {
     this.reachable();
     const existing = this.holds.get(request.legId);
     if (existing) return sameHold(existing.value, request);
-    const placed = placeHold(request, 'Ana', nowMs, HOLD_TIMEOUT_MS);
+    const placed = placeHold(request, 'Ana', nowMs, timeoutMs);
     if (this.ledger.balance(request.payerAccountId) < placed.needsCents) throw new BancaError('INSUFFICIENT_FUNDS', 'no money');
     this.ledger.apply(placed.transfer);
     this.holds.set(request.legId, { version: 1, value: placed.next });
@@ -334,7 +342,7 @@ class ModelBank {
       if (event.type === 'commit') throw new BancaError('TRANSFER_NOT_FOUND', `no credit ${legId}`);
       const tombstone = creditTombstone(legId, 1, event.nowMs);
       this.credits.set(legId, { version: 1, value: tombstone });
-      return tombstone;
+      return this.answer(tombstone);
     }
     const step = stepCredit(cell.value, event);
     if (step) {
@@ -342,7 +350,18 @@ class ModelBank {
       cell.value = step.next;
       if (step.transfer) this.ledger.apply(step.transfer);
     }
-    return cell.value;
+    return this.answer(cell.value);
+  }
+
+  /** A direct Pix's credit, applied at once; the record found (an earlier apply, a void's tombstone) answers instead. */
+  apply(request: CreditRequest, nowMs: number): CreditRecord {
+    this.reachable();
+    const existing = this.credits.get(request.legId);
+    if (existing) return this.answer(sameCredit(existing.value, request));
+    const step = applyCredit(request, { ...RECEIVER, accountId: `receiver-${request.legId}` }, nowMs);
+    this.credits.set(request.legId, { version: 1, value: step.next });
+    if (step.transfer) this.ledger.apply(step.transfer);
+    return this.answer(step.next);
   }
 
   expireHolds(nowMs: number): void {
@@ -350,10 +369,11 @@ class ModelBank {
   }
 }
 
-function packetOf(legs: { fromBank: number; toBank: number }[]): PacketRecord {
+function packetOf(legs: { fromBank: number; toBank: number }[], direct = false): PacketRecord {
   const packetId = 'p1-crash';
   return {
-    packetId, kind: 'packet', bankId: 1, accountId: 'payer', document: '52998224725', payerName: 'Ana', state: 'preparing', failedLeg: null, error: null,
+    ...(direct ? { direct } : {}),
+    packetId, kind: direct ? 'pix' : 'packet', bankId: 1, accountId: 'payer', document: '52998224725', payerName: 'Ana', state: 'preparing', failedLeg: null, error: null,
     requestHash: 'h', createdAtMs: 0, updatedAtMs: 0,
     legs: legs.map((leg, index): PacketLeg => ({
       legId: legIdOf(packetId, index), fromBank: leg.fromBank, fromAccountId: 'payer', toBank: leg.toBank, toKey: 'bia@example.com', amountCents: 100 * (index + 1),
@@ -549,4 +569,197 @@ describe('protocol machine - a coordinator crashed between any two steps', () =>
     assert.equal(cell.value.state, 'failed');
     assert.equal(banks.get(3)!.holds.get(cell.value.legs[1]!.legId)?.value.payerAccountId, 'none', 'a tombstone at bank 3: a late hold is refused');
   });
+});
+
+// --- a direct Pix: its receiving bank decides ---------------------------------------------------
+
+/**
+ * A test shell of Coordinator.prepareDirect over the model banks, yielding after every ask and
+ * every write of the packet. The hold here was written with the packet's first record (submit),
+ * and its drive still asks for it first (idempotent), as a drive that did not place it does.
+ */
+function* driveDirect(banks: Map<number, ModelBank>, cell: Cell<PacketRecord>, clock: { nowMs: number }): Generator<void, void> {
+  const bank = (id: number) => banks.get(id)!;
+  for (let round = 0; round < 20 && !isFinal(cell.value); round++) {
+    const packet = cell.value;
+    const read = cell.version;
+    const [asked] = prepareAsks(packet);
+    const leg = packet.legs[0]!;
+    let next: PacketRecord | null = null;
+    if (packet.state === 'preparing') {
+      let stage: DirectStage = directStart(packet, clock.nowMs, TIMING);
+      while (next === null) {
+        switch (stage.kind) {
+          case 'hold':
+            stage = onDirectHold(packet, ask(() => bank(1).hold(asked!.hold, clock.nowMs, null)), clock.nowMs, TIMING);
+            yield;
+            break;
+          case 'credit':
+            stage = onDirectCredit(packet, ask(() => bank(leg.toBank).apply(asked!.credit, clock.nowMs)), clock.nowMs, TIMING);
+            yield;
+            break;
+          case 'void':
+            stage = onDirectVoid(packet, ask(() => bank(leg.toBank).moveCredit(leg.legId, { type: 'void', nowMs: clock.nowMs })), stage.cause, clock.nowMs, TIMING);
+            yield;
+            break;
+          case 'wait':
+            clock.nowMs += 100;
+            stage = stage.then;
+            break;
+          case 'complete':
+          case 'abort':
+            next = stage.next;
+            break;
+          case 'leave':
+            return;
+        }
+      }
+    } else if (packet.state === 'aborting') {
+      const answers = [ask(() => bank(1).moveHold(leg.legId, { type: 'cancel', nowMs: clock.nowMs, reason: 'aborted' }))];
+      yield;
+      const outcome = onUndone(packet, answers, clock.nowMs);
+      if (outcome.kind === 'wait') return;
+      next = outcome.next;
+    } else return;
+    if (cell.version !== read) continue;
+    if (next.state === 'completed') {
+      // The completion's write posts the hold here, compare-and-set on it.
+      const hold = bank(1).holds.get(leg.legId)!;
+      if (hold.value.state !== 'posted') {
+        assert.equal(stepHold(hold.value, { type: 'post', nowMs: clock.nowMs })?.next.state, 'posted', 'a direct hold is still held when its credit was applied');
+        bank(1).moveHold(leg.legId, { type: 'post', nowMs: clock.nowMs });
+      }
+    }
+    cell.version++;
+    cell.value = next;
+    yield;
+  }
+}
+
+/** A direct Pix as submit records it: the packet and its hold (which never expires) in one write. */
+function submittedDirect(banks: Map<number, ModelBank>): Cell<PacketRecord> {
+  const packet = packetOf([{ fromBank: 1, toBank: 2 }], true);
+  banks.get(1)!.hold(prepareAsks(packet)[0]!.hold, 0, null);
+  return { version: 1, value: packet };
+}
+
+describe('protocol machine - a direct Pix, decided by its receiving bank', () => {
+  test('direct - an apply racing a void at the receiving bank: in every interleaving one wins, both coordinators decide as it did, and the money moves once or not at all', () => {
+    const packet = packetOf([{ fromBank: 1, toBank: 2 }], true);
+    const [asked] = prepareAsks(packet);
+    const decisions = new Set<string>();
+    everyInterleaving(() => {
+      const ledger = new Ledger({});
+      const credits = new Map<string, Cell<CreditRecord>>();
+      const answers: { apply?: CreditRecord; void?: CreditRecord } = {};
+      const legId = asked!.credit.legId;
+      // Create-if-absent by compare-and-set on version 0, as Participant.applyCredit and moveCredit write it.
+      function* apply(): Generator<void, void> {
+        const absent = !credits.has(legId);
+        yield;
+        if (absent && !credits.has(legId)) {
+          const step = applyCredit(asked!.credit, RECEIVER, 1);
+          credits.set(legId, { version: 1, value: step.next });
+          if (step.transfer) ledger.apply(step.transfer);
+        }
+        answers.apply = credits.get(legId)!.value;
+        yield;
+      }
+      function* voidIt(): Generator<void, void> {
+        const absent = !credits.has(legId);
+        yield;
+        if (absent && !credits.has(legId)) credits.set(legId, { version: 1, value: creditTombstone(legId, 1, 2) });
+        const cell = credits.get(legId)!;
+        const voided = stepCredit(cell.value, { type: 'void', nowMs: 2 });
+        if (voided) cell.value = voided.next;
+        answers.void = cell.value;
+        yield;
+      }
+      return {
+        actors: [apply(), voidIt()],
+        check: (schedule) => {
+          const stored = credits.get(asked!.credit.legId)!.value;
+          const byApply = onDirectCredit(packet, { ok: true, value: answers.apply! }, 10, TIMING);
+          const byVoid = onDirectVoid(packet, { ok: true, value: answers.void! }, { code: 'BANK_UNAVAILABLE', message: 'late' }, 10, TIMING);
+          const expected = stored.state === 'completed' ? 'complete' : 'abort';
+          assert.equal(byApply.kind, expected, `${schedule}: the first drive follows the receiving bank (${stored.state})`);
+          assert.equal(byVoid.kind, expected, `${schedule}: the recovery's void follows it too`);
+          assert.equal(ledger.balance('receiver'), stored.state === 'completed' ? packet.legs[0]!.amountCents : 0, schedule);
+          decisions.add(expected);
+        },
+      };
+    });
+    assert.deepEqual([...decisions].sort(), ['abort', 'complete'], 'both winners occur');
+  });
+
+  test('direct - its steps: a refusal there is voided there before anything comes back here; silence waits until the prepare timeout, then the void decides', () => {
+    const packet = packetOf([{ fromBank: 1, toBank: 2 }], true);
+    const credit = (state: CreditRecord['state']): Answer<CreditRecord> => ({ ok: true, value: { ...prepareCredit(prepareAsks(packet)[0]!.credit, RECEIVER, 0), state } });
+    const down: Answer<never> = { ok: false, error: new BancaError('BANK_UNAVAILABLE', 'bank 2 is down') };
+    const noKey: Answer<never> = { ok: false, error: new BancaError('PIX_KEY_NOT_FOUND', 'no such key') };
+    assert.equal(onDirectCredit(packet, credit('completed'), 1, TIMING).kind, 'complete');
+    const refused = onDirectCredit(packet, noKey, 1, TIMING);
+    assert.ok(refused.kind === 'void' && refused.cause.code === 'PIX_KEY_NOT_FOUND', 'a refusal is made final there first');
+    assert.deepEqual(onDirectCredit(packet, down, TIMING.prepareTimeoutMs - 1, TIMING), { kind: 'wait', then: { kind: 'credit' } });
+    assert.equal(onDirectCredit(packet, down, TIMING.prepareTimeoutMs, TIMING).kind, 'void');
+    const voided = onDirectVoid(packet, credit('failed'), { code: 'PIX_KEY_NOT_FOUND', message: 'no such key' }, 1, TIMING);
+    assert.ok(voided.kind === 'abort' && voided.next.error?.code === 'PIX_KEY_NOT_FOUND', 'the customer is told the refusal, not the void');
+    assert.equal(onDirectVoid(packet, credit('completed'), { code: 'BANK_UNAVAILABLE', message: '' }, 1, TIMING).kind, 'complete', 'applied there: it completes, whatever the timeout said');
+    assert.equal(onDirectVoid(packet, down, { code: 'BANK_UNAVAILABLE', message: '' }, 2 * TIMING.prepareTimeoutMs - 1, TIMING).kind, 'wait');
+    assert.equal(onDirectVoid(packet, down, { code: 'BANK_UNAVAILABLE', message: '' }, 2 * TIMING.prepareTimeoutMs, TIMING).kind, 'leave');
+    const noFunds = onDirectHold(packet, { ok: false, error: new BancaError('INSUFFICIENT_FUNDS', 'no money') }, 1, TIMING);
+    assert.equal(noFunds.kind, 'abort', 'a hold refused here aborts at once: the credit was never asked');
+    assert.equal(directStart(packet, TIMING.prepareTimeoutMs, TIMING).kind, 'void', 'a drive past the timeout starts with the void: the credit may have been asked before a crash');
+    assert.equal(placeHold(prepareAsks(packet)[0]!.hold, 'Ana', 0, null).next.expiresAtMs, null);
+    assert.throws(() => advance(packetOf([{ fromBank: 1, toBank: 2 }]), 'completed', 1), /cannot go from preparing to completed/, 'only a direct packet completes from preparing');
+  });
+
+  test('direct - a coordinator stopped after each step: a fresh drive settles it all or nothing, and the expiry sweep never gives a direct hold back', () => {
+    const steps = (() => {
+      const { banks } = consortium();
+      const cell = submittedDirect(banks);
+      let count = 0;
+      for (const _ of driveDirect(banks, cell, { nowMs: 0 })) count++;
+      assert.equal(cell.value.state, 'completed');
+      assertSettled(banks, cell.value, 'no crash');
+      return count;
+    })();
+    const outcomes = new Set<string>();
+    for (let crashAfter = 0; crashAfter <= steps; crashAfter++) {
+      for (const advanceMs of [0, 10 * HOLD_TIMEOUT_MS]) {
+        const { banks } = consortium();
+        const cell = submittedDirect(banks);
+        const clock = { nowMs: 0 };
+        const first = driveDirect(banks, cell, clock);
+        for (let step = 0; step < crashAfter && !first.next().done; step++);
+        clock.nowMs += advanceMs;
+        for (const bank of banks.values()) bank.expireHolds(clock.nowMs);
+        assert.notEqual(banks.get(1)!.holds.get(cell.value.legs[0]!.legId)!.value.state, 'voided', 'not voided by the sweep');
+        for (const _ of driveDirect(banks, cell, clock));
+        assertSettled(banks, cell.value, `crash after step ${crashAfter}, recovery ${advanceMs} ms later`);
+        outcomes.add(cell.value.state);
+      }
+    }
+    assert.deepEqual([...outcomes].sort(), ['completed', 'failed'], 'a recovery past the timeout voids a leg never applied, and completes one applied');
+  });
+
+  for (const applied of [false, true]) {
+    test(`direct - the receiving bank ${applied ? 'applies the credit but its answer is lost' : 'is down'}, past twice the timeout: the money stays held, and its answer settles the Pix once it is back`, () => {
+      const { banks } = consortium();
+      const cell = submittedDirect(banks);
+      const clock = { nowMs: 0 };
+      const receiving = banks.get(2)!;
+      if (applied) receiving.answersLost = true;
+      else receiving.up = false;
+      for (const _ of driveDirect(banks, cell, clock));
+      assert.equal(cell.value.state, 'preparing', 'no decision on a guess');
+      banks.get(1)!.expireHolds(clock.nowMs + 100 * HOLD_TIMEOUT_MS);
+      assert.equal(banks.get(1)!.holds.get(cell.value.legs[0]!.legId)!.value.state, 'held', 'the money is still held');
+      receiving.up = true;
+      receiving.answersLost = false;
+      for (const _ of driveDirect(banks, cell, clock));
+      assertSettled(banks, cell.value, 'back');
+      assert.equal(cell.value.state, applied ? 'completed' : 'failed');
+    });
+  }
 });

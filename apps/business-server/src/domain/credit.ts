@@ -6,6 +6,10 @@
 // The first decisive event is the answer forever: a commit after a void answers failed, a void
 // after a commit answers completed, and a repeat changes nothing. A void that comes before the
 // credit was prepared leaves a tombstone, so a late prepare is refused.
+//
+// A direct Pix's credit (its coordinator holds the money itself and lets this bank decide) is
+// applied at once, never pending: `applyCredit` writes it completed, or a void's tombstone that
+// came first is its answer. Either way this bank's record is the packet's decision.
 import { BancaError } from '@banca/core/errors';
 import { maskDocument } from '@banca/core/documents';
 import type { TransferInput } from '@banca/core/protocol';
@@ -64,6 +68,13 @@ export function prepareCredit(request: CreditRequest, receiver: Receiver, nowMs:
     payerName: request.payerName, payerDocumentMasked: maskDocument(request.payerDocument), amountCents: request.amountCents,
     state: 'pending', createdAtMs: nowMs, updatedAtMs: nowMs,
   };
+}
+
+/** A direct Pix's credit, applied at once: the completed record and its movement to the receiver. */
+export function applyCredit(request: CreditRequest, receiver: Receiver, nowMs: number): CreditStep {
+  const step = stepCredit(prepareCredit(request, receiver, nowMs), { type: 'commit', nowMs });
+  if (!step) throw new Error('a pending credit always commits');
+  return step;
 }
 
 export function creditTombstone(legId: string, coordinatorBank: number, nowMs: number): CreditRecord {

@@ -4,6 +4,9 @@
 //   held --post (before expiry)--> posted --cancel--> reversed      (@holds -> @bank:<to>, then back to the payer)
 //   held --post (after expiry) | expire | cancel--> voided          (@holds -> payer)
 //
+// A hold with no expiry (expiresAtMs null) is a direct Pix's, placed by its own coordinator: its
+// receiving bank decides the packet, so only the coordinator's post or cancel ever moves it.
+//
 // A step returns the next record and the one ledger movement that goes with it, or null when the
 // event changes nothing (the hold answers as it is). So an expired hold is never posted, whoever
 // asks first, and a posted one is never voided by the expiry sweep: only its coordinator can
@@ -33,7 +36,8 @@ export interface HoldRequest {
 interface HoldFields extends Omit<HoldRequest, 'consent'> {
   payerName: string;
   createdAtMs: number;
-  expiresAtMs: number;
+  /** When this bank's sweep voids the hold if still held; null for a direct Pix's (it never expires). */
+  expiresAtMs: number | null;
   updatedAtMs: number;
 }
 
@@ -59,10 +63,14 @@ export interface HoldStep {
   customerAccount: string | null;
 }
 
-/** A new hold: its record, the movement into @holds, and the funds it needs (the payer's balance may not go below zero). */
-export function placeHold(request: HoldRequest, payerName: string, nowMs: number, timeoutMs: number): HoldStep & { needsCents: number } {
+/**
+ * A new hold: its record, the movement into @holds, and the funds it needs (the payer's balance may
+ * not go below zero). timeoutMs null: a hold that never expires (a direct Pix's).
+ */
+export function placeHold(request: HoldRequest, payerName: string, nowMs: number, timeoutMs: number | null): HoldStep & { needsCents: number } {
   const { consent: _consent, ...fields } = request;
-  const next: HoldRecord = { ...fields, payerName, state: 'held', reason: null, createdAtMs: nowMs, expiresAtMs: nowMs + timeoutMs, updatedAtMs: nowMs };
+  const expiresAtMs = timeoutMs === null ? null : nowMs + timeoutMs;
+  const next: HoldRecord = { ...fields, payerName, state: 'held', reason: null, createdAtMs: nowMs, expiresAtMs, updatedAtMs: nowMs };
   return {
     next,
     transfer: legMove(request.legId, 'hold', request.payerAccountId, HOLDS_ACCOUNT, request.amountCents),
@@ -80,7 +88,7 @@ export function holdTombstone(legId: string, coordinatorBank: number, reason: st
 }
 
 export function isExpired(hold: HoldRecord, nowMs: number): boolean {
-  return hold.expiresAtMs <= nowMs;
+  return hold.expiresAtMs !== null && hold.expiresAtMs <= nowMs;
 }
 
 /** The transition of a hold on an event; null: nothing changes. */

@@ -13,6 +13,20 @@
 // (timeout) only while it is not posted, so either every leg moves money or none does. Posting is
 // still reversible (the money sits in @bank:<receiving bank> at the paying bank) until the
 // decision, which is why a late expired hold aborts the whole packet safely.
+//
+// A direct packet (one leg, paid at the coordinating bank: a lone Pix) is decided by its
+// receiving bank instead, the last-agent optimisation of two-phase commit: the coordinator holds
+// the money here (a hold that never expires), then asks the receiving bank to apply the credit at
+// once; that bank's record is the decision. Credited there: the coordinator posts its hold with
+// the packet's completion, one commit. Refused or silent past the prepare timeout: the coordinator
+// asks that bank to void the leg, and only its answer says whether the packet completes or aborts
+// (a void that finds the credit applied answers it applied). So
+//
+//   preparing --(held here, credited there)--> completed
+//   preparing --(refused here, or voided there)--> aborting --(hold voided)--> failed
+//
+// and the money is never both credited there and given back here: the hold is voided only once
+// the receiving bank has said, for good, that it did not and will not apply the credit.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@banca/core/canonical-json';
 import { BancaError, type ErrorCode } from '@banca/core/errors';
@@ -46,6 +60,8 @@ export interface PacketRecord {
   requestHash: string;
   /** Per paying bank other than this one (by bank id), the payer's consent token that bank issued. */
   consents?: Record<string, string>;
+  /** Decided by its receiving bank (see above); absent: two phases, decided here. */
+  direct?: boolean;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -68,7 +84,8 @@ export const FINAL_STATES: readonly PacketState[] = ['completed', 'failed'];
 /** The only moves a packet makes; anything else is a broken invariant. */
 const NEXT: Readonly<Record<PacketState, readonly PacketState[]>> = {
   queued: ['preparing'],
-  preparing: ['committed', 'aborting'],
+  // completed straight from preparing: a direct packet, credited by its receiving bank.
+  preparing: ['committed', 'aborting', 'completed'],
   committed: ['completed'],
   aborting: ['failed'],
   completed: [],
@@ -81,7 +98,8 @@ export function isFinal(packet: PacketRecord): boolean {
 
 /** The packet in its next state (with what changes with it); throws on a move the protocol has not. */
 export function advance(packet: PacketRecord, state: PacketState, nowMs: number, changes: Partial<Pick<PacketRecord, 'legs' | 'failedLeg' | 'error'>> = {}): PacketRecord {
-  if (!NEXT[packet.state].includes(state)) throw new BancaError('INTERNAL', `Packet ${packet.packetId} cannot go from ${packet.state} to ${state}.`);
+  const allowed = NEXT[packet.state].includes(state) && (packet.state !== 'preparing' || state !== 'completed' || packet.direct === true);
+  if (!allowed) throw new BancaError('INTERNAL', `Packet ${packet.packetId} cannot go from ${packet.state} to ${state}.`);
   return { ...packet, ...changes, state, updatedAtMs: nowMs };
 }
 
@@ -95,6 +113,11 @@ export function packetTags(packet: PacketRecord): string[] {
   if (!isFinal(packet)) tags.push('open');
   if (packet.state === 'queued') tags.push('queued');
   return tags;
+}
+
+/** Whether a packet of these legs goes direct: one leg, paid at the coordinating bank. */
+export function goesDirect(legs: readonly LegInput[], bankId: number): boolean {
+  return legs.length === 1 && legs[0]!.fromBank === bankId;
 }
 
 /** What a retry under the same customer key must ask for again, as canonical JSON so the order of
@@ -226,4 +249,79 @@ export function onCreditsApplied(packet: PacketRecord, answers: readonly Answer<
 /** Aborting: every leg's hold is voided or reversed and its credit voided (each answer ok). */
 export function onUndone(packet: PacketRecord, answers: readonly Answer<unknown>[], nowMs: number): SettleOutcome {
   return answers.every((answer) => answer.ok) ? { kind: 'done', next: advance(packet, 'failed', nowMs) } : { kind: 'wait', protocolBroken: false };
+}
+
+// --- a direct packet: its receiving bank decides -----------------------------------------------
+
+type Cause = { code: ErrorCode; message: string };
+
+/** Where a direct packet stands in its coordinator's drive: what to ask next, or the decision. */
+export type DirectStage =
+  /** Hold the money here (a hold that never expires). */
+  | { kind: 'hold' }
+  /** Ask the receiving bank to apply the credit at once. */
+  | { kind: 'credit' }
+  /** Ask the receiving bank to void the leg; its answer decides. `cause`: why, for the customer if it voids. */
+  | { kind: 'void'; cause: Cause }
+  /** Pause, then ask again. */
+  | { kind: 'wait'; then: { kind: 'hold' } | { kind: 'credit' } | { kind: 'void'; cause: Cause } }
+  /** Credited there: write this (completed) with the post of the hold here. */
+  | { kind: 'complete'; next: PacketRecord }
+  /** Voided there, or never asked: write this (aborting); the undo voids the hold here. */
+  | { kind: 'abort'; next: PacketRecord }
+  /** The receiving bank is silent past twice the prepare timeout: the recovery sweep asks again later. */
+  | { kind: 'leave' };
+
+const deadlineOf = (packet: PacketRecord, timing: PacketTiming) => packet.createdAtMs + timing.prepareTimeoutMs;
+
+const timedOut = (error?: BancaError): Cause => ({
+  code: 'BANK_UNAVAILABLE', message: `The receiving bank could not be reached in time${error ? `: ${error.message}` : '.'}`,
+});
+
+/** Where a drive of a direct packet starts: with the hold, or, past the prepare timeout, with the void
+ *  (the credit may have been asked before a crash: only the receiving bank knows). */
+export function directStart(packet: PacketRecord, nowMs: number, timing: PacketTiming): DirectStage {
+  return nowMs < deadlineOf(packet, timing) ? { kind: 'hold' } : { kind: 'void', cause: timedOut() };
+}
+
+/** The hold's answer. A refusal aborts at once: no hold exists, so the credit was never asked. */
+export function onDirectHold(packet: PacketRecord, answer: Answer<HoldRecord>, nowMs: number, timing: PacketTiming): DirectStage {
+  if (answer.ok) {
+    // Posted: the completion was written already (the post is part of it); the credit's repeat says so.
+    if (answer.value.state === 'held' || answer.value.state === 'posted') return { kind: 'credit' };
+    // Voided while the packet prepares is not the protocol: let the receiving bank's record decide.
+    return { kind: 'void', cause: { code: 'HOLD_EXPIRED', message: `The hold was voided: ${answer.value.reason ?? 'unknown reason'}.` } };
+  }
+  if (!answer.error.retryable) return { kind: 'abort', next: abortDirect(packet, answer.error, nowMs) };
+  return nowMs < deadlineOf(packet, timing) ? { kind: 'wait', then: { kind: 'hold' } } : { kind: 'void', cause: timedOut(answer.error) };
+}
+
+/** The receiving bank's answer to "apply the credit". */
+export function onDirectCredit(packet: PacketRecord, answer: Answer<CreditRecord>, nowMs: number, timing: PacketTiming): DirectStage {
+  if (answer.ok) {
+    if (answer.value.state === 'completed') return { kind: 'complete', next: completeDirect(packet, answer.value, nowMs) };
+    if (answer.value.state === 'failed') return { kind: 'abort', next: abortDirect(packet, voidedThere(), nowMs) };
+    return { kind: 'void', cause: voidedThere() };
+  }
+  // A refusal there (no such key, ...) is made final by a void before anything is given back here.
+  if (!answer.error.retryable) return { kind: 'void', cause: answer.error };
+  return nowMs < deadlineOf(packet, timing) ? { kind: 'wait', then: { kind: 'credit' } } : { kind: 'void', cause: timedOut(answer.error) };
+}
+
+/** The receiving bank's answer to "void the leg": applied already completes, voided aborts; silence asks again. */
+export function onDirectVoid(packet: PacketRecord, answer: Answer<CreditRecord>, cause: Cause, nowMs: number, timing: PacketTiming): DirectStage {
+  if (answer.ok && answer.value.state === 'completed') return { kind: 'complete', next: completeDirect(packet, answer.value, nowMs) };
+  if (answer.ok && answer.value.state === 'failed') return { kind: 'abort', next: abortDirect(packet, cause, nowMs) };
+  return nowMs < packet.createdAtMs + 2 * timing.prepareTimeoutMs ? { kind: 'wait', then: { kind: 'void', cause } } : { kind: 'leave' };
+}
+
+const voidedThere = (): Cause => ({ code: 'HOLD_EXPIRED', message: 'The receiving bank had already voided this credit.' });
+
+function completeDirect(packet: PacketRecord, credit: CreditRecord, nowMs: number): PacketRecord {
+  const legs = packet.legs.map((leg) => ({ ...leg, receiverName: credit.receiverName, receiverAccountId: credit.receiverAccountId }));
+  return advance(packet, 'completed', nowMs, { legs });
+}
+
+function abortDirect(packet: PacketRecord, cause: Cause, nowMs: number): PacketRecord {
+  return advance(packet, 'aborting', nowMs, { failedLeg: 1, error: { code: cause.code, message: cause.message } });
 }

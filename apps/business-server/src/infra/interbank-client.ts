@@ -83,6 +83,10 @@ export class RemoteBank implements BankLink {
     return this.step({ op: 'credit', credit: request }) as Promise<CreditRecord>;
   }
 
+  applyCredit(request: CreditRequest): Promise<CreditRecord> {
+    return this.step({ op: 'apply', credit: request }) as Promise<CreditRecord>;
+  }
+
   commitCredit(legId: string): Promise<CreditRecord> {
     return this.step({ op: 'commit', legId }) as Promise<CreditRecord>;
   }
@@ -168,6 +172,8 @@ export class RemoteBank implements BankLink {
         return this.call('POST', `/interbank/v1/holds/${leg(step.legId)}/cancel`, {});
       case 'credit':
         return this.call('POST', '/interbank/v1/credits', step.credit);
+      case 'apply':
+        return this.call('POST', '/interbank/v1/credits/apply', step.credit);
       case 'commit':
         return this.call('POST', `/interbank/v1/credits/${leg(step.legId)}/commit`, {});
       case 'void':

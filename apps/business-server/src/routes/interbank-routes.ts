@@ -67,6 +67,7 @@ const StepBody = Type.Union([
   Type.Object({ op: Type.Literal('post'), legId: LegId, receiverName: Receiver }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('cancel'), legId: LegId }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('credit'), credit: CreditBody }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('apply'), credit: CreditBody }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('commit'), legId: LegId }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('void'), legId: LegId }, { additionalProperties: false }),
 ]);
@@ -144,6 +145,9 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
       case 'credit':
         fromCoordinator({ callerBank }, step.credit.coordinatorBank);
         return consortium.prepareCredit({ ...step.credit, legId: leg(step.credit.legId), amountCents: asCents(step.credit.amountCents) });
+      case 'apply':
+        fromCoordinator({ callerBank }, step.credit.coordinatorBank);
+        return consortium.applyCredit({ ...step.credit, legId: leg(step.credit.legId), amountCents: asCents(step.credit.amountCents) });
       case 'commit':
         return consortium.commitCredit(leg(step.legId), callerBank);
       case 'void':
@@ -154,7 +158,7 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
   app.post<{ Body: Static<typeof BatchBody> }>('/interbank/v1/batch', {
     schema: {
       ...interbankTag, body: BatchBody,
-      summary: `Up to ${INTERBANK_BATCH_MAX} legs' steps in one request (hold, post, cancel, credit, commit, void, each as its own route does it); one answer per step in the order sent, a refused step failing only itself`,
+      summary: `Up to ${INTERBANK_BATCH_MAX} legs' steps in one request (hold, post, cancel, credit, apply, commit, void, each as its own route does it); one answer per step in the order sent, a refused step failing only itself`,
     },
   }, async (request) => {
     const results = await Promise.all(request.body.steps.map((step) => runStep(request.callerBank, step as LegStep).then(
@@ -187,6 +191,13 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
   app.post<{ Body: Static<typeof CreditBody> }>('/interbank/v1/credits', {
     schema: { ...interbankTag, summary: "Phase one at the receiving bank: record a pending credit to the key's account (seed 003's /account/receive-pix)", body: CreditBody },
   }, async (request) => runStep(request.callerBank, { op: 'credit', credit: request.body }));
+
+  app.post<{ Body: Static<typeof CreditBody> }>('/interbank/v1/credits/apply', {
+    schema: {
+      ...interbankTag, body: CreditBody,
+      summary: "A direct Pix (one leg, its money held by the coordinator itself): apply the credit at once; this bank's answer decides the packet (completed, or failed when a void came first)",
+    },
+  }, async (request) => runStep(request.callerBank, { op: 'apply', credit: request.body }));
 
   app.post<{ Params: Static<typeof LegParams> }>('/interbank/v1/credits/:legId/commit', {
     schema: { ...interbankTag, summary: "Phase two at the receiving bank: apply the credit (seed 003's /account/confirmation-operation)", params: LegParams },

@@ -165,6 +165,10 @@ export class ConsortiumService {
     return this.participant.prepareCredit(request);
   }
 
+  applyCredit(request: CreditRequest): Promise<CreditRecord> {
+    return this.participant.applyCredit(request);
+  }
+
   commitCredit(legId: string, coordinatorBank: number): Promise<CreditRecord> {
     return this.participant.commitCredit(legId, coordinatorBank);
   }

@@ -12,8 +12,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { TransferInput } from '@banca/core/protocol';
 import type { HoldRecord, HoldRequest } from '../../domain/hold.js';
 import {
-  advance, holdExpired, isFinal, legIdOf, onCreditsApplied, onPosted, onPrepared, onUndone, packetRequestHash, prepareAsks, samePacketRequest,
-  type Answer, type LegInput, type PacketLeg, type PacketRecord, type PacketState,
+  advance, directStart, goesDirect, holdExpired, isFinal, legIdOf, onCreditsApplied, onDirectCredit, onDirectHold, onDirectVoid, onPosted, onPrepared,
+  onUndone, packetRequestHash, prepareAsks, samePacketRequest,
+  type Answer, type DirectStage, type LegInput, type PacketLeg, type PacketRecord, type PacketState,
 } from '../../domain/packet.js';
 import type { BankStore, Change, Versioned } from './bank-store.js';
 import { PacketRecords } from './records.js';
@@ -33,8 +34,11 @@ export interface PacketOrder {
 
 /** This bank as the paying side of its own packets' legs: a hold's post joins the decision commit. */
 export interface LocalLegs {
-  /** payerName: the holder the packet was taken from, already checked to hold the paying account. */
-  holdHere(request: HoldRequest, payerName?: string): Promise<Versioned<HoldRecord>>;
+  /** payerName: the holder the packet was taken from, already checked to hold the paying account.
+   *  expires false: a direct packet's hold, which never expires. */
+  holdHere(request: HoldRequest, payerName?: string, expires?: boolean): Promise<Versioned<HoldRecord>>;
+  /** A direct packet's hold as writes, to join the packet's first record in one commit. */
+  holdWrites(request: HoldRequest, payerName: string): { hold: Versioned<HoldRecord>; change: Change<HoldRecord>; transfer: TransferInput; account: string };
   postWrites(hold: Versioned<HoldRecord>, receiverName: string | null): { change: Change<HoldRecord>; transfer: TransferInput } | 'posted' | null;
 }
 
@@ -97,17 +101,36 @@ export class Coordinator {
     this.openPackets = this.packets.openScan(options.scan ?? SCAN_DEFAULTS);
   }
 
-  /** Records the packet (idempotent by the customer's key) and, unless queued for the token, runs it. */
+  /**
+   * Records the packet (idempotent by the customer's key) and, unless queued for the token, runs it.
+   * A direct packet's hold is placed by the same commit as its first record.
+   */
   async submit(order: PacketOrder): Promise<PacketRecord> {
     const requestHash = packetRequestHash(order.kind, order.legs);
     const packetId = this.packetIdOf(order.accountId, order.idempotencyKey);
     const now = Date.now();
+    const direct = goesDirect(order.legs, this.options.bankId);
     const packet: PacketRecord = {
       packetId, kind: order.kind, bankId: this.options.bankId, accountId: order.accountId, document: order.document, payerName: order.payerName,
       legs: order.legs.map((leg, index) => ({ ...leg, legId: legIdOf(packetId, index), receiverName: null, receiverAccountId: null })),
       state: this.options.queued ? 'queued' : 'preparing', failedLeg: null, error: null, requestHash, consents: order.consents, createdAtMs: now, updatedAtMs: now,
+      ...(direct ? { direct } : {}),
     };
-    if (!(await this.store.write([this.packets.change(packetId, 0, packet)]))) {
+    const record = this.packets.change(packetId, 0, packet);
+    let hold: Versioned<HoldRecord> | undefined;
+    let won: boolean;
+    if (direct && !this.options.queued) {
+      const writes = this.local.holdWrites(prepareAsks(packet)[0]!.hold, order.payerName);
+      try {
+        won = await this.store.move([writes.account], [record, writes.change], [writes.transfer]);
+        hold = writes.hold;
+      } catch (error) {
+        if (!(error instanceof BancaError && error.code === 'INSUFFICIENT_FUNDS')) throw error;
+        // Recorded alone: its drive places the hold again and refuses it with the balance.
+        won = await this.store.write([record]);
+      }
+    } else won = await this.store.write([record]);
+    if (!won) {
       const existing = await this.get(packetId);
       if (!samePacketRequest(existing.requestHash, order.kind, order.legs, requestHash)) {
         throw new BancaError('IDEMPOTENCY_CONFLICT', `Idempotency key ${order.idempotencyKey} was already used for a different ${existing.kind}.`);
@@ -115,7 +138,7 @@ export class Coordinator {
       return this.options.queued ? existing : this.drive(packetId);
     }
     this.onWork();
-    if (!this.options.queued) return this.drive(packetId, { version: 1, value: packet });
+    if (!this.options.queued) return this.drive(packetId, { version: 1, value: packet }, hold);
     this.onQueued();
     return packet;
   }
@@ -198,9 +221,10 @@ export class Coordinator {
   }
 
   /** Moves a packet forward until it is final or cannot progress now (then the sweep goes on). */
-  async drive(packetId: string, known?: Versioned<PacketRecord>): Promise<PacketRecord> {
+  async drive(packetId: string, known?: Versioned<PacketRecord>, knownHold?: Versioned<HoldRecord>): Promise<PacketRecord> {
     // The state this server just wrote needs no re-read; after a lost write it is read again.
     let current: Versioned<PacketRecord> | null = known ?? null;
+    let hold = knownHold;
     for (let round = 0; round < 20; round++) {
       current ??= await this.packets.read(packetId);
       if (!current) throw new BancaError('TRANSFER_NOT_FOUND', `No packet ${packetId}.`);
@@ -212,7 +236,8 @@ export class Coordinator {
         case 'failed':
           return packet;
         case 'preparing':
-          step = await this.prepare(packet);
+          step = packet.direct ? await this.prepareDirect(packet, hold) : await this.prepare(packet);
+          hold = undefined;
           break;
         case 'committed':
           step = await this.applyCredits(packet);
@@ -284,6 +309,51 @@ export class Coordinator {
     }
   }
 
+  /**
+   * A direct packet (domain/packet.ts): the hold here, then the credit applied at once at the
+   * receiving bank, whose answer decides; refused or silent there, a void asked there decides.
+   * Completed, the hold's post is written with the packet's completion.
+   */
+  private async prepareDirect(packet: PacketRecord, known: Versioned<HoldRecord> | undefined): Promise<Step | null> {
+    const timing = { prepareTimeoutMs: this.options.prepareTimeoutMs };
+    const [ask] = prepareAsks(packet);
+    const leg = packet.legs[0]!;
+    let hold = known;
+    const holdHere = () => this.local.holdHere(ask!.hold, packet.payerName, false).then((here) => (hold = here));
+    let stage: DirectStage = hold ? { kind: 'credit' } : directStart(packet, Date.now(), timing);
+    for (;;) {
+      switch (stage.kind) {
+        case 'hold':
+          stage = onDirectHold(packet, await answer(holdHere().then((here) => here.value)), Date.now(), timing);
+          break;
+        case 'credit':
+          stage = onDirectCredit(packet, await answer(this.link(leg.toBank).applyCredit(ask!.credit)), Date.now(), timing);
+          break;
+        case 'void':
+          stage = onDirectVoid(packet, await answer(this.link(leg.toBank).voidCredit(leg.legId, packet.bankId)), stage.cause, Date.now(), timing);
+          break;
+        case 'wait':
+          await sleep(this.options.retryDelayMs);
+          stage = stage.then;
+          break;
+        case 'complete': {
+          // Credited there: the hold here is posted by the completion's commit (read it if this drive did not place it).
+          const here = hold ?? await holdHere();
+          const writes = this.local.postWrites(here, stage.next.legs[0]!.receiverName);
+          if (writes === null) {
+            this.log.error({ packetId: packet.packetId, hold: here.value.state }, 'a direct Pix was credited but its hold is no longer held: the protocol was broken');
+            return null;
+          }
+          return writes === 'posted' ? { next: stage.next } : { next: stage.next, changes: [writes.change], transfers: [writes.transfer] };
+        }
+        case 'abort':
+          return { next: stage.next };
+        case 'leave':
+          return null;
+      }
+    }
+  }
+
   private async applyCredits(packet: PacketRecord): Promise<Step | null> {
     const answers = await settle(packet.legs.map((leg) => this.link(leg.toBank).commitCredit(leg.legId, packet.bankId)));
     const outcome = onCreditsApplied(packet, answers, Date.now());
@@ -293,9 +363,10 @@ export class Coordinator {
   }
 
   private async undo(packet: PacketRecord): Promise<Step | null> {
+    // A direct packet aborts only once its receiving bank has voided the credit, or was never asked.
     const answers = await settle<unknown>(packet.legs.flatMap((leg) => [
       this.link(leg.fromBank).cancel(leg.legId, packet.bankId),
-      this.link(leg.toBank).voidCredit(leg.legId, packet.bankId),
+      ...(packet.direct ? [] : [this.link(leg.toBank).voidCredit(leg.legId, packet.bankId)]),
     ]));
     const outcome = onUndone(packet, answers, Date.now());
     return outcome.kind === 'done' ? { next: outcome.next } : null;

@@ -12,6 +12,8 @@ export type LegStep =
   | { op: 'post'; legId: string; receiverName?: string }
   | { op: 'cancel'; legId: string }
   | { op: 'credit'; credit: CreditRequest }
+  /** A direct Pix's credit, applied at once. */
+  | { op: 'apply'; credit: CreditRequest }
   | { op: 'commit'; legId: string }
   | { op: 'void'; legId: string };
 

@@ -9,7 +9,7 @@
 // to a holder of the account and checks itself; the coordinator's word for the payer counts for nothing.
 import { BancaError } from '@banca/core/errors';
 import { parsePixKey } from '@banca/core/documents';
-import { creditTombstone, prepareCredit, sameCredit, stepCredit, type CreditEvent, type CreditRecord, type CreditRequest } from '../../domain/credit.js';
+import { applyCredit, creditTombstone, prepareCredit, sameCredit, stepCredit, type CreditEvent, type CreditRecord, type CreditRequest } from '../../domain/credit.js';
 import { holdTombstone, placeHold, sameHold, stepHold, type HoldEvent, type HoldRecord, type HoldRequest } from '../../domain/hold.js';
 import type { TransferInput } from '@banca/core/protocol';
 import type { ConsentTokens } from '../../infra/consent-tokens.js';
@@ -32,6 +32,8 @@ export interface BankLink {
   post(legId: string, coordinatorBank: number, receiverName?: string): Promise<HoldRecord>;
   cancel(legId: string, coordinatorBank: number): Promise<HoldRecord>;
   prepareCredit(request: CreditRequest): Promise<CreditRecord>;
+  /** A direct Pix's credit, applied at once (no pending phase): this bank's answer decides the packet. */
+  applyCredit(request: CreditRequest): Promise<CreditRecord>;
   commitCredit(legId: string, coordinatorBank: number): Promise<CreditRecord>;
   voidCredit(legId: string, coordinatorBank: number): Promise<CreditRecord>;
 }
@@ -71,10 +73,11 @@ export class Participant implements BankLink {
   /**
    * The same, with the hold's version: its post can then join the coordinator's decision commit
    * (postWrites). Given the payer's name, the coordinator vouches that it checked, when it took the
-   * packet, that the customer asking is a holder of the paying account (no read here).
+   * packet, that the customer asking is a holder of the paying account (no read here). expires
+   * false: a direct Pix's hold, which only its coordinator moves (see domain/packet.ts).
    */
-  async holdHere(request: HoldRequest, payerName?: string): Promise<Versioned<HoldRecord>> {
-    if (payerName !== undefined) return this.placeHold(request, payerName);
+  async holdHere(request: HoldRequest, payerName?: string, expires = true): Promise<Versioned<HoldRecord>> {
+    if (payerName !== undefined) return this.placeHold(request, payerName, expires);
     const payer = await this.customers.require(request.payerAccountId);
     const holder = payer.holders.find((candidate) => candidate.document === request.payerDocument);
     if (!holder) throw new BancaError('FORBIDDEN', `The customer asking is not a holder of account ${request.payerAccountId} at bank ${this.bankId}.`);
@@ -91,6 +94,15 @@ export class Participant implements BankLink {
     const step = stepHold(hold.value, { type: 'post', nowMs: this.now(), ...(receiverName ? { receiverName } : {}) });
     if (step === null || step.next.state !== 'posted') return null;
     return { change: this.holds.change(hold.value.legId, hold.version, step.next), transfer: step.transfer };
+  }
+
+  /**
+   * What placing a direct Pix's hold writes, for its coordinator to commit with the packet's first
+   * record (one commit): the new hold, its movement into @holds, and the payer's account it touches.
+   */
+  holdWrites(request: HoldRequest, payerName: string): { hold: Versioned<HoldRecord>; change: Change<HoldRecord>; transfer: TransferInput; account: string } {
+    const placed = placeHold(request, payerName, this.now(), null);
+    return { hold: { version: 1, value: placed.next }, change: this.holds.change(request.legId, 0, placed.next), transfer: placed.transfer, account: request.payerAccountId };
   }
 
   /** A hold asked by another bank: only with a consent of a holder of the account, issued here, covering this leg. */
@@ -126,7 +138,7 @@ export class Participant implements BankLink {
     return holder.name;
   }
 
-  private async placeHold(request: HoldRequest, payerName: string): Promise<Versioned<HoldRecord>> {
+  private async placeHold(request: HoldRequest, payerName: string, expires = true): Promise<Versioned<HoldRecord>> {
     // Optimistic: a first request (the usual case) writes at once; a repeat finds the record.
     const existingHold = async (): Promise<Versioned<HoldRecord> | null> => {
       const existing = await this.holds.read(request.legId);
@@ -137,7 +149,7 @@ export class Participant implements BankLink {
         const existing = await existingHold();
         if (existing) return existing;
       }
-      const placed = placeHold(request, payerName, this.now(), this.holdTimeoutMs);
+      const placed = placeHold(request, payerName, this.now(), expires ? this.holdTimeoutMs : null);
       let done: boolean;
       try {
         // No lock: the data server never takes a customer balance below zero, which is the hold's only rule.
@@ -190,6 +202,28 @@ export class Participant implements BankLink {
         this.onWork();
         return record;
       }
+    }
+    throw contention(request.legId);
+  }
+
+  /**
+   * A direct Pix's credit: applied now, in one commit with its record (completed). A void that came
+   * first (its tombstone) or an earlier apply is the answer instead: the first decisive one stands.
+   */
+  async applyCredit(request: CreditRequest): Promise<CreditRecord> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (attempt > 0) {
+        const existing = await this.credits.read(request.legId);
+        if (existing) return sameCredit(existing.value, request);
+      }
+      const receiver = await this.customers.receiverOf(request.key).catch(async (error: unknown) => {
+        const existing = await this.credits.read(request.legId);
+        if (existing) return sameCredit(existing.value, request);
+        throw error;
+      });
+      if ('state' in receiver) return receiver;
+      const step = applyCredit(request, receiver, this.now());
+      if (await this.store.move([receiver.accountId], [this.credits.change(request.legId, 0, step.next)], step.transfer ? [step.transfer] : [])) return step.next;
     }
     throw contention(request.legId);
   }
