@@ -78,6 +78,53 @@ after(async () => {
   await bank.cleanup();
 });
 
+const withdrawal = (operationId: string, accountId: string, amountCents: number): Operation =>
+  ({ operationId, body: { kind: 'withdrawal', accountId, amountCents } satisfies QueuedOperation });
+
+describe('batcher - optimistic, without locks', () => {
+  test('a batch the rules accept whole is one unlocked commit: no lock request', async () => {
+    const server = dataClient('1');
+    const batcher = new Batcher(server.data, { ...options, batchLingerMs: 20 }, silent);
+    const [a, b] = [fresh(), fresh()];
+    const answers = await Promise.all([batcher.submit(deposit(`k-${randomUUID()}`, a, 500)), batcher.submit(deposit(`k-${randomUUID()}`, b, 70))]);
+    assert.deepEqual(answers.map((answer) => answer.balanceCents), [500, 70]);
+    const answer = await batcher.submit(withdrawal(`k-${randomUUID()}`, a, 200));
+    assert.equal(answer.balanceCents, 300);
+    assert.ok(!server.calls.includes('lock'), `no lock request (${server.calls.join(', ')})`);
+    assert.ok(server.commits.every((commit) => commit.unlocked === true && commit.locks.length === 0));
+  });
+
+  test('one overdraw in a batch: the unlocked try is refused whole, then under locks only the overdraw is refused and its batch-mates are saved', async () => {
+    const server = dataClient('1');
+    const batcher = new Batcher(server.data, { ...options, batchLingerMs: 20 }, silent);
+    const [a, b] = [fresh(), fresh()];
+    await Promise.all([batcher.submit(deposit(`k-${randomUUID()}`, a, 100)), batcher.submit(deposit(`k-${randomUUID()}`, b, 100))]);
+    const callsBefore = server.calls.length;
+    const answers = await Promise.allSettled([batcher.submit(withdrawal(`k-${randomUUID()}`, a, 150)), batcher.submit(withdrawal(`k-${randomUUID()}`, b, 40))]);
+    assert.equal(answers[0]!.status === 'rejected' && answers[0].reason.code, 'INSUFFICIENT_FUNDS');
+    assert.equal(answers[1]!.status === 'fulfilled' && answers[1].value.balanceCents, 60);
+    assert.deepEqual(server.calls.slice(callsBefore), ['commit', 'lock', 'commit'], 'the unlocked try, then the locks and their commit');
+    assert.deepEqual([await balanceOf(a), await balanceOf(b)], [100, 60], 'nothing of the refused try was written');
+  });
+
+  test('while another business server holds the account, the unlocked try is refused and the locks wait their turn', async () => {
+    const a = fresh();
+    const one = dataClient('1');
+    await new Batcher(one.data, options, silent).submit(deposit(`k-${randomUUID()}`, a, 100));
+    const two = dataClient('2');
+    await two.data.lock([a], 5_000, []);
+    const callsBefore = one.calls.length;
+    const saved = new Batcher(one.data, options, silent).submit(deposit(`k-${randomUUID()}`, a, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await balanceOf(a), 100, 'nothing saved while server 2 holds the account');
+    await two.data.release([a]);
+    assert.equal((await saved).balanceCents, 105, 'saved once server 2 let the account go');
+    const calls = one.calls.slice(callsBefore);
+    assert.equal(calls[0], 'commit', 'the unlocked try first');
+    assert.ok(calls.includes('lock') && calls.at(-1) === 'commit', `then the locks and their commit (${calls.join(', ')})`);
+  });
+});
+
 describe('batcher - each operation gets its own answer', () => {
   test('a key already in flight on another server fails only itself, never its batch-mates', async () => {
     const key = `k-${randomUUID()}`;
@@ -107,11 +154,11 @@ describe('batcher - each operation gets its own answer', () => {
     const batcher = new Batcher(server.data, { ...options, batchLingerMs: 1000 }, silent);
     const saved = batcher.submit(deposit(`k-${randomUUID()}`, fresh(), 100));
     await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(server.calls, ['lock'], 'locked in the same turn, without waiting 1 s for batch-mates');
+    assert.deepEqual(server.calls, ['commit'], 'committed (unlocked) in the same turn, without waiting 1 s for batch-mates');
     assert.equal((await saved).balanceCents, 100);
   });
 
-  test('a batch of only replays writes nothing: its locks are released, no commit is sent', async () => {
+  test('a batch of only replays writes nothing: its unlocked try is refused (the ids are used), its locks are released, no locked commit is sent', async () => {
     const server = dataClient('1');
     const batcher = new Batcher(server.data, { ...options, batchLingerMs: 20 }, silent);
     const [a, b] = [fresh(), fresh()];
@@ -120,7 +167,7 @@ describe('batcher - each operation gets its own answer', () => {
     const commitsBefore = server.commits.length;
     const replays = await Promise.all(operations.map((operation) => batcher.submit(operation)));
     assert.deepEqual(replays.map((result) => [result.replayed, result.balanceCents]), [[true, 100], [true, 200]]);
-    assert.equal(server.commits.length, commitsBefore, 'no commit (and no fsync) for a batch with nothing to write');
+    assert.deepEqual(server.commits.slice(commitsBefore).map((commit) => commit.unlocked === true), [true], 'one unlocked try, refused; no locked commit');
     assert.ok(server.calls.includes('release'), 'the locks were released instead');
     const again = await new Batcher(dataClient('2').data, options, silent).submit(deposit(`k-${randomUUID()}`, a, 1));
     assert.equal(again.balanceCents, 101, 'another server locks the accounts at once');

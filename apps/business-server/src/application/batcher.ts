@@ -5,6 +5,12 @@
 // in flight at once never share an account. A client is answered only after its group is
 // durably committed, refusals by the rules included (a key's first answer is its answer forever);
 // its idempotency key makes a retry (on any business server) safe.
+//
+// A group is first committed optimistically, without locks (an unlocked commit: the data server
+// refuses it whole while another business server holds one of its accounts, when a balance would
+// go below zero or past the limit, or when an id of it is already used), which is exactly when the
+// rules could say anything but "accepted"; then, and only then, the group goes through the
+// lock-decide-commit cycle, which gives each operation its own answer (a refusal, a replay).
 import type { FastifyBaseLogger } from 'fastify';
 import { BancaError } from '@banca/core/errors';
 import { operationAccounts, type RefusalInput, type TransferRecord } from '@banca/core/protocol';
@@ -12,7 +18,7 @@ import type { DataClient } from '../infra/data-client.js';
 import { AccountGate } from './account-gate.js';
 import { GatherTimer } from './gather-timer.js';
 import { accountsOf, commitWithRetry, lockWithRetry, newCommitId, planBatch, type LockPolicy } from './lock-batch.js';
-import { resultOf, type Operation, type OperationResult } from './operations.js';
+import { resultOf, transferOf, type Operation, type OperationResult } from './operations.js';
 
 export interface BatcherOptions extends LockPolicy {
   batchSizeMax: number;
@@ -157,12 +163,32 @@ export class Batcher {
   }
 
   private async saveOnce(operations: Operation[]): Promise<Answer[]> {
-    const accounts = accountsOf(operations);
     const commitId = newCommitId();
     // The data server sees one request id per batch: the client's own for a batch of one, else
     // the commit id, which this line ties to every client request of the batch.
     const traceId = operations.length === 1 ? (operations[0]?.requestId ?? commitId) : commitId;
     this.log.debug({ commitId, requestIds: operations.map((o) => o.requestId) }, 'batch');
+    return (await this.saveUnlocked(operations, commitId, traceId)) ?? this.saveLocked(operations, newCommitId(), traceId);
+  }
+
+  /** Every operation accepted in one unlocked commit, or null when the data server refuses it whole for a reason the rules decide. */
+  private async saveUnlocked(operations: Operation[], commitId: string, traceId: string): Promise<Answer[] | null> {
+    let committed: Awaited<ReturnType<DataClient['commit']>>;
+    try {
+      committed = await commitWithRetry(this.data, { commitId, locks: [], unlocked: true, transfers: operations.map(transferOf), release: false }, 3, traceId);
+    } catch (error) {
+      if (error instanceof BancaError && DECIDED_UNDER_LOCKS.has(error.code)) return null;
+      throw error;
+    }
+    const records = new Map(committed.transfers.map((record) => [record.transferId, record]));
+    return operations.map((operation): Answer => {
+      const record = records.get(operation.operationId);
+      return record ? { ok: true, result: resultOf(operation, record, false) } : { ok: false, error: new BancaError('INTERNAL', 'The data server did not return a committed transfer.') };
+    });
+  }
+
+  private async saveLocked(operations: Operation[], commitId: string, traceId: string): Promise<Answer[]> {
+    const accounts = accountsOf(operations);
     const grants = await lockWithRetry(this.data, this.options, accounts, operations.map((o) => o.operationId), traceId);
     let records: Map<string, TransferRecord>;
     try {
@@ -207,6 +233,9 @@ export class Batcher {
 }
 
 type Answer = { ok: true; result: OperationResult } | { ok: false; error: unknown };
+
+/** An unlocked commit refused with one of these goes through the locks, whose rules answer each operation. */
+const DECIDED_UNDER_LOCKS: ReadonlySet<string> = new Set(['ACCOUNT_LOCKED', 'INSUFFICIENT_FUNDS', 'BALANCE_LIMIT_EXCEEDED', 'IDEMPOTENCY_CONFLICT', 'ACCOUNT_NOT_FOUND']);
 
 /** A reused key's batch-mates are saved again alone, at most this many times in all. */
 const SAVE_ATTEMPTS_MAX = 3;

@@ -35,9 +35,22 @@ export interface AccountSnapshot {
 
 export type Decision = { ok: true; transfer: TransferInput } | { ok: false; error: BancaError };
 
+/** The movement an operation makes when it is accepted. */
+export function transferOf(operation: Operation): TransferInput {
+  const { body, operationId: transferId } = operation;
+  switch (body.kind) {
+    case 'deposit':
+      return { transferId, kind: 'deposit', debitAccountId: SYSTEM_ACCOUNTS.cash, creditAccountId: body.accountId, amountCents: body.amountCents };
+    case 'withdrawal':
+      return { transferId, kind: 'withdrawal', debitAccountId: body.accountId, creditAccountId: SYSTEM_ACCOUNTS.cash, amountCents: body.amountCents };
+    case 'transfer':
+      return { transferId, kind: 'transfer', debitAccountId: body.fromAccountId, creditAccountId: body.toAccountId, amountCents: body.amountCents };
+  }
+}
+
 /** Decides one operation against the balances so far, updating them when it is accepted. */
 export function decide(operation: Operation, balances: Map<string, AccountSnapshot>): Decision {
-  const { body, operationId } = operation;
+  const { body } = operation;
   const account = (id: string) => balances.get(id) ?? { exists: false, balanceCents: 0 };
   const reject = (code: ErrorCode, message: string): Decision => ({ ok: false, error: new BancaError(code, message) });
   switch (body.kind) {
@@ -45,7 +58,7 @@ export function decide(operation: Operation, balances: Map<string, AccountSnapsh
       const target = account(body.accountId);
       if (target.balanceCents + body.amountCents > BALANCE_CENTS_MAX) return reject('BALANCE_LIMIT_EXCEEDED', `Account ${shown(body.accountId)} would pass the balance limit.`);
       balances.set(body.accountId, { exists: true, balanceCents: target.balanceCents + body.amountCents });
-      return { ok: true, transfer: { transferId: operationId, kind: 'deposit', debitAccountId: SYSTEM_ACCOUNTS.cash, creditAccountId: body.accountId, amountCents: body.amountCents } };
+      return { ok: true, transfer: transferOf(operation) };
     }
     case 'withdrawal': {
       const source = account(body.accountId);
@@ -54,7 +67,7 @@ export function decide(operation: Operation, balances: Map<string, AccountSnapsh
         return reject('INSUFFICIENT_FUNDS', `Account ${shown(body.accountId)} has ${formatCents(source.balanceCents)}, less than the ${formatCents(body.amountCents)} asked; nothing was withdrawn.`);
       }
       balances.set(body.accountId, { exists: true, balanceCents: source.balanceCents - body.amountCents });
-      return { ok: true, transfer: { transferId: operationId, kind: 'withdrawal', debitAccountId: body.accountId, creditAccountId: SYSTEM_ACCOUNTS.cash, amountCents: body.amountCents } };
+      return { ok: true, transfer: transferOf(operation) };
     }
     case 'transfer': {
       const source = account(body.fromAccountId);
@@ -66,7 +79,7 @@ export function decide(operation: Operation, balances: Map<string, AccountSnapsh
       if (target.balanceCents + body.amountCents > BALANCE_CENTS_MAX) return reject('BALANCE_LIMIT_EXCEEDED', `Account ${shown(body.toAccountId)} would pass the balance limit.`);
       balances.set(body.fromAccountId, { exists: true, balanceCents: source.balanceCents - body.amountCents });
       balances.set(body.toAccountId, { exists: true, balanceCents: target.balanceCents + body.amountCents });
-      return { ok: true, transfer: { transferId: operationId, kind: 'transfer', debitAccountId: body.fromAccountId, creditAccountId: body.toAccountId, amountCents: body.amountCents } };
+      return { ok: true, transfer: transferOf(operation) };
     }
   }
 }

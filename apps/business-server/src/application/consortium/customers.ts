@@ -9,6 +9,7 @@ import { lookupKey, maskDocument, parseDocument, parseEmail, parsePhone, parsePi
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../infra/passwords.js';
 import type { CustomerTokens } from '../../infra/customer-tokens.js';
 import type { BankStore, Change } from './bank-store.js';
+import { WriteOnceCache } from '../write-once-cache.js';
 
 export type AccountType = 'individual' | 'company';
 
@@ -58,7 +59,14 @@ export type CustomerView = Omit<CustomerRecord, 'passwordHash'>;
 
 export const PASSWORD_MIN = 8;
 
+/** Customers and Pix keys kept in memory per business server (each entry a few hundred bytes). */
+export const CUSTOMER_CACHE_MAX = 20_000;
+
 export class Customers {
+  /** Write-once records, so a Pix needs no read of its payer nor, at the receiving bank, of the key. */
+  private readonly accounts = new WriteOnceCache<CustomerRecord>(CUSTOMER_CACHE_MAX);
+  private readonly keys = new WriteOnceCache<PixKeyRecord>(CUSTOMER_CACHE_MAX);
+
   constructor(private readonly store: BankStore, private readonly tokens: CustomerTokens) {}
 
   async signUp(input: SignUp): Promise<CustomerView> {
@@ -130,7 +138,12 @@ export class Customers {
   }
 
   async get(accountId: string): Promise<CustomerRecord | null> {
-    return (await this.store.read<CustomerRecord>('customers', accountId))?.value ?? null;
+    return this.accounts.get(accountId, async () => (await this.store.read<CustomerRecord>('customers', accountId))?.value ?? null);
+  }
+
+  private keyRecord(kind: PixKeyKind, value: string): Promise<PixKeyRecord | null> {
+    const key = lookupKey(kind, value);
+    return this.keys.get(key, async () => (await this.store.read<PixKeyRecord>('pixkeys', key))?.value ?? null);
   }
 
   async require(accountId: string): Promise<CustomerRecord> {
@@ -148,8 +161,8 @@ export class Customers {
   /** The account and first holder a Pix key names, in one read (keys of older sign-ups: two). */
   async receiverOf(key: string): Promise<Receiver> {
     const parsed = parsePixKey(key);
-    const found = await this.store.read<PixKeyRecord>('pixkeys', lookupKey(parsed.kind, parsed.value));
-    if (found?.value.holder) return { accountId: found.value.accountId, ...found.value.holder };
+    const found = await this.keyRecord(parsed.kind, parsed.value);
+    if (found?.holder) return { accountId: found.accountId, ...found.holder };
     const customer = await this.byPixKey(key);
     const holder = customer.holders[0];
     if (!holder) throw new BancaError('INTERNAL', 'An account without holders.');
@@ -158,8 +171,8 @@ export class Customers {
 
   async byPixKey(key: string): Promise<CustomerRecord> {
     const parsed = parsePixKey(key);
-    const found = await this.store.read<PixKeyRecord>('pixkeys', lookupKey(parsed.kind, parsed.value));
-    const customer = found ? await this.get(found.value.accountId) : null;
+    const found = await this.keyRecord(parsed.kind, parsed.value);
+    const customer = found ? await this.get(found.accountId) : null;
     if (!customer) throw new BancaError('PIX_KEY_NOT_FOUND', `No account at this bank has the Pix key ${parsed.kind === 'cpf' || parsed.kind === 'cnpj' ? maskDocument(parsed.value) : parsed.value}.`);
     return customer;
   }
