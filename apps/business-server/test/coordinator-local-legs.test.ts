@@ -17,7 +17,7 @@ import type { HoldRecord, HoldRequest } from '../src/domain/hold.js';
 
 interface Write { changes: Change<unknown>[]; transfers: TransferInput[] }
 
-function world(postable: boolean, receiving: { apply?: 'completed' | 'failed' | 'down' | 'refused'; void?: 'completed' | 'failed' | 'down' } = {}) {
+function world(postable: boolean, receiving: { apply?: 'completed' | 'failed' | 'down' | 'refused'; void?: 'completed' | 'failed' | 'down'; answering?: boolean } = {}) {
   const records = new Map<string, Versioned<unknown>>();
   const writes: Write[] = [];
   const calls: string[] = [];
@@ -69,6 +69,7 @@ function world(postable: boolean, receiving: { apply?: 'completed' | 'failed' | 
     payerName: 'Ana', payerDocumentMasked: '', amountCents: 100, state, createdAtMs: 0, updatedAtMs: 0,
   });
   const remote = {
+    answering: receiving.answering ?? true,
     async hold() { throw new Error('no leg is paid at bank 2'); },
     async post(legId: string) { calls.push(`post ${legId}`); throw new Error('a leg paid here is never posted through the link'); },
     async cancel(legId: string) { calls.push(`cancel ${legId}`); return { legId, state: 'voided' } as HoldRecord; },
@@ -157,6 +158,15 @@ describe('coordinator - a lone Pix paid here goes direct', () => {
     assert.equal(packet.state, 'completed', 'the receiving bank\'s record decides, not the timeout');
     assert.ok(calls.filter((call) => call.startsWith('apply')).length > 1, 'the credit was asked again until the timeout');
     assert.ok(!calls.some((call) => call.startsWith('cancel')), 'the hold was never given back');
+  });
+
+  test('to a bank whose last call did not reach it, a lone Pix keeps two phases (it would abort at the timeout and give the money back)', async () => {
+    const { coordinator, calls } = world(true, { answering: false });
+    const packet = await coordinator.submit(pix);
+    assert.equal(packet.state, 'completed');
+    assert.equal(packet.direct, undefined);
+    const legId = packet.legs[0]!.legId;
+    assert.deepEqual(calls, [`holdHere ${legId} by Ana Souza`, `prepare ${legId}`, `commit ${legId}`]);
   });
 
   test('silent there through the void too: the Pix stays preparing with its money held, for the recovery sweep', async () => {

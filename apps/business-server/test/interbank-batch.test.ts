@@ -91,14 +91,21 @@ describe('interbank client - steps bound for one bank travel together', () => {
     });
   });
 
-  test('a batch that fails whole (the bank is down) fails every step as BANK_UNAVAILABLE, retryable', async () => {
+  test('a batch that fails whole (the bank is down) fails every step as BANK_UNAVAILABLE, retryable; the bank is not answering until a call reaches it', async () => {
     mode = 'down';
     await withRemote({}, async (bank) => {
+      assert.equal(bank.answering, true, 'answering before the first call');
       const results = await Promise.allSettled([bank.voidCredit('p2-c.1'), bank.voidCredit('p2-c.2')]);
       for (const result of results) {
         assert.equal(result.status, 'rejected');
         assert.deepEqual([(result.reason as BancaError).code, (result.reason as BancaError).retryable], ['BANK_UNAVAILABLE', true]);
       }
+      assert.equal(bank.answering, false, 'a Pix to it keeps two phases now');
+      mode = 'steps';
+      await bank.voidCredit('p2-c.3');
+      assert.equal(bank.answering, true, 'answering again after a call reached it');
+      await assert.rejects(bank.cancel('bad-p2-c.4'), /no money/);
+      assert.equal(bank.answering, true, 'a refusal is an answer');
     });
   });
 

@@ -115,9 +115,14 @@ export function packetTags(packet: PacketRecord): string[] {
   return tags;
 }
 
-/** Whether a packet of these legs goes direct: one leg, paid at the coordinating bank. */
-export function goesDirect(legs: readonly LegInput[], bankId: number): boolean {
-  return legs.length === 1 && legs[0]!.fromBank === bankId;
+/**
+ * Whether a packet of these legs goes direct: one leg, paid at the coordinating bank, to a bank
+ * that answered its last call. To a bank that did not, it keeps two phases: if that bank is still
+ * down, the packet aborts at the prepare timeout and the payer has the money back, where a direct
+ * Pix would hold it until the bank answers again.
+ */
+export function goesDirect(legs: readonly LegInput[], bankId: number, receiverAnswering = true): boolean {
+  return legs.length === 1 && legs[0]!.fromBank === bankId && receiverAnswering;
 }
 
 /** What a retry under the same customer key must ask for again, as canonical JSON so the order of

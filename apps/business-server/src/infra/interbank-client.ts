@@ -55,6 +55,7 @@ export class RemoteBank implements BankLink {
   private readonly timer: GatherTimer;
   /** False once the bank answered that it has no batch route. */
   private batchRoute = true;
+  private lastCallReached = true;
 
   constructor(readonly peer: PeerBank, private readonly options: InterbankClientOptions) {
     this.batching = options.batch ?? INTERBANK_BATCH_DEFAULTS;
@@ -65,6 +66,11 @@ export class RemoteBank implements BankLink {
       bodyTimeout: options.timeoutMs,
       connectTimeout: Math.min(options.timeoutMs, 2000),
     });
+  }
+
+  /** Whether the last call reached the bank (true before the first): see BankLink.answering. */
+  get answering(): boolean {
+    return this.lastCallReached;
   }
 
   hold(request: HoldRequest): Promise<HoldRecord> {
@@ -251,15 +257,16 @@ export class RemoteBank implements BankLink {
     try {
       response = await this.pool.request({ method, path, headers, body: text });
     } catch (cause) {
+      this.lastCallReached = false;
       throw new BancaError('BANK_UNAVAILABLE', `Bank ${this.peer.bankId} (${this.peer.name}) cannot be reached: ${(cause as Error).message}.`, { cause });
     }
     const answer: unknown = await response.body.json().catch(() => undefined);
-    if (response.statusCode >= 200 && response.statusCode < 300) return answer as T;
-    const error = BancaError.fromBody(response.statusCode, answer);
     // A gateway with no live business server answers 502/503: the bank is down for us.
-    if (error.code === 'BAD_GATEWAY' || error.code === 'UNAVAILABLE' || error.code === 'UPSTREAM_TIMEOUT') {
-      throw new BancaError('BANK_UNAVAILABLE', `Bank ${this.peer.bankId} (${this.peer.name}) is unavailable: ${error.message}`);
-    }
+    const error = response.statusCode >= 200 && response.statusCode < 300 ? null : BancaError.fromBody(response.statusCode, answer);
+    const down = error !== null && (error.code === 'BAD_GATEWAY' || error.code === 'UNAVAILABLE' || error.code === 'UPSTREAM_TIMEOUT');
+    this.lastCallReached = !down;
+    if (error === null) return answer as T;
+    if (down) throw new BancaError('BANK_UNAVAILABLE', `Bank ${this.peer.bankId} (${this.peer.name}) is unavailable: ${error.message}`);
     throw error;
   }
 }

@@ -27,6 +27,9 @@ const rethrow: SweepErrorHandler = (error) => {
 
 /** What a coordinator can ask of a bank: implemented here for this bank, over HTTP for the others. */
 export interface BankLink {
+  /** False while the bank's last answer was that it cannot be reached: a Pix to it then keeps two
+   *  phases (aborted, its money given back, at the prepare timeout) rather than going direct. */
+  readonly answering?: boolean;
   hold(request: HoldRequest): Promise<HoldRecord>;
   /** Posts the hold; the coordinator tells the receiver's name, learnt in phase one, for the payer's statement. */
   post(legId: string, coordinatorBank: number, receiverName?: string): Promise<HoldRecord>;
