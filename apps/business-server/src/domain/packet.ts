@@ -121,8 +121,8 @@ export function packetTags(packet: PacketRecord): string[] {
  * down, the packet aborts at the prepare timeout and the payer has the money back, where a direct
  * Pix would hold it until the bank answers again.
  */
-export function goesDirect(legs: readonly LegInput[], bankId: number, receiverAnswering = true): boolean {
-  return legs.length === 1 && legs[0]!.fromBank === bankId && receiverAnswering;
+export function goesDirect(legs: readonly LegInput[], bankId: number, answering: (bankId: number) => boolean = () => true): boolean {
+  return legs.length === 1 && legs[0]!.fromBank === bankId && answering(legs[0]!.toBank);
 }
 
 /** What a retry under the same customer key must ask for again, as canonical JSON so the order of

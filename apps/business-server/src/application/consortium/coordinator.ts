@@ -109,7 +109,7 @@ export class Coordinator {
     const requestHash = packetRequestHash(order.kind, order.legs);
     const packetId = this.packetIdOf(order.accountId, order.idempotencyKey);
     const now = Date.now();
-    const direct = goesDirect(order.legs, this.options.bankId, order.legs.length === 1 && this.link(order.legs[0]!.toBank).answering !== false);
+    const direct = goesDirect(order.legs, this.options.bankId, (bankId) => this.link(bankId).answering !== false);
     const packet: PacketRecord = {
       packetId, kind: order.kind, bankId: this.options.bankId, accountId: order.accountId, document: order.document, payerName: order.payerName,
       legs: order.legs.map((leg, index) => ({ ...leg, legId: legIdOf(packetId, index), receiverName: null, receiverAccountId: null })),

@@ -14,7 +14,7 @@ import { holdTombstone, placeHold, sameHold, stepHold, type HoldEvent, type Hold
 import type { TransferInput } from '@banca/core/protocol';
 import type { ConsentTokens } from '../../infra/consent-tokens.js';
 import type { BankStore, Change, Versioned } from './bank-store.js';
-import type { Customers } from './customers.js';
+import type { Customers, Receiver } from './customers.js';
 import { CreditRecords, HoldRecords } from './records.js';
 import { SCAN_DEFAULTS, type PagedScan, type ScanBudget } from './paged-scan.js';
 
@@ -188,45 +188,52 @@ export class Participant implements BankLink {
     return this.moveHold(legId, coordinatorBank, { type: 'cancel', nowMs: this.now(), reason });
   }
 
-  async prepareCredit(request: CreditRequest): Promise<CreditRecord> {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      if (attempt > 0) {
-        const existing = await this.credits.read(request.legId);
-        if (existing) return sameCredit(existing.value, request);
-      }
-      const receiver = await this.customers.receiverOf(request.key).catch(async (error: unknown) => {
-        // A key removed since an earlier, successful prepare: that prepare stands.
-        if (await this.credits.read(request.legId)) return null;
-        throw error;
-      });
-      if (receiver === null) continue;
-      const record = prepareCredit(request, receiver, this.now());
-      if (await this.store.write([this.credits.change(request.legId, 0, record)])) {
-        this.onWork();
-        return record;
-      }
-    }
-    throw contention(request.legId);
+  prepareCredit(request: CreditRequest): Promise<CreditRecord> {
+    return this.createCredit(request, async (receiver) => {
+      const pending = prepareCredit(request, receiver, this.now());
+      if (!(await this.store.write([this.credits.change(request.legId, 0, pending)]))) return null;
+      this.onWork();
+      return pending;
+    });
   }
 
   /**
    * A direct Pix's credit: applied now, in one commit with its record (completed). A void that came
    * first (its tombstone) or an earlier apply is the answer instead: the first decisive one stands.
    */
-  async applyCredit(request: CreditRequest): Promise<CreditRecord> {
+  applyCredit(request: CreditRequest): Promise<CreditRecord> {
+    return this.createCredit(request, async (receiver) => {
+      const step = applyCredit(request, receiver, this.now());
+      const written = await this.store.move([receiver.accountId], [this.credits.change(request.legId, 0, step.next)], step.transfer ? [step.transfer] : []);
+      return written ? step.next : null;
+    });
+  }
+
+  /**
+   * A leg's credit record created from absent by `write` (null: it lost the compare-and-set). A
+   * record found first (a repeat, a void's tombstone, an earlier prepare whose key is gone since)
+   * is the answer instead.
+   */
+  private async createCredit(request: CreditRequest, write: (receiver: Receiver) => Promise<CreditRecord | null>): Promise<CreditRecord> {
+    const existing = async () => {
+      const found = await this.credits.read(request.legId);
+      return found ? sameCredit(found.value, request) : null;
+    };
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) {
-        const existing = await this.credits.read(request.legId);
-        if (existing) return sameCredit(existing.value, request);
+        const found = await existing();
+        if (found) return found;
       }
-      const receiver = await this.customers.receiverOf(request.key).catch(async (error: unknown) => {
-        const existing = await this.credits.read(request.legId);
-        if (existing) return sameCredit(existing.value, request);
+      let receiver: Receiver;
+      try {
+        receiver = await this.customers.receiverOf(request.key);
+      } catch (error) {
+        const found = await existing();
+        if (found) return found;
         throw error;
-      });
-      if ('state' in receiver) return receiver;
-      const step = applyCredit(request, receiver, this.now());
-      if (await this.store.move([receiver.accountId], [this.credits.change(request.legId, 0, step.next)], step.transfer ? [step.transfer] : [])) return step.next;
+      }
+      const written = await write(receiver);
+      if (written) return written;
     }
     throw contention(request.legId);
   }
