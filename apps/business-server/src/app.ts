@@ -56,8 +56,8 @@ export async function buildApp(config: BusinessServerConfig): Promise<FastifyIns
   const interbank = await interbankAuthOf(config);
   const consortium = buildConsortium(config, data, gate, app.log, interbank);
   const spaces = new ClientSpaces(config, (accountId) => consortium.service.accountExists(accountId));
-  const bank = new BankService(data, saver, spaces);
-  await app.register(async (scope) => registerClientRoutes(scope, bank, config.clientKeys));
+  const bank = new BankService(data, saver, spaces, { unopenedReadsZero: config.compat === 'seed000' });
+  await app.register(async (scope) => registerClientRoutes(scope, bank, config.clientKeys, config.compat));
 
   await app.register(async (scope) => {
     registerConsentCors(scope, config.consortium.map((bank) => bank.url));

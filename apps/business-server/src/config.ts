@@ -1,7 +1,8 @@
 // A business server's config: validated once at start-up, unknown keys refused, units in names.
 import { Type, type Static } from '@sinclair/typebox';
 import { readFileSync } from 'node:fs';
-import { DEV_CLIENT_KEYS, DEV_KEY_PREFIX, devBusinessKeys, parseKeyList, refuseDevKeysInProduction } from '@banca/core/auth';
+import { DEV_CLIENT_KEYS, DEV_KEY_PREFIX, devBusinessKeys, parseKeyList, refuseDevKeysInProduction, refuseSharedKeys } from '@banca/core/auth';
+import { COMPAT_MODES } from '@banca/core/seed000';
 import { refuseDevInterbankKeysInProduction } from '@banca/core/interbank-keys';
 import { compileConfig, ConfigError, defaultPorts } from '@banca/core/config';
 import { OAUTH_DEFAULTS } from '@banca/server-kit/oauth-verifier';
@@ -36,6 +37,11 @@ export const BusinessServerConfigSchema = Type.Object(
     clientSpaces: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$' }), Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$' }), { default: {} }),
     /** Client ids that may also act on existing customer accounts (a bank's tellers); each movement is on the customer's statement. */
     tellers: Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$' }), { maxItems: 64, default: [] }),
+    /** none: banca's wire. seed000: the seed routes speak seed 000's too (the `auth` key alone names
+     *  the client, every key shares one space of accounts, amounts as Python prints numbers, 204 on a
+     *  mutation, a balance as a bare number of reais, an account never written reads 0); implies
+     *  queueMode seed. */
+    compat: Type.Union(COMPAT_MODES.map((mode) => Type.Literal(mode)), { default: 'none' }),
     /** batch: answer after the operation's group is durably saved. seed: answer at once, apply every 5. */
     queueMode: Type.Union([Type.Literal('batch'), Type.Literal('seed')], { default: 'batch' }),
     batchSizeMax: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
@@ -186,7 +192,17 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
     if (!keys[businessId]) throw new ConfigError(`BANCA_BUSINESS_KEYS has no key for business id ${businessId}`);
     input.businessKey = keys[businessId];
   }
+  // Seed 000's queue of 5 is seed mode: compat seed000 chooses it unless told otherwise.
+  if (input.compat === 'seed000' && input.queueMode === undefined) input.queueMode = 'seed';
   const config = compileConfig(BusinessServerConfigSchema, input, 'business-server');
+  if (config.compat === 'seed000') {
+    if (config.queueMode !== 'seed') throw new ConfigError('business-server: compat seed000 needs queueMode "seed" (seed 000 applies operations in groups of 5)');
+    try {
+      refuseSharedKeys(config.clientKeys, 'business-server clientKeys');
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
   refuseDevKeysInProduction(config.clientKeys, 'business-server clientKeys', env);
   refuseDevKeysInProduction({ [config.businessId]: config.businessKey }, 'business-server businessKey', env);
   checkInterbankKeys(config, env);

@@ -8,6 +8,7 @@ import { memberOptions, planConsortium, type Coordination } from '@banca/launche
 import { devInterbankKeys } from '@banca/launcher/interbank-keys';
 import { planServices, startConsortiumServices, type RunningServices } from '@banca/launcher/consortium-services';
 import { startEmbeddedPostgres, type RunningPostgres } from '@banca/launcher/embedded-postgres';
+import type { Compat } from '@banca/core/seed000';
 
 export interface StartOptions {
   banks: number;
@@ -16,7 +17,10 @@ export interface StartOptions {
   dataServers: number | undefined;
   dataDir: string;
   businessServers: number;
-  queueMode: 'batch' | 'seed';
+  /** Default: seed with compat seed000, else batch. */
+  queueMode: 'batch' | 'seed' | undefined;
+  /** seed000: every bank speaks seed 000's wire too (see the README). */
+  compat: Compat;
   coordination: Coordination;
   randomPorts: boolean;
   logLevel: string;
@@ -24,6 +28,10 @@ export interface StartOptions {
 }
 
 export async function start(options: StartOptions, print: (line: string) => void): Promise<void> {
+  const queueMode = options.queueMode ?? (options.compat === 'seed000' ? 'seed' : 'batch');
+  if (options.compat === 'seed000' && queueMode !== 'seed') {
+    throw new Error('--compat seed000 runs the queue of 5 (--queue-mode seed): seed 000 applies operations in groups of 5.');
+  }
   const logDir = join(options.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const logs = new Map<string, WriteStream>();
@@ -69,12 +77,13 @@ export async function start(options: StartOptions, print: (line: string) => void
       dataServers: options.dataServers ?? (options.store === 'postgres' ? 2 : 1),
       dataDir: options.dataDir,
       businessServers: options.businessServers,
-      queueMode: options.queueMode,
+      queueMode,
+      compat: options.compat,
       logLevel: options.logLevel,
       onLine: (line) => onLine(`bank${bankId}`)(line),
       ...memberOptions(member, members, options.coordination, keys, {}, plan.jwksUrl),
     };
-    print(`starting bank ${bankId}, ${member.name} (${options.store} store, ${options.queueMode} mode, ${options.coordination} coordination)...`);
+    print(`starting bank ${bankId}, ${member.name} (${options.store} store, ${queueMode} mode, ${options.coordination} coordination${options.compat === 'seed000' ? ", seed 000's wire" : ''})...`);
     const bank = await startBank(bankOptions).catch(async (error: unknown) => {
       await Promise.all(banks.map((started) => started.stop()));
       await Promise.all(databases.map((database) => database.stop()));
@@ -110,6 +119,10 @@ export async function start(options: StartOptions, print: (line: string) => void
   print(`  dossier          ${services.dossier.url}/app/   <- log in as ${admin}; OAuth2 tokens at ${services.dossier.url}/oauth/token`);
   print(`  credit registry  ${services.registry.url}   (${join(options.dataDir, 'credit-registry', 'registry.sqlite')}, demo records)`);
   print(`\nlogs: ${logDir}/   API docs: <gateway>/openapi.json and each service's /openapi.json`);
+  if (options.compat === 'seed000') {
+    print(`seed 000's wire: curl -X POST -d '' -H 'auth: dev-insecure-client-a' ${banks[0]?.gateway.url}/deposit/1/10.5   |   curl -H 'auth: dev-insecure-client-a' ${banks[0]?.gateway.url}/balance/1`);
+    print(`                 python3 clients/python/seed/seed000_client.py --url ${banks[0]?.gateway.url}   (needs Python's requests)`);
+  }
   print(`try:  npm run banca -- deposit 1 10.50   |   npm run banca -- check\nCtrl-C stops everything.`);
 }
 

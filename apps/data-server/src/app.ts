@@ -28,10 +28,11 @@ export async function buildApp(config: DataServerConfig, deps: DataServerDeps = 
     isReady: () => open,
   });
   const ledger = new LedgerService(store, config);
+  if (config.compat === 'seed000') await ledger.openSeed000Accounts();
   const limits = new LimitService(store, deps.now);
   await app.register(async (scope) => {
-    requireBusinessAuth(scope, config.businessKeys);
-    registerSeedRoutes(scope, ledger);
+    requireBusinessAuth(scope, config.businessKeys, config.compat === 'seed000');
+    registerSeedRoutes(scope, ledger, config.compat);
     registerV1Routes(scope, ledger);
     registerLimitRoutes(scope, limits);
   });

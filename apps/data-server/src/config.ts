@@ -1,6 +1,7 @@
 // The data server's config: validated once at start-up, unknown keys refused, units in names.
 import { Type } from '@sinclair/typebox';
-import { devBusinessKeys, parseKeyList, refuseDevKeysInProduction } from '@banca/core/auth';
+import { devBusinessKeys, parseKeyList, refuseDevKeysInProduction, refuseSharedKeys } from '@banca/core/auth';
+import { COMPAT_MODES } from '@banca/core/seed000';
 import { compileConfig, ConfigError, defaultPorts } from '@banca/core/config';
 
 export const DataServerConfigSchema = Type.Object(
@@ -15,6 +16,9 @@ export const DataServerConfigSchema = Type.Object(
     businessKeys: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$' }), Type.String({ minLength: 16 }), {
       default: devBusinessKeys(3),
     }),
+    /** none: banca's wire. seed000: seed 000's wire too (a key alone names the business; balances
+     *  as bare JSON numbers; accounts 1 to 10 open with 1000.00, any other reads 0 until written). */
+    compat: Type.Union(COMPAT_MODES.map((mode) => Type.Literal(mode)), { default: 'none' }),
     leaseMsDefault: Type.Integer({ minimum: 10, maximum: 600_000, default: 3000 }),
     leaseMsMax: Type.Integer({ minimum: 10, maximum: 600_000, default: 30_000 }),
     accountsPerRequestMax: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
@@ -39,5 +43,12 @@ export function loadDataServerConfig(raw: Record<string, unknown>, env: NodeJS.P
   }
   if (config.leaseMsDefault > config.leaseMsMax) throw new Error('data-server config: leaseMsDefault must not exceed leaseMsMax');
   refuseDevKeysInProduction(config.businessKeys, 'data-server businessKeys', env);
+  if (config.compat === 'seed000') {
+    try {
+      refuseSharedKeys(config.businessKeys, 'data-server businessKeys');
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
   return config;
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { loadBusinessServerConfig } from '@banca/business-server/config';
 import { loadDataServerConfig } from '@banca/data-server/config';
 import { freePort } from '@banca/launcher/free-port';
+import { installDebianPackages, run } from '@banca/testkit/debian';
 import { clientHeaders, http, startTestBank, tempDir, waitFor, type TestBank } from '@banca/testkit/testkit';
 
 // dist/test/nginx.test.js -> the repository root.
@@ -20,64 +21,16 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const deployDir = join(root, 'deploy');
 const shippedConfig = join(deployDir, 'nginx', 'banca.conf');
 
-interface RunResult {
-  code: number | null;
-  output: string;
-}
-
-/** Runs a command to its end (or kills it after timeoutMs); keeps the last 4 KB of its output. */
-function run(command: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4096);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      resolve({ code: -1, output: `${output}\n${String(error)}` });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
 function findNginx(): string | undefined {
   const dirs = (process.env.PATH ?? '').split(':').filter(Boolean).concat(['/usr/sbin', '/usr/local/sbin', '/sbin']);
   return dirs.map((dir) => join(dir, 'nginx')).find((path) => existsSync(path));
 }
 
-/** nginx, installed with apt-get when missing (root only). The package's own service is kept from
- *  starting by a policy-rc.d that refuses every service start while apt-get runs. */
+/** nginx, installed with apt-get when missing (root only). */
 async function ensureNginx(): Promise<{ path: string; installMs: number }> {
   const found = findNginx();
   if (found) return { path: found, installMs: 0 };
-  if (process.getuid?.() !== 0) {
-    assert.fail('nginx is not installed and this test is not running as root, so it cannot install it: '
-      + 'install nginx (Debian: apt-get install nginx) and run the tests again.');
-  }
-  const started = Date.now();
-  const policy = '/usr/sbin/policy-rc.d';
-  const ownPolicy = !existsSync(policy);
-  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\n# banca nginx test: no service starts while apt-get installs nginx\nexit 101\n', { mode: 0o755 });
-  try {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const install = () => run('apt-get', ['install', '-y', '--no-install-recommends', 'nginx'], 300_000, env);
-    let result = await install();
-    if (result.code !== 0) {
-      const update = await run('apt-get', ['update'], 300_000, env);
-      assert.equal(update.code, 0, `apt-get update failed:\n${update.output}`);
-      result = await install();
-    }
-    assert.equal(result.code, 0, `apt-get install nginx failed:\n${result.output}`);
-  } finally {
-    if (ownPolicy) rmSync(policy, { force: true });
-  }
+  const installMs = await installDebianPackages(['nginx'], 'nginx is not installed');
   // Should the package have started its service anyway, stop it: only our nginx may run.
   const systemPid = Number(existsSync('/run/nginx.pid') ? readFileSync('/run/nginx.pid', 'utf8').trim() : NaN);
   if (Number.isInteger(systemPid) && systemPid > 0) {
@@ -89,7 +42,7 @@ async function ensureNginx(): Promise<{ path: string; installMs: number }> {
   }
   const path = findNginx();
   assert.ok(path, 'apt-get installed nginx but no nginx binary is on PATH or in /usr/sbin');
-  return { path, installMs: Date.now() - started };
+  return { path, installMs };
 }
 
 /** The shipped banca.conf with the business servers' and nginx's runtime addresses. */

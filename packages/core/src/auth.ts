@@ -32,6 +32,31 @@ export function verifyKey(ring: KeyRing, id: string | undefined, presented: stri
   return equal && expected !== undefined;
 }
 
+/**
+ * The id whose key is `presented`, for callers that send only a key (seed 000's `auth` header).
+ * Every key is compared, in constant time, whichever matches; a ring must have distinct keys
+ * (`refuseSharedKeys`) for a key to name one id.
+ */
+export function identifyByKey(ring: KeyRing, presented: string | undefined): string | undefined {
+  if (presented === undefined) return undefined;
+  const wanted = digest(presented);
+  let found: string | undefined;
+  for (const [id, key] of Object.entries(ring)) {
+    if (timingSafeEqual(digest(key), wanted) && found === undefined) found = id;
+  }
+  return found;
+}
+
+/** Throws when two ids share a key: a key alone would not say who calls. */
+export function refuseSharedKeys(ring: KeyRing, what: string): void {
+  const owners = new Map<string, string>();
+  for (const [id, key] of Object.entries(ring)) {
+    const other = owners.get(key);
+    if (other !== undefined) throw new Error(`${what}: ${other} and ${id} have the same key; with compat seed000 a key alone names its owner, so every key must be distinct.`);
+    owners.set(key, id);
+  }
+}
+
 /** Throws when development keys would be used in production. */
 export function refuseDevKeysInProduction(ring: KeyRing, what: string, env: NodeJS.ProcessEnv = process.env): void {
   if (env.NODE_ENV !== 'production') return;

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { devBusinessKeys, parseKeyList } from '@banca/core/auth';
 import { defaultPorts } from '@banca/core/config';
+import type { Compat } from '@banca/core/seed000';
 import { spawnService, type ServiceProcess, type SpawnOptions } from './spawn-service.js';
 
 export interface BankOptions {
@@ -18,6 +19,8 @@ export interface BankOptions {
   dataDir: string;
   businessServers: number;
   queueMode: 'batch' | 'seed';
+  /** seed000: the bank speaks seed 000's wire too (its data server and business servers; seed mode). */
+  compat?: Compat;
   logLevel: string;
   dataServer?: Record<string, unknown>;
   businessServer?: Record<string, unknown>;
@@ -73,6 +76,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
     sqliteFile: join(options.dataDir, `bank-${options.bankId}`, 'ledger.sqlite'),
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     businessKeys,
+    ...(options.compat ? { compat: options.compat } : {}),
     ...options.dataServer,
   }));
   const dataName = (index: number) => `bank${options.bankId}-data${dataServerCount > 1 ? index + 1 : ''}`;
@@ -90,6 +94,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
       businessKey: businessKeys[businessId],
       dataServerUrls: dataServers.map((server) => server.url),
       queueMode: options.queueMode,
+      ...(options.compat ? { compat: options.compat } : {}),
       ...options.businessServer,
     }));
     const settled = await Promise.allSettled(

@@ -1,6 +1,7 @@
 // Authenticates a caller by an id header plus a key in `auth-token` (seed 000 calls it `auth`).
+// With `keyAlone` (compat seed000), a caller that sends no id header is named by its key.
 import type { FastifyRequest } from 'fastify';
-import { verifyKey, type KeyRing } from '@banca/core/auth';
+import { identifyByKey, verifyKey, type KeyRing } from '@banca/core/auth';
 import { BancaError } from '@banca/core/errors';
 
 export function headerValue(request: FastifyRequest, name: string): string | undefined {
@@ -8,10 +9,24 @@ export function headerValue(request: FastifyRequest, name: string): string | und
   return Array.isArray(value) ? value[0] : value;
 }
 
+export interface AuthOptions {
+  /** Seed 000 sends only `auth: <key>`: the key names the caller when the id header is absent. */
+  keyAlone?: boolean;
+}
+
 /** Returns the authenticated id or throws UNAUTHENTICATED. */
-export function authenticate(request: FastifyRequest, ring: KeyRing, idHeader: string): string {
+export function authenticate(request: FastifyRequest, ring: KeyRing, idHeader: string, options: AuthOptions = {}): string {
   const id = headerValue(request, idHeader);
   const key = headerValue(request, 'auth-token') ?? headerValue(request, 'auth');
+  if (id === undefined && options.keyAlone) {
+    const owner = identifyByKey(ring, key);
+    if (owner === undefined) {
+      throw new BancaError('UNAUTHENTICATED', key === undefined
+        ? "Send your key in the 'auth' (or 'auth-token') header."
+        : "The key in 'auth' is not a registered key.");
+    }
+    return owner;
+  }
   if (!verifyKey(ring, id, key)) {
     throw new BancaError(
       'UNAUTHENTICATED',

@@ -71,6 +71,14 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   // JSON only: a text/plain body gets 415 rather than a confusing validation error.
   app.removeContentTypeParser('text/plain');
+  // An empty body is no body, whatever its content-type: curl's `-d ''` and Python's urllib send
+  // `application/x-www-form-urlencoded` with nothing, some clients `application/json` with
+  // nothing. Without this, a route that takes no body answers such a POST 415 or 400.
+  // (With neither content-length nor transfer-encoding an HTTP/1.1 request has no body at all.)
+  app.addHook('onRequest', async (request) => {
+    const length = request.headers['content-length'];
+    if ((length === '0' || length === undefined) && request.headers['transfer-encoding'] === undefined) delete request.headers['content-type'];
+  });
 
   const metrics = new Registry();
   metrics.setDefaultLabels({ service: options.service });

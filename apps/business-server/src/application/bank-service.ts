@@ -2,6 +2,7 @@
 // operation is saved (batch mode: answered when durable; seed mode: accepted, applied every 5)
 // and reads balances and history from the data server. Account ids arrive as the client named
 // them and are mapped to its ledger space (ClientSpaces); answers name them the client's way.
+// With compat seed000 an account never written reads 0, as seed 000's accounts open on first touch.
 import { BancaError } from '@banca/core/errors';
 import { formatCents } from '@banca/core/money';
 import type { QueuedOperation, TransferRecord } from '@banca/core/protocol';
@@ -18,6 +19,7 @@ export class BankService {
     private readonly data: DataClient,
     private readonly saver: { mode: 'batch'; batcher: Batcher } | { mode: 'seed'; queue: SeedQueue },
     private readonly spaces: ClientSpaces,
+    private readonly options: { unopenedReadsZero?: boolean } = {},
   ) {}
 
   access(clientId: string): ClientAccess {
@@ -51,7 +53,11 @@ export class BankService {
 
   balance(client: ClientAccess, accountId: string, requestId?: string) {
     return this.as(client, async () => {
-      const view = await this.data.account(await this.spaces.ledgerId(client, accountId), requestId);
+      const ledgerId = await this.spaces.ledgerId(client, accountId);
+      const view = await this.data.account(ledgerId, requestId).catch((error: unknown) => {
+        if (this.options.unopenedReadsZero && error instanceof BancaError && error.code === 'ACCOUNT_NOT_FOUND') return { balanceCents: 0 };
+        throw error;
+      });
       return { accountId, balance: formatCents(view.balanceCents), balanceCents: view.balanceCents };
     });
   }

@@ -3,6 +3,8 @@
 // customer's account (8 digits, no colon) nor another space's. Only a key listed in `tellers`
 // reaches customer accounts, and only existing ones; its movements name it on the statement
 // (the operation id starts with its client id). Answers name accounts as the client did.
+// With compat seed000 every key shares the ledger's one space, as seed 000's clients did: account
+// `x` is the ledger account `x` (still never a customer's account nor a system one).
 import { BancaError } from '@banca/core/errors';
 import { clientLedgerId, isCustomerAccountNumber, isSystemAccount } from '@banca/core/ids';
 import type { QueuedOperation } from '@banca/core/protocol';
@@ -16,7 +18,12 @@ export interface ClientAccess {
 export interface SpacesConfig {
   clientSpaces: Readonly<Record<string, string>>;
   tellers: readonly string[];
+  /** seed000: one space for every key, the ledger's own ids. */
+  compat?: 'none' | 'seed000';
 }
+
+/** The space of compat seed000: no prefix at all. */
+const SHARED_SPACE = '';
 
 export class ClientSpaces {
   constructor(
@@ -25,12 +32,13 @@ export class ClientSpaces {
   ) {}
 
   access(clientId: string): ClientAccess {
-    return { clientId, space: this.config.clientSpaces[clientId] ?? clientId, teller: this.config.tellers.includes(clientId) };
+    const space = this.config.compat === 'seed000' ? SHARED_SPACE : this.config.clientSpaces[clientId] ?? clientId;
+    return { clientId, space, teller: this.config.tellers.includes(clientId) };
   }
 
   /** The ledger account a client's account id names; refused when the key may not reach it. */
   async ledgerId(client: ClientAccess, accountId: string): Promise<string> {
-    if (!isCustomerAccountNumber(accountId)) return clientLedgerId(client.space, accountId);
+    if (!isCustomerAccountNumber(accountId)) return client.space === SHARED_SPACE ? accountId : clientLedgerId(client.space, accountId);
     if (!client.teller) {
       throw new BancaError('FORBIDDEN', `${accountId} is a customer account number: a client key reaches only its own accounts (use an id that is not 8 digits), and customer accounts only their holders' tokens or a key configured in tellers.`);
     }
@@ -50,13 +58,14 @@ export class ClientSpaces {
 
   /** A ledger id as this client names it: its own space's prefix removed. */
   clientId(client: ClientAccess, ledgerId: string): string {
+    if (client.space === SHARED_SPACE) return ledgerId;
     const prefix = `${client.space}:`;
     return ledgerId.startsWith(prefix) ? ledgerId.slice(prefix.length) : ledgerId;
   }
 
   /** The same error with the client's own ledger ids written as the client wrote them. */
   forClient(client: ClientAccess, error: unknown): unknown {
-    if (!(error instanceof BancaError)) return error;
+    if (!(error instanceof BancaError) || client.space === SHARED_SPACE) return error;
     const own = new RegExp(`(?<![A-Za-z0-9_.-])${client.space.replace(/[.]/g, '\\.')}:(?=[A-Za-z0-9])`, 'g');
     if (!own.test(error.message)) return error;
     const details = error.details as { conflicts?: { accountId: string }[] } | undefined;

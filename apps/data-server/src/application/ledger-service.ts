@@ -4,6 +4,7 @@
 import { BancaError, isErrorCode } from '@banca/core/errors';
 import { isKnownSystemAccount, isSystemAccount, newId, parseLedgerAccountId, parseOperationId, SYSTEM_ACCOUNTS } from '@banca/core/ids';
 import { asCents, BALANCE_CENTS_MAX } from '@banca/core/money';
+import { SEED000_ACCOUNT_IDS, SEED000_OPENING_CENTS } from '@banca/core/seed000';
 import {
   operationAccounts, RECORD_COLLECTION, RECORD_KEY, RECORD_LIMITS, TRANSFER_KINDS, type CommitRequest, type CommitResponse,
   type LockGrant, type LockResponse, type QueuedOperation, type RecordWrite, type RefusalInput, type RefusalRecord, type StoredRecord, type TransferInput,
@@ -20,6 +21,8 @@ export interface LedgerLimits {
   historyLimitMax: number;
 }
 
+/** Who opens seed 000's accounts, as the opening commit records it (no business has this id). */
+const SEED000_OPENER = '@data-server';
 const KNOWN_KINDS: ReadonlySet<string> = new Set(TRANSFER_KINDS);
 const TAG_CHARS_MAX = 128;
 const RECORDS_LIST_DEFAULT = 100;
@@ -68,11 +71,24 @@ export class LedgerService {
   }
 
   /** The seeds' read: refused with 423 while another business holds the account. */
-  async readAsSeed(businessId: string, accountIdInput: unknown) {
+  /** The seeds' read: refused while another business holds the account. With `unopenedReadsZero`
+   *  (compat seed000) an account never written reads 0, as seed 000's accounts open on first touch. */
+  async readAsSeed(businessId: string, accountIdInput: unknown, unopenedReadsZero = false) {
     const accountId = parseLedgerAccountId(accountIdInput);
     const lock = await this.store.lockInfo(accountId);
     if (lock && lock.ownerBusinessId !== businessId) throw lockedBy(lock);
-    return this.readCommitted(accountId);
+    if (!unopenedReadsZero) return this.readCommitted(accountId);
+    const [view] = await this.store.readAccounts([accountId]);
+    return { accountId, balanceCents: view?.exists ? view.balanceCents : 0, lockedBy: lock?.ownerBusinessId ?? null };
+  }
+
+  /** Seed 000's data server starts with accounts 1 to 10 holding 1000.00 each: one commit of
+   *  deposits with fixed ids, so every later start replays it instead of depositing again. */
+  openSeed000Accounts(): Promise<CommitResponse> {
+    const transfers: TransferInput[] = SEED000_ACCOUNT_IDS.map((accountId) => ({
+      transferId: `seed000-open-${accountId}`, kind: 'deposit', debitAccountId: SYSTEM_ACCOUNTS.cash, creditAccountId: accountId, amountCents: SEED000_OPENING_CENTS,
+    }));
+    return this.store.commit({ commitId: 'seed000-open-accounts', locks: [], transfers, release: false, unlocked: true }, { businessId: SEED000_OPENER, requireLocks: false });
   }
 
   /** The last committed balance; commits are atomic, so it never shows half a batch. */

@@ -13,10 +13,11 @@ declare module 'fastify' {
 }
 
 /** Call before registering the scope's routes: their documented security is set as they register. */
-export function requireBusinessAuth(scope: FastifyInstance, keys: KeyRing): void {
+/** With `keyAlone` (compat seed000) a key alone names the business; the seeds' paths carry its id too. */
+export function requireBusinessAuth(scope: FastifyInstance, keys: KeyRing, keyAlone = false): void {
   scope.decorateRequest('businessId', '');
   scope.addHook('onRequest', async (request) => {
-    request.businessId = authenticate(request, keys, 'business-id');
+    request.businessId = authenticate(request, keys, 'business-id', { keyAlone });
   });
   // The OpenAPI document (and the Postman collection made from it) says so on every route of the scope.
   documentSecurity(scope, { businessId: [], authToken: [] });
