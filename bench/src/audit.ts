@@ -4,6 +4,7 @@ import type { Pool } from 'undici';
 import type { AuditReport } from '@banca/core/protocol';
 import { BUSINESS_HEADERS, getJson } from './http.js';
 import { note } from './progress.js';
+import { messageOf } from '@banca/core/errors';
 
 export interface AuditSummary {
   ok: boolean;
@@ -23,7 +24,7 @@ export async function auditLedger(pool: Pool, part: string): Promise<AuditSummar
       balanceSumCents: report.balanceSumCents,
     };
   } catch (error) {
-    note(`${part} audit failed: ${error instanceof Error ? error.message : String(error)}`, true);
+    note(`${part} audit failed: ${messageOf(error)}`, true);
     return null;
   }
 }

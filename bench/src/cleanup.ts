@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningConsortium } from '@banca/launcher/consortium';
 import type { ServiceProcess } from '@banca/launcher/spawn-service';
+import { messageOf } from '@banca/core/errors';
 
 const open = new Set<Resources>();
 
@@ -41,7 +42,7 @@ export class Resources {
       try {
         await item.release();
       } catch (error) {
-        process.stderr.write(`cleanup: ${item.name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(`cleanup: ${item.name} failed: ${messageOf(error)}\n`);
       }
     }
   }

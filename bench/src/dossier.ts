@@ -18,6 +18,7 @@ import { keepAlivePool } from './http.js';
 import { OperationError, runClosedLoop, type PhaseResult } from './load.js';
 import { note } from './progress.js';
 import { LatencySamples, ratio } from './stats.js';
+import { messageOf } from '@banca/core/errors';
 
 export interface DossierOptions {
   banks: number;
@@ -205,7 +206,7 @@ async function waitForRightDossiers(clients: Clients, people: readonly Expected[
   for (;;) {
     const problems: string[] = [];
     for (const person of people) {
-      await readDossier(clients, person).catch((error: unknown) => problems.push(error instanceof Error ? error.message : String(error)));
+      await readDossier(clients, person).catch((error: unknown) => problems.push(messageOf(error)));
     }
     if (problems.length === 0) return;
     if (Date.now() >= deadline) throw new Error(`(e) ${when}: ${problems.length} of ${people.length} dossiers still not right after ${SETTLE_MS_MAX / 1000} s: ${problems.slice(0, 3).join(' / ')}`);

@@ -63,7 +63,7 @@ export async function startTrivialServer(resources: Resources): Promise<{ url: s
   });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the trivial server did not start within 10 s')), 10_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       if (!line.startsWith('{"event":"listening"')) return;
       clearTimeout(timer);
       resolve((JSON.parse(line) as { url: string }).url);

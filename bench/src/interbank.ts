@@ -22,6 +22,7 @@ import { OperationError, runAll, runClosedLoop, type PhaseResult } from './load.
 import { note } from './progress.js';
 import { isReference } from './report.js';
 import { ratio } from './stats.js';
+import { messageOf } from '@banca/core/errors';
 
 export interface InterbankMode {
   coordination: Coordination;
@@ -419,9 +420,9 @@ async function retrying<T>(what: string, failures: string[], attempt: () => Prom
     try {
       return await attempt();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       failures.push(`${what}: ${message.slice(0, 300)}`);
-      if (tries >= 3) throw new Error(`${what} failed 3 times: ${message}`);
+      if (tries >= 3) throw new Error(`${what} failed 3 times: ${message}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -471,7 +472,7 @@ async function sendPix(pools: readonly Pool[], customers: readonly Customer[][],
       body: JSON.stringify({ toBankId: to.bankId, key: to.cpf, amount: '0.01' }),
     });
   } catch (error) {
-    throw new OperationError('failed network', error instanceof Error ? error.message : String(error));
+    throw new OperationError('failed network', messageOf(error));
   }
   if (response.statusCode === 200) {
     await response.body.dump({ limit: 64 * 1024 * 1024 });
@@ -492,7 +493,7 @@ async function sendPix(pools: readonly Pool[], customers: readonly Customer[][],
 async function settle(pools: readonly Pool[], dataPools: readonly Pool[], pending: PendingPacket[], depositedCents: number, seconds: number): Promise<{ audit: ConsortiumAudit | null; seconds: number }> {
   const start = process.hrtime.bigint();
   const deadline = Date.now() + seconds * 1000;
-  let audit: ConsortiumAudit | null = null;
+  let audit: ConsortiumAudit | null;
   for (;;) {
     const open = pending.filter((packet) => !packet.final);
     await runAll(open.length, SETUP_CONCURRENCY, async (index) => {
@@ -503,7 +504,7 @@ async function settle(pools: readonly Pool[], dataPools: readonly Pool[], pendin
       packet.final = view.status !== 'pending';
     });
     audit = await auditConsortium(dataPools, depositedCents).catch((error: unknown) => {
-      note(`(d) audit failed: ${error instanceof Error ? error.message : String(error)}`, true);
+      note(`(d) audit failed: ${messageOf(error)}`, true);
       return null;
     });
     const done = pending.every((packet) => packet.final) && audit !== null && audit.settled;

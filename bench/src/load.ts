@@ -3,6 +3,7 @@
 // end are waited for and counted, and the measured time runs until the last of them finishes.
 import { LatencySamples, type LatencySummary } from './stats.js';
 import { showProgress } from './progress.js';
+import { messageOf } from '@banca/core/errors';
 
 export interface PhaseOptions {
   label: string;
@@ -71,7 +72,7 @@ class PhaseClock {
     }
     this.errors += 1;
     if (error instanceof OperationError) this.errorsByKind[error.kind] = (this.errorsByKind[error.kind] ?? 0) + 1;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (this.errorSamples.length < 3 && !this.errorSamples.includes(message)) this.errorSamples.push(message);
   }
 

@@ -7,6 +7,7 @@ import { delimiter, join } from 'node:path';
 import { measureCpu, type CpuReport, type CpuTarget } from './cpu.js';
 import { note } from './progress.js';
 import { summarize, type LatencySummary } from './stats.js';
+import { messageOf } from '@banca/core/errors';
 
 /** The full path of an executable on PATH, or null. */
 export function onPath(command: string): string | null {
@@ -80,7 +81,7 @@ export async function serverSettings(url: string, progress: boolean): Promise<Se
     if (run.code !== 0 || !version || !fsync || !synchronousCommit || !fullPageWrites) throw new Error(run.stderr.trim() || `psql exited with ${run.code}`);
     return { version, fsync, synchronousCommit, fullPageWrites };
   } catch (error) {
-    note(`(c) reading the server settings failed: ${error instanceof Error ? error.message : String(error)}`, true);
+    note(`(c) reading the server settings failed: ${messageOf(error)}`, true);
     return null;
   }
 }

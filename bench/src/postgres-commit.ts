@@ -18,6 +18,7 @@ import { runAll, runClosedLoop, type PhaseResult } from './load.js';
 import { initPgbench, runPgbench, serverSettings, type PgbenchResult, type PgbenchSetup, type ServerSettings } from './pg-tools.js';
 import { note } from './progress.js';
 import { ratio } from './stats.js';
+import { messageOf } from '@banca/core/errors';
 
 export interface PostgresPhase {
   batchSize: number;
@@ -113,7 +114,7 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<P
     try {
       setup = await initPgbench(postgres.url, options.pgbench.scale, options.progress);
     } catch (error) {
-      setup = { available: false, reason: error instanceof Error ? error.message : String(error) };
+      setup = { available: false, reason: messageOf(error) };
       note(`(c) pgbench failed: ${setup.reason}`, true);
     }
     if (!setup.available) note(`(c) reference unavailable: ${setup.reason}`, options.progress);
@@ -125,7 +126,7 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<P
           cpuTargets: postgresTarget, logDir: resources.tempDir('banca-bench-pgbench-'),
         }));
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = messageOf(error);
         note(`(c) pgbench failed: ${reason}`, true);
         references.set(clients, { available: false, reason });
       }

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** process id -> parent process id, for every process visible now. */
 export function parentPids(): Map<number, number> {
   const parents = new Map<number, number>();
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {

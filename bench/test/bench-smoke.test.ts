@@ -32,7 +32,7 @@ import { percentile, ratio, summarize } from '../src/stats.js';
 
 function assertPositive(value: unknown, what: string): void {
   assert.equal(typeof value, 'number', `${what} is a number`);
-  assert.ok(Number.isFinite(value as number) && (value as number) > 0, `${what} is positive (got ${String(value)})`);
+  assert.ok(Number.isFinite(value) && (value as number) > 0, `${what} is positive (got ${String(value)})`);
 }
 
 function assertPhase(result: PhaseResult, what: string): void {

@@ -12,6 +12,7 @@ import { memberOptions, planConsortium, type Member } from '@banca/launcher/cons
 import { consent, signUp, type ConsentNeeded, type TestCustomer } from '@banca/testkit/consortium';
 import { businessHeaders, clientHeaders, http, tempDir, waitFor, type JsonResponse } from '@banca/testkit/testkit';
 import { FaultProxy } from '@banca/testkit/fault-proxy';
+import type { AuditReport } from '@banca/core/protocol';
 import { cpfFor, Rng } from './rng.js';
 
 export interface ChaosOptions {
@@ -174,7 +175,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       let customersCents = 0;
       let sound = true;
       for (const bank of banks) {
-        const audit = (await http(`${bank.dataServer.url}/v1/audit`, { headers: businessHeaders() })).body;
+        const audit = (await http<AuditReport>(`${bank.dataServer.url}/v1/audit`, { headers: businessHeaders() })).body;
         customersCents += audit.customerBalanceSumCents;
         sound &&= audit.balanceSumCents === 0 && audit.mismatchedAccounts.length === 0;
       }
@@ -194,7 +195,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await sleep(1500); // past every lease
     for (const customer of customers) {
       for (const [bankId, account] of customer.at) {
-        const state = (await http(`${banks[bankId - 1]!.dataServer.url}/v1/accounts/${account.accountId}`, { headers: businessHeaders() })).body;
+        const state = (await http<AccountState>(`${banks[bankId - 1]!.dataServer.url}/v1/accounts/${account.accountId}`, { headers: businessHeaders() })).body;
         if ((state.balanceCents ?? 0) < 0) negative++;
         if (state.lockedBy) lockedLate++;
       }
@@ -205,8 +206,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let systemCents = 0;
     for (const bank of banks) {
       for (const account of [...SYSTEM, ...bankIds.map((id) => `@bank:${id}`)]) {
-        const response = await http(`${bank.dataServer.url}/v1/accounts/${encodeURIComponent(account)}`, { headers: businessHeaders() });
-        if (response.status === 200) systemCents += Math.abs(account === '@holds' ? response.body.balanceCents : 0);
+        const response = await http<AccountState>(`${bank.dataServer.url}/v1/accounts/${encodeURIComponent(account)}`, { headers: businessHeaders() });
+        if (response.status === 200) systemCents += Math.abs(account === '@holds' ? response.body.balanceCents ?? 0 : 0);
       }
     }
     const interbank = await interbankNet(banks, bankIds);
@@ -255,7 +256,7 @@ function cents(value: number): string {
 /** Answers compared on replay: what a repeat must say the same (not timings or request ids). */
 function stable(answer: unknown): unknown {
   if (!answer || typeof answer !== 'object') return answer;
-  const { requestId: _r, replayed: _p, updatedAtMs: _u, ...rest } = answer as Record<string, unknown>;
+  const { requestId: _requestId, replayed: _replayed, updatedAtMs: _updatedAtMs, ...rest } = answer as Record<string, unknown>;
   if ('state' in rest && 'packetId' in rest) return { packetId: rest.packetId, status: rest.status };
   return rest;
 }
@@ -312,7 +313,7 @@ async function send(op: Op): Promise<void> {
           op.answer = refusal;
           return;
         }
-        consents.push({ bankId: bank.bankId, token: given.body.token as string });
+        consents.push({ bankId: bank.bankId, token: (given.body as { token: string }).token });
       }
       response = await http(`${op.url}${op.path}`, { method: 'POST', headers: op.headers, json: { ...(op.body as object), consents } });
     }
@@ -399,13 +400,24 @@ async function revive(bank: RunningBank): Promise<void> {
   await waitFor(async () => (await http(`${bank.gateway.url}/ready`)).status === 200, 15_000, 'the bank to be ready');
 }
 
+/** A data server's account as the checks read it (absent fields: the account does not exist). */
+interface AccountState {
+  balanceCents?: number;
+  lockedBy?: string | null;
+}
+
+/** The holds or credits of one packet at one bank. */
+interface LegRecords {
+  records: { value: { state: string; amountCents: number } }[];
+}
+
 /** Holds, pending credits and packets not yet ended, at every bank. */
 async function openWork(banks: RunningBank[]): Promise<number> {
   let open = 0;
   for (const bank of banks) {
     for (const collection of ['holds', 'credits', 'packets']) {
-      const response = await http(`${bank.dataServer.url}/v1/records/${collection}?tag=open&limit=1000`, { headers: businessHeaders() });
-      open += (response.body.records as unknown[] | undefined)?.length ?? 0;
+      const response = await http<{ records?: unknown[] }>(`${bank.dataServer.url}/v1/records/${collection}?tag=open&limit=1000`, { headers: businessHeaders() });
+      open += response.body.records?.length ?? 0;
     }
   }
   return open;
@@ -415,8 +427,8 @@ async function interbankNet(banks: RunningBank[], bankIds: number[]): Promise<nu
   let net = 0;
   for (const bank of banks) {
     for (const id of bankIds) {
-      const response = await http(`${bank.dataServer.url}/v1/accounts/${encodeURIComponent(`@bank:${id}`)}`, { headers: businessHeaders() });
-      if (response.status === 200) net += response.body.balanceCents;
+      const response = await http<AccountState>(`${bank.dataServer.url}/v1/accounts/${encodeURIComponent(`@bank:${id}`)}`, { headers: businessHeaders() });
+      if (response.status === 200) net += response.body.balanceCents ?? 0;
     }
   }
   return net;
@@ -434,8 +446,8 @@ async function checkPackets(ops: Op[], banks: RunningBank[], _customers: Custome
     checked++;
     const completed = op.outcome === 'ok';
     for (const bank of banks) {
-      const holds = (await http(`${bank.dataServer.url}/v1/records/holds?tag=${encodeURIComponent(`packet:${packetId}`)}`, { headers: businessHeaders() })).body.records as { value: { state: string; amountCents: number } }[];
-      const credits = (await http(`${bank.dataServer.url}/v1/records/credits?tag=${encodeURIComponent(`packet:${packetId}`)}`, { headers: businessHeaders() })).body.records as { value: { state: string; amountCents: number } }[];
+      const holds = (await http<LegRecords>(`${bank.dataServer.url}/v1/records/holds?tag=${encodeURIComponent(`packet:${packetId}`)}`, { headers: businessHeaders() })).body.records;
+      const credits = (await http<LegRecords>(`${bank.dataServer.url}/v1/records/credits?tag=${encodeURIComponent(`packet:${packetId}`)}`, { headers: businessHeaders() })).body.records;
       for (const hold of holds) {
         const good = completed ? hold.value.state === 'posted' : hold.value.state === 'voided' || hold.value.state === 'reversed';
         if (!good) broken.push(`${packetId} (${completed ? 'completed' : 'failed'}): a hold ${hold.value.state}`);

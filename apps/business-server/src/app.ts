@@ -111,7 +111,6 @@ function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: A
     return [bank.bankId, new RemoteBank(bank, { signer, timeoutMs: config.interbankTimeoutMs, batch: config.interbankBatch })] as const;
   }));
   const tokenRing = config.coordination === 'token-ring';
-  let service: ConsortiumService;
   const coordinator = new Coordinator(
     { bankId: config.bankId, queued: tokenRing, prepareTimeoutMs: config.prepareTimeoutMs, retryDelayMs: 20, scan },
     store,
@@ -119,7 +118,7 @@ function buildConsortium(config: BusinessServerConfig, data: DataClient, gate: A
     log,
     participant,
   );
-  service = new ConsortiumService(
+  const service: ConsortiumService = new ConsortiumService(
     {
       bankId: config.bankId, name: me?.name ?? config.bankName, color: config.bankColor, coordination: config.coordination,
       consortium: config.consortium.map((bank) => ({ ...bank })),

@@ -183,12 +183,12 @@ export function loadBusinessServerConfig(raw: Record<string, unknown>, env: Node
   if (env.BANCA_CUSTOMER_TOKEN_SECRET) input.customerTokenSecret = env.BANCA_CUSTOMER_TOKEN_SECRET;
   // Merged only into an object (or nothing): any other oauth value is left for the schema to refuse.
   if (env.BANCA_OAUTH_JWKS_URL && (input.oauth === undefined || (typeof input.oauth === 'object' && input.oauth !== null))) {
-    input.oauth = { ...(input.oauth as object | undefined), jwksUrl: env.BANCA_OAUTH_JWKS_URL };
+    input.oauth = { ...(input.oauth), jwksUrl: env.BANCA_OAUTH_JWKS_URL };
   }
   if (env.BANCA_BUSINESS_KEY) input.businessKey = env.BANCA_BUSINESS_KEY;
   else if (env.BANCA_BUSINESS_KEYS) {
     const keys = parseKeyList(env.BANCA_BUSINESS_KEYS, 'BANCA_BUSINESS_KEYS');
-    const businessId = String(input.businessId ?? '1');
+    const businessId = typeof input.businessId === 'string' ? input.businessId : '1';
     if (!keys[businessId]) throw new ConfigError(`BANCA_BUSINESS_KEYS has no key for business id ${businessId}`);
     input.businessKey = keys[businessId];
   }

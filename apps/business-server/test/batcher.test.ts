@@ -101,8 +101,8 @@ describe('batcher - optimistic, without locks', () => {
     await Promise.all([batcher.submit(deposit(`k-${randomUUID()}`, a, 100)), batcher.submit(deposit(`k-${randomUUID()}`, b, 100))]);
     const callsBefore = server.calls.length;
     const answers = await Promise.allSettled([batcher.submit(withdrawal(`k-${randomUUID()}`, a, 150)), batcher.submit(withdrawal(`k-${randomUUID()}`, b, 40))]);
-    assert.equal(answers[0]!.status === 'rejected' && answers[0].reason.code, 'INSUFFICIENT_FUNDS');
-    assert.equal(answers[1]!.status === 'fulfilled' && answers[1].value.balanceCents, 60);
+    assert.equal(answers[0].status === 'rejected' && answers[0].reason.code, 'INSUFFICIENT_FUNDS');
+    assert.equal(answers[1].status === 'fulfilled' && answers[1].value.balanceCents, 60);
     assert.deepEqual(server.calls.slice(callsBefore), ['commit', 'lock', 'commit'], 'the unlocked try, then the locks and their commit');
     assert.deepEqual([await balanceOf(a), await balanceOf(b)], [100, 60], 'nothing of the refused try was written');
   });

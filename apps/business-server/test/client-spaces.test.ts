@@ -32,7 +32,7 @@ const ledgerCents = async (bankId: number, ledgerId: string) =>
 
 async function inject(app: FastifyInstance, method: 'GET' | 'POST', path: string, clientId: 'clientA' | 'clientB' = 'clientA', key: string = randomUUID()) {
   const response = await app.inject({ method, url: path, headers: { ...clientHeaders(clientId), 'idempotency-key': key } });
-  return { status: response.statusCode, body: response.json() as any };
+  return { status: response.statusCode, body: response.json() };
 }
 
 before(async () => {

@@ -103,7 +103,7 @@ async function signed(options: InjectOptions): Promise<InjectOptions> {
   if (signer === undefined) return options;
   delete headers[SIGN_AS];
   const body = typeof options.payload === 'string' ? options.payload : undefined;
-  const url = typeof options.url === 'string' ? options.url : String(options.url);
+  const url = typeof options.url === 'string' ? options.url : JSON.stringify(options.url);
   const signature = await signedInterbankHeaders({ key: KEYS.get(Number(signer))!, sender: 2, receiver: 1, method: options.method ?? 'GET', path: url, ...(body !== undefined ? { body } : {}) });
   return { ...options, headers: { ...headers, ...signature } };
 }

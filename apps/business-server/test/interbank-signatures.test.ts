@@ -42,7 +42,7 @@ const HOLD = { legId: 'sig-1.1', packetId: 'sig-1', coordinatorBank: 2, payerAcc
 
 async function send(headers: Record<string, string>, body: string | undefined = JSON.stringify(HOLD), url = '/interbank/v1/holds', method: 'GET' | 'POST' = 'POST') {
   const response = await bank1.inject({ method, url, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, ...(body === undefined ? {} : { payload: body }) });
-  return { status: response.statusCode, code: (response.json() as { error?: { code: string } }).error?.code };
+  return { status: response.statusCode, code: response.json<{ error?: { code: string } }>().error?.code };
 }
 
 const signHold = (options: Partial<SignOptions> = {}) => signedInterbankHeaders({

@@ -163,7 +163,7 @@ describe('protocol machine - holds', () => {
     const reversed = stepHold(cell.value, { type: 'cancel', nowMs: 20, reason: 'aborted' });
     assert.equal(reversed?.next.state, 'reversed');
     assert.equal(reversed?.transfer.transferId, 'p1-a.1:reverse');
-    assert.equal(stepHold(reversed!.next, { type: 'cancel', nowMs: 21, reason: 'again' }), null, 'a reversed hold stays reversed');
+    assert.equal(stepHold(reversed.next, { type: 'cancel', nowMs: 21, reason: 'again' }), null, 'a reversed hold stays reversed');
   });
 
   test('holds - a cancel before any hold leaves a tombstone: a late hold with the same leg id is that tombstone, and moves nothing', () => {

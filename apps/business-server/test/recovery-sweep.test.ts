@@ -61,9 +61,8 @@ function sweepsOf(scan: ScanBudget, peers = new Map<number, RemoteBank>(), dataU
   const customers = new Customers(store, new CustomerTokens(SECRET, 1, 900));
   const consents = new ConsentTokens(SECRET, 1);
   const participant = new Participant(1, store, customers, 1, consents, scan);
-  let service: ConsortiumService | undefined;
-  const coordinator = new Coordinator({ bankId: 1, queued: false, prepareTimeoutMs: 1000, retryDelayMs: 5, scan }, store, (bankId) => service!.link(bankId), silent, participant);
-  service = new ConsortiumService(
+  const coordinator = new Coordinator({ bankId: 1, queued: false, prepareTimeoutMs: 1000, retryDelayMs: 5, scan }, store, (bankId) => service.link(bankId), silent, participant);
+  const service: ConsortiumService = new ConsortiumService(
     { bankId: 1, name: 'Banca 1', color: '#000000', coordination: 'holds', consortium: [] }, store, customers, participant, coordinator, peers, silent, consents,
   );
   return { service, participant, coordinator, store };
@@ -198,7 +197,7 @@ describe('interbank packet states', () => {
     const text = JSON.stringify(body);
     const signature = sign ? await signedInterbankHeaders({ key: keys.get(2)!, sender: 2, receiver: 1, method: 'POST', path, body: text }) : {};
     const response = await bank1.inject({ method: 'POST', url: path, headers: { ...signature, 'content-type': 'application/json' }, payload: text });
-    return { status: response.statusCode, body: response.json() as { packets?: PacketStateAnswer[]; error?: { code: string; message: string } } };
+    return { status: response.statusCode, body: response.json<{ packets?: PacketStateAnswer[]; error?: { code: string; message: string } }>() };
   }
 
   test('packet states - a bank asks several at once: one answer per id in order, unknown for any packet not involving it', async () => {

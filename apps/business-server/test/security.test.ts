@@ -45,7 +45,7 @@ async function call(app: FastifyInstance, method: InjectOptions['method'], url: 
     method, url, headers: options.headers ?? {}, remoteAddress: options.remoteAddress ?? '127.0.0.1',
     ...(options.json !== undefined ? { payload: options.json as object } : {}), ...(options.payload !== undefined ? { payload: options.payload } : {}),
   });
-  return { status: response.statusCode, body: response.json() as any, headers: response.headers };
+  return { status: response.statusCode, body: response.json(), headers: response.headers };
 }
 
 const logIn = (email: string, password: string, options: Omit<Call, 'json'> = {}) => call(lone, 'POST', '/v1/sessions', { ...options, json: { email, password } });

@@ -3,6 +3,7 @@
 // prints PASS/FAIL per check and a closing "N passed, N failed" line.
 import { randomUUID } from 'node:crypto';
 import type { BancaClient, RawResponse } from '@banca/sdk/client';
+import { messageOf } from '@banca/core/errors';
 
 interface CheckContext {
   client: BancaClient;
@@ -179,7 +180,7 @@ export async function runChecks(client: BancaClient, print: (line: string) => vo
       print(`PASS ${check.name} (${Date.now() - started} ms)`);
     } catch (error) {
       report.failed += 1;
-      print(`FAIL ${check.name}: ${error instanceof Error ? error.message : String(error)}`);
+      print(`FAIL ${check.name}: ${messageOf(error)}`);
     }
   }
   print(`${report.passed} passed, ${report.failed} failed`);

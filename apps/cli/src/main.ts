@@ -2,11 +2,11 @@
 // The banca command line: start the system, move money, check a running bank.
 import { Command, Option } from 'commander';
 import { DEV_CLIENT_KEYS } from '@banca/core/auth';
-import { BancaError } from '@banca/core/errors';
+import { BancaError, messageOf } from '@banca/core/errors';
 import { defaultPorts } from '@banca/core/config';
 import { BancaClient } from '@banca/sdk/client';
 import { runChecks } from './check.js';
-import { start } from './start.js';
+import { start, type StartOptions } from './start.js';
 
 const program = new Command('banca')
   .description('banca: an open distributed banking system')
@@ -32,18 +32,18 @@ async function withClient(action: (bank: BancaClient) => Promise<unknown>): Prom
 
 program.command('start')
   .description('start the whole system on this machine (ports printed)')
-  .addOption(new Option('--banks <n>', 'how many banks in the consortium').default('3').argParser(Number))
+  .addOption(new Option('--banks <n>', 'how many banks in the consortium').default(3).argParser(Number))
   .addOption(new Option('--coordination <mode>', 'interbank transfers: holds (two phases, no global order) or token-ring (seed 003)').choices(['holds', 'token-ring']).default('holds'))
   .addOption(new Option('--store <store>', 'ledger storage (postgres: DATABASE_URL, else an embedded PostgreSQL)').choices(['sqlite', 'memory', 'postgres']).default('sqlite'))
   .addOption(new Option('--data-servers <n>', 'data servers per bank (several need --store postgres; default 2 with postgres, else 1)').argParser(Number))
   .addOption(new Option('--data-dir <dir>', 'where SQLite files and logs go').default('data'))
-  .addOption(new Option('--business-servers <n>', 'business servers per bank').default('3').argParser(Number))
+  .addOption(new Option('--business-servers <n>', 'business servers per bank').default(3).argParser(Number))
   .addOption(new Option('--queue-mode <mode>', 'batch: answer when saved; seed: accept at once, apply every 5 (default: batch; seed with --compat seed000)').choices(['batch', 'seed']))
   .addOption(new Option('--compat <wire>', "seed000: also speak seed 000's wire (its Python client and business server work unchanged)").choices(['none', 'seed000']).default('none'))
   .option('--random-ports', 'let the OS choose free ports')
   .addOption(new Option('--log-level <level>', 'service log level').default('info'))
   .option('--verbose', 'print service logs here too')
-  .action(async (options) => {
+  .action(async (options: Omit<StartOptions, 'randomPorts' | 'verbose'> & { randomPorts?: boolean; verbose?: boolean }) => {
     await start({ ...options, randomPorts: Boolean(options.randomPorts), verbose: Boolean(options.verbose) }, (line) => console.log(line));
   });
 
@@ -80,6 +80,6 @@ program.command('check').description("seed 000's test client: checks a running b
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof BancaError) console.error(`error ${error.code}: ${error.message}`);
-  else console.error(error instanceof Error ? error.message : String(error));
+  else console.error(messageOf(error));
   process.exitCode = 1;
 });

@@ -9,6 +9,7 @@ import { devInterbankKeys } from '@banca/launcher/interbank-keys';
 import { planServices, startConsortiumServices, type RunningServices } from '@banca/launcher/consortium-services';
 import { startEmbeddedPostgres, type RunningPostgres } from '@banca/launcher/embedded-postgres';
 import type { Compat } from '@banca/core/seed000';
+import { messageOf } from '@banca/core/errors';
 
 export interface StartOptions {
   banks: number;
@@ -87,7 +88,7 @@ export async function start(options: StartOptions, print: (line: string) => void
     const bank = await startBank(bankOptions).catch(async (error: unknown) => {
       await Promise.all(banks.map((started) => started.stop()));
       await Promise.all(databases.map((database) => database.stop()));
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       const hint = message.includes('EADDRINUSE') ? '\nA port is taken: is banca already running? Stop it, or use --random-ports.' : '';
       throw new Error(`bank ${bankId} could not start: ${message}${hint}`, { cause: error });
     });
@@ -110,7 +111,7 @@ export async function start(options: StartOptions, print: (line: string) => void
   }).catch(async (error: unknown) => {
     await Promise.all(banks.map((started) => started.stop()));
     await Promise.all(databases.map((database) => database.stop()));
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     throw new Error(`the consortium's services could not start: ${message}`, { cause: error });
   });
   superviseServices(services, print, () => stopping);

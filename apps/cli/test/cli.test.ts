@@ -29,7 +29,7 @@ async function startBank(extra: string[]): Promise<{ child: ChildProcess; gatewa
   const output: string[] = [];
   const gateway = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`banca start did not finish starting:\n${output.join('\n')}`)), 90_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       output.push(line);
       if (line.includes('Ctrl-C stops everything')) {
         clearTimeout(timer);

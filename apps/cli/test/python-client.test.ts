@@ -23,7 +23,7 @@ function runCheck(args: string[]): Promise<Run> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BANCA_')));
   return new Promise((resolve, reject) => {
     execFile('python3', [checkScript, ...args], { cwd: root, timeout: 60_000, env: { ...env, PYTHONDONTWRITEBYTECODE: '1' } }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(error);
+      if (error && typeof error.code !== 'number') reject(new Error(`python3 could not run: ${error.message}`, { cause: error }));
       else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });
   });

@@ -34,7 +34,7 @@ let python = '';
 function runPython(name: string, args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     execFile(python, [script(name), ...args], { cwd: root, timeout: 180_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(error);
+      if (error && typeof error.code !== 'number') reject(new Error(`${python} could not run ${name}: ${error.message}`, { cause: error }));
       else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });
   });
@@ -49,7 +49,7 @@ function passedAll(run: Run, checks: number): void {
 async function startPythonBusiness(dataUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(python, [script('seed000_business.py'), '--data-url', dataUrl, '--business-id', PYTHON_BUSINESS.id,
     '--business-key', PYTHON_BUSINESS.key, '--client-key', PYTHON_CLIENT_KEY, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const [line] = (await Promise.race([once(lines, 'line'), once(child, 'exit').then(() => { throw new Error('seed000_business.py exited before listening'); })])) as [string];
   const url = /listening on (\S+)/.exec(line)?.[1];
   assert.ok(url, `seed000_business.py printed ${JSON.stringify(line)}`);

@@ -28,10 +28,10 @@ async function startRegistry(config: Record<string, unknown>): Promise<Running> 
   const child = spawn(process.execPath, [MAIN], { env: { ...env, BANCA_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const output: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
+  createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`credit-registry did not start within ${START_TIMEOUT_MS} ms:\n${output.join('\n')}`)), START_TIMEOUT_MS);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       output.push(line);
       if (!line.startsWith('{"event":"listening"')) return;
       clearTimeout(timer);

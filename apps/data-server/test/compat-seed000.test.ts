@@ -15,7 +15,7 @@ const KEY_2 = devBusinessKeys(3)['2']!;
 function caller(app: () => FastifyInstance) {
   return async (method: InjectOptions['method'], url: string, headers: Record<string, string> = { auth: KEY_2 }, payload?: string) => {
     const response = await app().inject({ method, url, headers, ...(payload !== undefined ? { payload } : {}) });
-    return { status: response.statusCode, body: response.body === '' ? undefined : response.json() as any };
+    return { status: response.statusCode, body: response.body === '' ? undefined : response.json() };
   };
 }
 

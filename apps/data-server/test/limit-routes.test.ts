@@ -29,7 +29,7 @@ after(async () => app.close());
 
 async function post(url: string, body: unknown, headers = businessHeaders('1')) {
   const response = await app.inject({ method: 'POST', url, headers, payload: body as object });
-  return { status: response.statusCode, body: response.json() as any };
+  return { status: response.statusCode, body: response.json() };
 }
 
 const hit = (key: string, max = 2, limit = 'login-email') => ({ limit, key, windowMs: 60_000, max });

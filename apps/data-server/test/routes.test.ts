@@ -14,7 +14,7 @@ const fresh = () => `acct-${++counter}-${Date.now()}`;
 async function call(method: InjectOptions['method'], url: string, options: { businessId?: string | null; json?: unknown; headers?: Record<string, string>; payload?: string } = {}) {
   const headers: Record<string, string> = { ...(options.businessId === null ? {} : businessHeaders(options.businessId ?? '1')), ...options.headers };
   const response = await app.inject({ method, url, headers, ...(options.json !== undefined ? { payload: options.json as object } : {}), ...(options.payload !== undefined ? { payload: options.payload } : {}) });
-  return { status: response.statusCode, body: response.json() as any };
+  return { status: response.statusCode, body: response.json() };
 }
 
 async function amountOf(accountId: string): Promise<number | undefined> {

@@ -15,7 +15,7 @@ const fresh = () => `sec-${randomUUID().slice(0, 8)}`;
 
 async function call(businessId: string, method: InjectOptions['method'], url: string, json?: unknown) {
   const response = await app.inject({ method, url, headers: businessHeaders(businessId), ...(json === undefined ? {} : { payload: json as object }) });
-  return { status: response.statusCode, body: response.json() as any };
+  return { status: response.statusCode, body: response.json() };
 }
 
 /** Business 1 locks a fresh account holding 5.00 and keeps the lock; returns the account and its fence. */

@@ -71,7 +71,7 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       assert.equal(locked.grants[0]?.balanceCents, 500);
       assert.equal(locked.grants[0]?.exists, true);
       assert.equal(locked.grants[1]?.exists, false);
-      assert.ok(Number.isSafeInteger(locked.grants[0]?.fence) && locked.grants[0]!.fence > 0);
+      assert.ok(Number.isSafeInteger(locked.grants[0]?.fence) && locked.grants[0].fence > 0);
       await store.unlock('1', locked.grants.map((g) => g.accountId));
     });
 
@@ -300,7 +300,7 @@ export function storeConformance(name: string, open: () => Promise<StoreFixture>
       const [b] = written.records ?? [];
       assert.deepEqual(b?.value, { name: 'B', nested: { n: [1, 2] } });
       assert.deepEqual(b?.tags, ['all', 'odd']);
-      assert.ok(Number.isSafeInteger(b?.updatedAtMs) && b!.updatedAtMs > 0);
+      assert.ok(Number.isSafeInteger(b?.updatedAtMs) && b.updatedAtMs > 0);
       assert.deepEqual(written.records?.[1]?.tags, ['all'], 'a tag is kept once');
 
       const read = await store.readRecords(col, ['a', 'missing', 'b']);

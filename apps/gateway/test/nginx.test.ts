@@ -264,12 +264,12 @@ describe('deploy - compose', () => {
     for (const [index, name] of ['business-1', 'business-2', 'business-3'].entries()) {
       const env = Object.fromEntries(Object.entries(environmentOf(services[name])).map(([key, value]) => [key, interpolate(value, dotEnv)]));
       assert.deepEqual(services[name].command, ['apps/business-server/dist/src/main.js']);
-      const config: Record<string, unknown> = loadBusinessServerConfig(JSON.parse(env.BANCA_CONFIG!), { ...env, NODE_ENV: 'production' });
+      const config = loadBusinessServerConfig(JSON.parse(env.BANCA_CONFIG!), { ...env, NODE_ENV: 'production' });
       assert.equal(config.businessId, String(index + 1));
       assert.equal(config.host, '0.0.0.0');
       assert.ok(upstreamLines.includes(`${name}:${config.port}`), `nginx's upstream has ${name}:${config.port}`);
       assert.equal(config.businessKey, dotEnv[`BANCA_BUSINESS_KEY_${index + 1}`]);
-      const urls = config.dataServerUrls as string[];
+      const urls = config.dataServerUrls;
       for (const url of urls) assert.ok(dataServers.has(url), `${name} points at a data server (${url})`);
     }
     // The production check is live: a development key in the same config is refused.

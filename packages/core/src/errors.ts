@@ -1,5 +1,6 @@
 // The closed catalogue of error codes every banca service answers with. Each code has one HTTP
 // status, one default message and says whether the same request may succeed if retried.
+import { inspect } from 'node:util';
 
 export const errorCatalogue = {
   INVALID_REQUEST: { status: 400, retryable: false, message: 'The request is malformed.' },
@@ -109,4 +110,11 @@ export function assertNever(value: never): never {
 /** Broken invariants stop the process instead of answering. */
 export function invariant(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`Invariant broken: ${message}`);
+}
+
+/** What went wrong, for a log line or a report: an Error's message, else the thrown value itself. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  return inspect(error, { depth: 2, breakLength: Infinity });
 }

@@ -39,7 +39,8 @@ export function parseAmount(text: unknown, field = 'amount'): Cents {
 /** Parses a signed decimal ("-3.25") into cents, for the seed's setBalance. */
 export function parseSignedAmount(text: unknown, field = 'value'): number {
   if (typeof text === 'string' && text.trim().startsWith('-')) {
-    return -parseAmount(text.trim().slice(1), field);
+    const cents: number = parseAmount(text.trim().slice(1), field);
+    return -cents;
   }
   return parseAmount(text, field);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { inspect } from 'node:util';
 import { BancaError } from '../src/errors.js';
 import { AMOUNT_CENTS_MAX, asCents, formatCents, parseAmount, parseSignedAmount } from '../src/money.js';
 
@@ -34,7 +35,7 @@ test('money - JSON numbers are refused with INVALID_AMOUNT: an amount is always 
     }
   }
   for (const other of [null, undefined, true, ['10.50'], { amount: '10.50' }, 10n]) {
-    assert.throws(() => parseAmount(other), (error: unknown) => error instanceof BancaError && error.code === 'INVALID_AMOUNT' && /must be a string/.test(error.message), String(other));
+    assert.throws(() => parseAmount(other), (error: unknown) => error instanceof BancaError && error.code === 'INVALID_AMOUNT' && /must be a string/.test(error.message), inspect(other));
   }
 });
 

@@ -126,7 +126,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
         if (!config) throw new Error(`no data server ${index}`);
         await bank.dataServers[index]?.stop();
         bank.dataServers[index] = await spawn('data-server', dataName(index), config);
-        return bank.dataServers[index]!;
+        return bank.dataServers[index];
       },
       async restartBusinessServer(index: number) {
         const previous = bank.businessServers[index];

@@ -54,7 +54,7 @@ export async function spawnService(service: ServiceName, options: SpawnOptions):
     exitCode = code as number | null;
     return exitCode;
   });
-  createInterface({ input: child.stderr! }).on('line', (line) => remember(line, 'stderr'));
+  createInterface({ input: child.stderr }).on('line', (line) => remember(line, 'stderr'));
   const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -62,7 +62,7 @@ export async function spawnService(service: ServiceName, options: SpawnOptions):
       child.kill('SIGKILL');
       reject(new Error(`${options.name} did not start within ${startTimeoutMs} ms:\n${recent.join('\n')}`));
     }, startTimeoutMs);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       remember(line, 'stdout');
       if (!line.startsWith('{"event":"listening"')) return;
       clearTimeout(timer);

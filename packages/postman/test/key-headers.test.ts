@@ -60,7 +60,7 @@ function injectionOf(item: PostmanItem, collection: PostmanCollection, options: 
     .map((header) => [header.key, resolve(header.value)]));
   const body = item.request.body;
   return {
-    method: item.request.method as InjectOptions['method'],
+    method: item.request.method,
     url: `/${path.join('/')}${query.length > 0 ? `?${query.join('&')}` : ''}`,
     headers,
     ...(body?.mode === 'raw' ? { payload: resolve(body.raw) } : {}),

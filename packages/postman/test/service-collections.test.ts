@@ -15,7 +15,7 @@ import { writeCollections } from '../src/write-collections.js';
 
 /** The fastify route a Postman request names: Postman's :name path variables are fastify's. */
 function routeOf(item: PostmanItem): { method: HTTPMethods; url: string } {
-  return { method: item.request.method as HTTPMethods, url: `/${item.request.url.path.join('/')}` };
+  return { method: item.request.method, url: `/${item.request.url.path.join('/')}` };
 }
 
 function documentedOperations(document: OpenApiDocument): string[] {

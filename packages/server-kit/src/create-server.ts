@@ -1,4 +1,3 @@
-/// <reference types="@fastify/swagger" />
 // The common shell of every banca HTTP service: request ids carried across hops, errors from the
 // closed catalogue, health and readiness, Prometheus metrics and the OpenAPI document.
 import { randomUUID } from 'node:crypto';

@@ -115,13 +115,13 @@ export class InterbankVerifier {
     if (!keyOf) {
       throw new BancaError('INTERBANK_KEY_UNKNOWN', `The sender (iss ${String(unverified.iss).slice(0, 20)}) is not another member of this bank's consortium.`);
     }
-    const key = await keyOf(kid as string, header);
-    if (!key) throw new BancaError('INTERBANK_KEY_UNKNOWN', `Key '${(kid as string).slice(0, 64)}' is not one of bank ${sender}'s keys.`);
+    const key = await keyOf(kid, header);
+    if (!key) throw new BancaError('INTERBANK_KEY_UNKNOWN', `Key '${(kid).slice(0, 64)}' is not one of bank ${sender}'s keys.`);
     let payload: JWTPayload;
     try {
       payload = JSON.parse(new TextDecoder().decode((await compactVerify(header, key, { algorithms: ['ES256'] })).payload)) as JWTPayload;
     } catch {
-      return invalid(`it does not verify with bank ${sender}'s key '${(kid as string).slice(0, 64)}'`);
+      return invalid(`it does not verify with bank ${sender}'s key '${(kid).slice(0, 64)}'`);
     }
     const claims = payload as Partial<InterbankClaims>;
     if (claims.iss !== String(sender)) invalid('iss changed');
@@ -132,12 +132,12 @@ export class InterbankVerifier {
     if (typeof claims.cd !== 'string') invalid('it carries no body digest (cd)');
     if (typeof claims.jti !== 'string' || claims.jti.length < 16 || claims.jti.length > 64) invalid('jti must be 16 to 64 characters');
     if (typeof claims.iat !== 'number' || !Number.isSafeInteger(claims.iat)) invalid('iat must be an integer (seconds)');
-    const iatMs = (claims.iat as number) * 1000;
+    const iatMs = (claims.iat) * 1000;
     const skewMs = Math.abs(this.now() - iatMs);
     if (skewMs > this.options.windowMs) {
       throw new BancaError('INTERBANK_SIGNATURE_EXPIRED', `The signature was made ${Math.round(skewMs / 1000)} s away from this bank's clock; the window is ${this.options.windowMs / 1000} s.`);
     }
-    return { sender, jti: claims.jti as string, cd: claims.cd as string, iatMs };
+    return { sender, jti: claims.jti, cd: claims.cd, iatMs };
   }
 
   /** Checks the body's digest, then admits the signature once. */

@@ -3,7 +3,7 @@
 // Keys are fetched once and cached; only an unknown key id makes the set be fetched again (at
 // most every 30 s). Every refusal is a catalogue error that tells the caller what to do next.
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { BancaError } from '@banca/core/errors';
+import { BancaError, messageOf } from '@banca/core/errors';
 
 export interface OAuthVerifierOptions {
   /** The dossier's key set, e.g. http://127.0.0.1:9000/.well-known/jwks.json */
@@ -61,7 +61,7 @@ export function createOAuthVerifier(options: OAuthVerifierOptions): OAuthVerifie
       return await remote(header, token);
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
-      throw new KeySetUnavailable(error instanceof Error ? error.message : String(error), { cause: error });
+      throw new KeySetUnavailable(messageOf(error), { cause: error });
     }
   };
 

@@ -40,6 +40,6 @@ export function documentSecurity(scope: FastifyInstance, requirement: SecurityRe
   scope.addHook('onRoute', (route) => {
     if (route.schema?.security !== undefined) return;
     // A new schema object: a schema shared by several routes is not changed under the others.
-    route.schema = { ...route.schema, security: [requirement as Record<string, readonly string[]>] };
+    route.schema = { ...route.schema, security: [requirement] };
   });
 }

@@ -1,6 +1,7 @@
 // Listens, prints one machine-readable line with the bound address (tests and the launcher read
 // it), and shuts down gracefully on SIGTERM/SIGINT: stop accepting, finish in-flight work, exit.
 import type { FastifyInstance } from 'fastify';
+import { messageOf } from '@banca/core/errors';
 
 export interface ListenOptions {
   service: string;
@@ -38,7 +39,7 @@ export async function runService(app: FastifyInstance, options: ListenOptions): 
 /** Prints a start-up error a person can act on, then exits non-zero. */
 export function exitOnStartupError(service: string) {
   return (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     process.stderr.write(`${service}: cannot start: ${message}\n`);
     process.exit(1);
   };

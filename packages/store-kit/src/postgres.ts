@@ -14,7 +14,7 @@ function parseInt8(text: string): number {
 
 /** BIGINT columns come back as JS numbers (cents and sequences stay far below 2^53). */
 export const SAFE_INT8_TYPES = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
     oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 

@@ -76,7 +76,7 @@ export function describeRequest(request: { method?: unknown; url?: unknown; head
   const payload = request.payload === undefined ? '' : typeof request.payload === 'string' ? request.payload : String(JSON.stringify(request.payload));
   const headers = request.headers ? ` ${JSON.stringify(request.headers).slice(0, 300)}` : '';
   const url = typeof request.url === 'string' ? request.url : JSON.stringify(request.url);
-  return `${String(request.method ?? 'GET')} ${url}${headers} ${payload.slice(0, 300)}${payload.length > 300 ? `... (${payload.length} chars)` : ''}`;
+  return `${typeof request.method === 'string' ? request.method : 'GET'} ${url}${headers} ${payload.slice(0, 300)}${payload.length > 300 ? `... (${payload.length} chars)` : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ export function jsonJunk(): fc.Arbitrary<unknown> {
  * absent from `valid`) gets a bad value, or a required field is removed, or an unknown field is added.
  */
 export function corrupt<T extends Record<string, unknown>>(valid: T, bad: Record<string, fc.Arbitrary<unknown>>, options: { required?: readonly (keyof T)[] } = {}): fc.Arbitrary<Record<string, unknown>> {
-  const replaced = Object.entries(bad).map(([field, values]) => values.map((value) => ({ ...valid, [field]: value }) as Record<string, unknown>));
+  const replaced = Object.entries(bad).map(([field, values]) => values.map((value) => ({ ...valid, [field]: value })));
   const removed = (options.required ?? []).map((field) => fc.constant(Object.fromEntries(Object.entries(valid).filter(([name]) => name !== field))));
   const extra = fc.tuple(fc.string({ minLength: 1, maxLength: 12 }).filter((name) => !Object.hasOwn(valid, name) && name !== '__proto__'), jsonJunk())
     .map(([name, value]) => ({ ...valid, [name]: value }));

@@ -63,7 +63,7 @@ export async function signedInterbankHeaders(options: SignOptions): Promise<Reco
     iat: options.iatSeconds ?? Math.floor(Date.now() / 1000), jti: options.jti ?? randomBytes(16).toString('base64url'), ...options.claims,
   };
   const key = await importJWK(options.key as JWK, 'ES256');
-  const jws = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: options.key.kid, typ: 'banca-interbank+jwt', ...options.header } as { alg: string }).sign(key);
+  const jws = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: options.key.kid, typ: 'banca-interbank+jwt', ...options.header }).sign(key);
   const bankId = options.bankIdHeader === undefined ? String(options.sender) : options.bankIdHeader;
   return { [SIGNATURE_HEADER]: jws, ...(bankId === null ? {} : { 'bank-id': bankId }) };
 }

@@ -91,7 +91,8 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string;
-    parseJson(request, body as string, done);
+    // The default parser answers through `done`; what it returns is nothing to wait for.
+    void parseJson(request, body as string, done);
   });
   app.addHook('preValidation', async (request) => {
     if (!request.interbankSignature) throw new Error('interbank route reached without a verified signature');
@@ -161,7 +162,7 @@ export function registerInterbankRoutes(app: FastifyInstance, consortium: Consor
       summary: `Up to ${INTERBANK_BATCH_MAX} legs' steps in one request (hold, post, cancel, credit, apply, commit, void, each as its own route does it); one answer per step in the order sent, a refused step failing only itself`,
     },
   }, async (request) => {
-    const results = await Promise.all(request.body.steps.map((step) => runStep(request.callerBank, step as LegStep).then(
+    const results = await Promise.all(request.body.steps.map((step) => runStep(request.callerBank, step).then(
       (record): LegStepResult => ({ ok: true, record }),
       (error: unknown): LegStepResult => {
         if (error instanceof BancaError) return { ok: false, error: { code: error.code, message: error.message } };

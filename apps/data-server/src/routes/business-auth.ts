@@ -32,8 +32,7 @@ export function pathBusiness(request: FastifyRequest, value: unknown): string {
   return fromPath;
 }
 
-export function idempotencyKey(request: FastifyRequest, fromBody?: unknown): string | undefined {
+export function idempotencyKey(request: FastifyRequest, fromBody?: string): string | undefined {
   const header = request.headers['idempotency-key'];
-  const value = (Array.isArray(header) ? header[0] : header) ?? fromBody;
-  return value === undefined ? undefined : String(value);
+  return (Array.isArray(header) ? header[0] : header) ?? fromBody;
 }

@@ -158,6 +158,6 @@ function signedPython(value: string | number): number {
 
 function signedCents(value: unknown): number {
   const cents = typeof value === 'number' && value < 0 ? -value : value;
-  const checked = asCents(cents, 'valueCents');
+  const checked: number = asCents(cents, 'valueCents');
   return typeof value === 'number' && value < 0 ? -checked : checked;
 }

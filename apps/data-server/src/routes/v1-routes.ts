@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { LEDGER_ACCOUNT_ID_CHARS_MAX } from '@banca/core/ids';
-import { RECORD_LIMITS, TRANSFER_KINDS, type CommitRequest, type QueuedOperation } from '@banca/core/protocol';
+import { RECORD_LIMITS, TRANSFER_KINDS } from '@banca/core/protocol';
 import { BancaError } from '@banca/core/errors';
 import type { LedgerService } from '../application/ledger-service.js';
 
@@ -118,7 +118,7 @@ export function registerV1Routes(app: FastifyInstance, ledger: LedgerService): v
 
   app.post<{ Body: Static<typeof CommitBody> }>('/v1/commits', {
     schema: { ...v1Tag, summary: 'Commit a batch of double-entry transfers and record writes (and release its locks) atomically; idempotent by commitId', body: CommitBody },
-  }, async (request) => ledger.commit(request.businessId, request.body as CommitRequest));
+  }, async (request) => ledger.commit(request.businessId, request.body));
 
   app.get<{ Params: Static<typeof AccountParams> }>('/v1/accounts/:accountId', {
     schema: { ...v1Tag, summary: 'The last committed balance (never blocked by locks)', params: AccountParams },
@@ -147,7 +147,7 @@ export function registerV1Routes(app: FastifyInstance, ledger: LedgerService): v
 
   app.post<{ Body: Static<typeof EnqueueBody> }>('/v1/queue', {
     schema: { ...v1Tag, summary: 'Seed mode: add an operation to the durable queue; idempotent by operationId', body: EnqueueBody },
-  }, async (request) => ledger.enqueue(request.businessId, request.body.operationId, request.body.operation as QueuedOperation));
+  }, async (request) => ledger.enqueue(request.businessId, request.body.operationId, request.body.operation));
 
   app.get<{ Params: Static<typeof OperationParams> }>('/v1/queue/:operationId', {
     schema: { ...v1Tag, summary: 'Seed mode: the state of a queued operation', params: OperationParams },

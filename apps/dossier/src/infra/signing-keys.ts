@@ -92,5 +92,5 @@ function publicHalf(jwk: JWK, kid: string): JWK {
 }
 
 function isCryptoKey(key: unknown): key is CryptoKey {
-  return typeof key === 'object' && key !== null && 'type' in key && (key as { type: unknown }).type === 'private';
+  return typeof key === 'object' && key !== null && 'type' in key && (key).type === 'private';
 }

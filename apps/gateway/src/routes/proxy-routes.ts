@@ -1,6 +1,5 @@
 // Every path the gateway does not answer itself goes to a business server, body untouched.
 import type { FastifyInstance } from 'fastify';
-import type { Dispatcher } from 'undici';
 import { forward } from '../application/forward.js';
 import type { Upstreams } from '../infra/upstreams.js';
 
@@ -16,7 +15,7 @@ export function registerProxyRoutes(app: FastifyInstance, upstreams: Upstreams, 
     schema: { hide: true },
     handler: async (request, reply) => {
       const response = await forward(upstreams, {
-        method: request.method as Dispatcher.HttpMethod,
+        method: request.method,
         path: request.url,
         headers: request.headers,
         body: Buffer.isBuffer(request.body) ? request.body : undefined,

@@ -98,7 +98,7 @@ export class BankStore {
   read<T>(collection: string, key: string): Promise<Versioned<T> | null> {
     return new Promise((resolve, reject) => {
       let keys = this.reads.get(collection);
-      if (!keys) this.reads.set(collection, (keys = new Map()));
+      if (!keys) this.reads.set(collection, (keys = new Map<string, ReadWaiter[]>()));
       const waiters = keys.get(key) ?? [];
       waiters.push({ resolve: resolve as ReadWaiter['resolve'], reject });
       keys.set(key, waiters);
@@ -192,7 +192,7 @@ export class BankStore {
       const accounts = [...new Set(batch.flatMap((item) => item.accounts))].sort();
       this.inFlight += 1;
       this.gate.take(accounts);
-      void this.run(batch, accounts).finally(() => {
+      void this.run(batch).finally(() => {
         this.inFlight -= 1;
         this.gate.leave(accounts);
         if (this.pending.length > 0) this.schedule();
@@ -225,7 +225,7 @@ export class BankStore {
    * race (a version moved, an id was taken) or an account is locked elsewhere, each is saved again
    * on its own, so one caller's conflict is only its own.
    */
-  private async run(batch: Waiting[], accounts: string[]): Promise<void> {
+  private async run(batch: Waiting[]): Promise<void> {
     try {
       const results = await this.commitTogether(batch);
       const again = batch.filter((_, index) => results[index] === NEXT_BATCH);
