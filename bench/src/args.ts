@@ -1,4 +1,5 @@
 // Command-line flags of `npm run bench` (after `--`: `npm run bench -- --seconds 3`).
+import { parseArgs as tokenize } from 'node:util';
 
 export interface BenchArgs {
   /** Measured seconds of each part (b) phase (one per load level and kind of request). */
@@ -65,6 +66,15 @@ export const USAGE = `usage: npm run bench -- [flags]
   --no-progress              no progress bar on stderr
 `;
 
+type Flag = { type: 'string'; set: (value: string, name: string) => void } | { type: 'boolean'; short?: string; set: () => void };
+
+/**
+ * Reads the flags with node:util's parseArgs (which splits `--flag=value`, `--flag value`, `-h`
+ * and `--`), in its lenient mode: every check is this function's own, so a value that looks like
+ * a flag (`--seconds -1`) is read and refused as not positive, and an unknown flag, a missing
+ * value or a stray argument gets a message with the usage. The tokens come in order, so the
+ * last of two flags for the same thing wins, as written.
+ */
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {
     seconds: 3, commitSeconds: NaN, levels: [...DEFAULT_LEVELS.b], pgSeconds: NaN, pgLevels: [...DEFAULT_LEVELS.c], interbankSeconds: 4,
@@ -74,51 +84,58 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   };
   // Per-part levels win over --levels, whatever the order of the flags.
   const given = { levels: null as number[] | null, b: null as number[] | null, c: null as number[] | null, d: null as number[] | null, e: null as number[] | null };
-  for (let index = 0; index < argv.length; index++) {
-    const flag = argv[index]!;
-    const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
-    const value = () => {
-      const text = inline ?? argv[++index];
-      if (text === undefined) throw new Error(`${name} needs a value\n${USAGE}`);
-      return text;
-    };
-    const positive = (text: string, integer: boolean) => {
-      const number = Number(text);
-      if (text.trim() === '' || !Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number))) {
-        throw new Error(`${name} must be a positive ${integer ? 'whole ' : ''}number (got ${JSON.stringify(text)})`);
-      }
-      return number;
-    };
-    /** "1,4,16": distinct positive whole numbers, in ascending order. */
-    const levels = (text: string) => [...new Set(text.split(',').map((item) => positive(item, true)))].sort((a, b) => a - b);
-    switch (name) {
-      case '--seconds': args.seconds = positive(value(), false); break;
-      case '--commit-seconds': args.commitSeconds = positive(value(), false); break;
-      case '--pg-seconds': args.pgSeconds = positive(value(), false); break;
-      case '--levels': given.levels = levels(value()); break;
-      case '--concurrency': given.b = [positive(value(), true)]; break;
-      case '--pg-levels': given.c = levels(value()); break;
-      case '--batch-size': args.batchSize = positive(value(), true); break;
-      case '--interbank-seconds': args.interbankSeconds = positive(value(), false); break;
-      case '--interbank-levels': given.d = levels(value()); break;
-      case '--interbank-concurrency': given.d = [positive(value(), true)]; break;
-      case '--interbank-customers': args.interbankCustomers = positive(value(), true); break;
-      case '--dossier-levels': given.e = levels(value()); break;
-      case '--dossier-seconds': args.dossierSeconds = positive(value(), false); break;
-      case '--dossier-people': args.dossierPeople = Math.max(2, positive(value(), true)); break;
-      case '--rest-seconds': args.restSeconds = positive(value(), false); break;
-      case '--rest-settle-seconds': args.restSettleSeconds = positive(value(), false); break;
-      case '--accounts': args.accounts = Math.max(2, positive(value(), true)); break;
-      case '--only': {
-        const text = value();
+  const positive = (text: string, name: string, integer: boolean) => {
+    const number = Number(text);
+    if (text.trim() === '' || !Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number))) {
+      throw new Error(`${name} must be a positive ${integer ? 'whole ' : ''}number (got ${JSON.stringify(text)})`);
+    }
+    return number;
+  };
+  /** "1,4,16": distinct positive whole numbers, in ascending order. */
+  const levels = (text: string, name: string) => [...new Set(text.split(',').map((item) => positive(item, name, true)))].sort((a, b) => a - b);
+  const seconds = (set: (value: number) => void): Flag => ({ type: 'string', set: (text, name) => set(positive(text, name, false)) });
+  const count = (set: (value: number) => void): Flag => ({ type: 'string', set: (text, name) => set(positive(text, name, true)) });
+  const sweep = (set: (value: number[]) => void): Flag => ({ type: 'string', set: (text, name) => set(levels(text, name)) });
+  const flags: Record<string, Flag> = {
+    'seconds': seconds((value) => (args.seconds = value)),
+    'commit-seconds': seconds((value) => (args.commitSeconds = value)),
+    'pg-seconds': seconds((value) => (args.pgSeconds = value)),
+    'levels': sweep((value) => (given.levels = value)),
+    'concurrency': count((value) => (given.b = [value])),
+    'pg-levels': sweep((value) => (given.c = value)),
+    'batch-size': count((value) => (args.batchSize = value)),
+    'interbank-seconds': seconds((value) => (args.interbankSeconds = value)),
+    'interbank-levels': sweep((value) => (given.d = value)),
+    'interbank-concurrency': count((value) => (given.d = [value])),
+    'interbank-customers': count((value) => (args.interbankCustomers = value)),
+    'dossier-levels': sweep((value) => (given.e = value)),
+    'dossier-seconds': seconds((value) => (args.dossierSeconds = value)),
+    'dossier-people': count((value) => (args.dossierPeople = Math.max(2, value))),
+    'rest-seconds': seconds((value) => (args.restSeconds = value)),
+    'rest-settle-seconds': seconds((value) => (args.restSettleSeconds = value)),
+    'accounts': count((value) => (args.accounts = Math.max(2, value))),
+    'only': {
+      type: 'string',
+      set: (text) => {
         const part = PARTS.find((name) => name === text);
         if (part === undefined) throw new Error(`--only takes ${PARTS.join(', ')} (got ${JSON.stringify(text)})`);
         args.only = part;
-        break;
-      }
-      case '--no-progress': args.progress = false; break;
-      case '--help': case '-h': args.help = true; break;
-      default: throw new Error(`unknown flag ${flag}\n${USAGE}`);
+      },
+    },
+    'no-progress': { type: 'boolean', set: () => (args.progress = false) },
+    'help': { type: 'boolean', short: 'h', set: () => (args.help = true) },
+  };
+  const options = Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, { type: flag.type, ...(flag.type === 'boolean' && flag.short ? { short: flag.short } : {}) }]));
+  const { tokens } = tokenize({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens) {
+    // Unknown: the argument as written (`--nope=3`, `-hx`, `--`, a stray word).
+    if (token.kind !== 'option' || !Object.hasOwn(flags, token.name)) throw new Error(`unknown flag ${argv[token.index]}\n${USAGE}`);
+    const flag = flags[token.name]!;
+    if (flag.type === 'boolean') {
+      flag.set();
+    } else {
+      if (token.value === undefined) throw new Error(`${token.rawName} needs a value\n${USAGE}`);
+      flag.set(token.value, token.rawName);
     }
   }
   args.levels = given.b ?? given.levels ?? args.levels;

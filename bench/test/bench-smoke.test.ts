@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_LEVELS, parseArgs } from '../src/args.js';
+import { parseArgs } from '../src/args.js';
 import { benchChart } from '../src/chart.js';
 import { ClientToken } from '../src/client-token.js';
 import type { CpuReport } from '../src/cpu.js';
@@ -52,48 +52,6 @@ test('stats: nearest-rank percentiles and ratios', () => {
   assert.deepEqual(summarize([3, 1, 2]), { count: 3, meanMs: 2, p50Ms: 2, p90Ms: 3, p99Ms: 3, maxMs: 3 });
   assert.equal(ratio(5, 10), 0.5);
   assert.equal(ratio(5, 0), null);
-});
-
-test('args: defaults and flags', () => {
-  const defaults = parseArgs([]);
-  assert.equal(defaults.seconds, 3);
-  assert.deepEqual(defaults.levels, DEFAULT_LEVELS.b);
-  assert.deepEqual(defaults.pgLevels, DEFAULT_LEVELS.c);
-  assert.deepEqual(defaults.interbankLevels, DEFAULT_LEVELS.d);
-  assert.equal(defaults.commitSeconds, 3);
-  assert.equal(defaults.pgSeconds, 3);
-  assert.equal(defaults.only, null);
-  const given = parseArgs(['--seconds', '10', '--concurrency=8', '--only', 'b']);
-  assert.equal(given.seconds, 10);
-  assert.equal(given.commitSeconds, 10);
-  assert.deepEqual(given.levels, [8]);
-  assert.deepEqual(given.pgLevels, DEFAULT_LEVELS.c);
-  assert.equal(given.only, 'b');
-  assert.equal(parseArgs(['--only', 'c', '--seconds', '1']).pgSeconds, 1);
-  assert.equal(parseArgs(['--only', 'c', '--pg-seconds', '5']).pgSeconds, 5);
-  assert.deepEqual([defaults.interbankSeconds, defaults.interbankCustomers], [4, 20]);
-  const interbank = parseArgs(['--only', 'd', '--interbank-seconds', '2', '--interbank-concurrency=8', '--interbank-customers', '5']);
-  assert.deepEqual([interbank.only, interbank.interbankSeconds, interbank.interbankLevels, interbank.interbankCustomers], ['d', 2, [8], 5]);
-  // --levels sets every part's levels (sorted, without repeats); a part's own flag wins whatever the order.
-  const levels = parseArgs(['--pg-levels', '2,1', '--levels', '16,1,4,4']);
-  assert.deepEqual([levels.levels, levels.pgLevels, levels.interbankLevels], [[1, 4, 16], [1, 2], [1, 4, 16]]);
-  assert.deepEqual(parseArgs(['--levels=2,8', '--interbank-levels', '3']).interbankLevels, [3]);
-  assert.throws(() => parseArgs(['--levels', '1,,4']));
-  assert.throws(() => parseArgs(['--levels', '1,0.5']));
-  assert.throws(() => parseArgs(['--only', 'g']));
-  assert.deepEqual([defaults.restSeconds, defaults.restSettleSeconds], [10, 30]);
-  const rest = parseArgs(['--only', 'f', '--rest-seconds', '3', '--rest-settle-seconds=2']);
-  assert.deepEqual([rest.only, rest.restSeconds, rest.restSettleSeconds], ['f', 3, 2]);
-  assert.deepEqual(benchPlan(rest).f, { banks: 3, businessServers: 3, settleSeconds: 2, seconds: 3, progress: true });
-  assert.deepEqual([defaults.dossierLevels, defaults.dossierSeconds, defaults.dossierPeople], [DEFAULT_LEVELS.e, 3, 12]);
-  const dossier = parseArgs(['--only=e', '--dossier-levels', '8,2', '--dossier-seconds', '1.5', '--dossier-people', '4']);
-  assert.deepEqual([dossier.only, dossier.dossierLevels, dossier.dossierSeconds, dossier.dossierPeople], ['e', [2, 8], 1.5, 4]);
-  assert.deepEqual(parseArgs(['--levels', '2,8']).dossierLevels, [2, 8]);
-  assert.throws(() => parseArgs(['--seconds', '-1']));
-  // The default plan: the sweeps of the issue, (c) read against its target at 8 in flight.
-  const plan = benchPlan(defaults);
-  assert.deepEqual(plan.c.compare, { batchSize: 5, concurrency: 8 });
-  assert.deepEqual(benchPlan(parseArgs(['--pg-levels', '1,2'])).c.compare, { batchSize: 5, concurrency: 2 });
 });
 
 test('client token - one request for callers at the same time, renewed before it expires', async () => {

@@ -63,6 +63,10 @@ describe('gateway - the web interface under /app/', () => {
     assert.equal(asset.statusCode, 200);
     assert.match(String(asset.headers['content-type']), /javascript/);
     assert.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable');
+    // The static plugin's setHeaders puts the page's security headers on assets too.
+    assert.equal(asset.headers['x-content-type-options'], 'nosniff');
+    assert.equal(asset.headers['x-frame-options'], 'DENY');
+    assert.match(String(asset.headers['content-security-policy']), /default-src 'self'/);
     const missing = await app.inject({ url: '/app/assets/index-old.js' });
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json().error.code, 'ROUTE_NOT_FOUND');

@@ -1,10 +1,10 @@
 // The TypeScript SDK for a banca bank (through its gateway). Every mutation carries an
 // idempotency key, chosen here unless given, and is retried with the same key on retryable
 // errors (lock conflicts, restarts, timeouts), so a retry never moves money twice.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
 import { BancaError } from '@banca/core/errors';
+import { retry } from '@banca/core/retry';
 
 export interface BancaClientOptions {
   /** The bank's gateway, e.g. http://127.0.0.1:8100 */
@@ -127,22 +127,26 @@ export class BancaClient {
     throw BancaError.fromBody(response.status, response.body);
   }
 
+  /**
+   * Sends again while the answer is a retryable error or none came: retriesMax more times, 25, 50
+   * … 1000 ms apart (±50 %). `send` closes over its idempotency key, so every attempt reuses it.
+   */
   private async withRetries(send: () => Promise<RawResponse>): Promise<RawResponse> {
-    for (let attempt = 0; ; attempt++) {
-      let response: RawResponse | undefined;
-      let failure: unknown;
-      try {
-        response = await send();
-      } catch (error) {
-        failure = error;
-      }
-      const retryable = response === undefined || BancaError.fromBody(response.status, response.body).retryable;
-      const failed = response === undefined || response.status >= 400;
-      if (!failed || !retryable || attempt >= this.retriesMax) {
-        if (response) return response;
-        throw new BancaError('UNAVAILABLE', `Cannot reach ${this.options.url}: ${(failure as Error).message}`, { cause: failure });
-      }
-      await sleep(Math.min(25 * 2 ** attempt, 1000) * (0.5 + Math.random()));
+    try {
+      return await retry(async () => {
+        const response = await send();
+        if (response.status >= 400 && BancaError.fromBody(response.status, response.body).retryable) throw new RetryableAnswer(response);
+        return response;
+      }, { attempts: this.retriesMax + 1, baseDelayMs: 25, maxDelayMs: 1000, jitter: 0.5 });
+    } catch (failure) {
+      // Out of attempts: the last answer, a retryable error, is the caller's to read; no answer at all is UNAVAILABLE.
+      if (failure instanceof RetryableAnswer) return failure.response;
+      throw new BancaError('UNAVAILABLE', `Cannot reach ${this.options.url}: ${(failure as Error).message}`, { cause: failure });
     }
   }
+}
+
+/** A failed answer worth another attempt, thrown to the retry loop and handed back at its end. */
+class RetryableAnswer {
+  constructor(readonly response: RawResponse) {}
 }

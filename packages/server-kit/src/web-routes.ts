@@ -50,10 +50,9 @@ export async function registerWebRoutes(app: FastifyInstance, { root, page: page
     index: false,
     wildcard: false,
     cacheControl: false,
-    setHeaders: (response, path) => {
+    setHeaders: (reply, path) => {
       const hashed = path.startsWith(join(root, 'assets'));
-      response.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
-      for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+      reply.headers({ ...headers, 'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache' });
     },
   });
   const page = (reply: FastifyReply) => reply.headers({ ...headers, 'cache-control': 'no-cache' }).sendFile(pageFile);

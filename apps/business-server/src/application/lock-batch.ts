@@ -1,9 +1,9 @@
 // Locks the accounts of a batch and applies the rules to it: the part of the lock-read-compute-
 // commit cycle that batch mode and seed mode share. A lock conflict is retried with jittered
 // backoff for a bounded time, then reported as ACCOUNT_LOCKED (retryable) to the callers.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BancaError, isErrorCode } from '@banca/core/errors';
 import { newId } from '@banca/core/ids';
+import { retry } from '@banca/core/retry';
 import { operationAccounts, type CommitRequest, type LockResponse, type TransferInput, type TransferRecord } from '@banca/core/protocol';
 import type { DataClient } from '../infra/data-client.js';
 import { decide, sameBody, sameOperation, type AccountSnapshot, type Operation } from './operations.js';
@@ -25,17 +25,18 @@ export function lockWithRetry(data: DataClient, policy: LockPolicy, accountIds: 
   return whileLocked(policy, () => data.lock(accountIds, policy.leaseMs, lookupIds, requestId));
 }
 
-/** Runs `attempt` again, with jittered backoff for up to lockRetryMsMax, while it fails with ACCOUNT_LOCKED. */
-export async function whileLocked<T>(policy: LockPolicy, attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + policy.lockRetryMsMax;
-  for (let delayMs = 1; ; delayMs = Math.min(delayMs * 2, 50)) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof BancaError) || error.code !== 'ACCOUNT_LOCKED' || Date.now() + delayMs > deadline) throw error;
-      await sleep(delayMs * (0.5 + Math.random()));
-    }
-  }
+/**
+ * Runs `attempt` again while it fails with ACCOUNT_LOCKED, for up to lockRetryMsMax: backoff
+ * 1, 2, 4 … 50 ms, each ±50 % jitter; no retry that would end past the deadline.
+ */
+export function whileLocked<T>(policy: LockPolicy, attempt: () => Promise<T>): Promise<T> {
+  return retry(attempt, {
+    deadlineMs: policy.lockRetryMsMax,
+    baseDelayMs: 1,
+    maxDelayMs: 50,
+    jitter: 0.5,
+    shouldRetry: (error) => error instanceof BancaError && error.code === 'ACCOUNT_LOCKED',
+  });
 }
 
 /** Decides every operation of a batch in order, on the balances its locks returned. */
@@ -70,16 +71,16 @@ export function accountsOf(operations: readonly Operation[]): string[] {
   return [...new Set(operations.flatMap((operation) => operationAccounts(operation.body)))].sort();
 }
 
-/** Commits with the same commit id until it is known to be durable or refused (bounded). */
-export async function commitWithRetry(data: DataClient, request: CommitRequest, attempts = 3, requestId?: string) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await data.commit(request, requestId);
-    } catch (error) {
-      if (!(error instanceof BancaError) || !error.retryable || error.code === 'ACCOUNT_LOCKED' || attempt >= attempts) throw error;
-      await sleep(10 * attempt);
-    }
-  }
+/** Commits with the same commit id until it is known to be durable or refused (bounded: 10, 20 … ms apart). */
+export function commitWithRetry(data: DataClient, request: CommitRequest, attempts = 3, requestId?: string) {
+  return retry(() => data.commit(request, requestId), {
+    attempts,
+    baseDelayMs: 10,
+    growth: 'linear',
+    jitter: 0,
+    // A lock lost meanwhile is for the caller to take again (whileLocked), not for this loop.
+    shouldRetry: (error) => error instanceof BancaError && error.retryable && error.code !== 'ACCOUNT_LOCKED',
+  });
 }
 
 export function newCommitId(): string {

@@ -4,6 +4,7 @@
 // any business server; any of them may apply a full queue (one claim at a time, as a lease).
 import type { FastifyBaseLogger } from 'fastify';
 import { BancaError } from '@banca/core/errors';
+import { retry } from '@banca/core/retry';
 import type { QueueEntry, QueueResult } from '@banca/core/protocol';
 import type { DataClient } from '../infra/data-client.js';
 import { AccountGate } from './account-gate.js';
@@ -28,6 +29,8 @@ export interface Accepted {
 type DrainOutcome = 'idle' | 'busy' | 'failed';
 
 const BUSY_RETRY_MS = 20;
+/** Thrown to the retry loop while another server holds the queue's claim. */
+const BUSY = new Error('seed queue: claimed by another business server');
 
 export class SeedQueue {
   private draining: Promise<DrainOutcome> | null = null;
@@ -84,10 +87,20 @@ export class SeedQueue {
    * or by another one holding the queue's claim, so the next operation starts a new group.
    */
   private async applyBeforeAnswering(): Promise<void> {
-    const deadline = Date.now() + this.options.leaseMs;
-    while ((await this.drain()) === 'busy' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
-    }
+    const drainUnlessBusy = async () => {
+      if ((await this.drain()) === 'busy') throw BUSY;
+    };
+    // Every BUSY_RETRY_MS while busy, for one lease: another wait and drain while the lease has
+    // not ended (the deadline allows for that last wait); busy still then, the answer goes anyway.
+    await retry(drainUnlessBusy, {
+      deadlineMs: this.options.leaseMs + BUSY_RETRY_MS,
+      baseDelayMs: BUSY_RETRY_MS,
+      maxDelayMs: BUSY_RETRY_MS,
+      jitter: 0,
+      shouldRetry: (error) => error === BUSY,
+    }).catch((error: unknown) => {
+      if (error !== BUSY) throw error;
+    });
   }
 
   async close(): Promise<void> {

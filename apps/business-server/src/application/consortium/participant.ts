@@ -9,6 +9,7 @@
 // to a holder of the account and checks itself; the coordinator's word for the payer counts for nothing.
 import { BancaError } from '@banca/core/errors';
 import { parsePixKey } from '@banca/core/documents';
+import { retry } from '@banca/core/retry';
 import { applyCredit, creditTombstone, prepareCredit, sameCredit, stepCredit, type CreditEvent, type CreditRecord, type CreditRequest } from '../../domain/credit.js';
 import { holdTombstone, placeHold, sameHold, stepHold, type HoldEvent, type HoldRecord, type HoldRequest } from '../../domain/hold.js';
 import type { TransferInput } from '@banca/core/protocol';
@@ -147,8 +148,8 @@ export class Participant implements BankLink {
       const existing = await this.holds.read(request.legId);
       return existing ? { version: existing.version, value: sameHold(existing.value, request) } : null;
     };
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      if (attempt > 0) {
+    return whileContended(request.legId, async (attempt) => {
+      if (attempt > 1) {
         const existing = await existingHold();
         if (existing) return existing;
       }
@@ -165,12 +166,10 @@ export class Participant implements BankLink {
         const available = await this.store.balance(request.payerAccountId);
         throw new BancaError('INSUFFICIENT_FUNDS', `Account ${request.payerAccountId} at bank ${this.bankId} has ${available} cents available; the transfer needs ${placed.needsCents}.`, { cause: error });
       }
-      if (done) {
-        this.onWork();
-        return { version: 1, value: placed.next };
-      }
-    }
-    throw contention(request.legId);
+      if (!done) return null;
+      this.onWork();
+      return { version: 1, value: placed.next };
+    });
   }
 
   /** Posts a held hold; one past its expiry is voided instead (an expired hold is never posted, whoever asks first). */
@@ -219,8 +218,8 @@ export class Participant implements BankLink {
       const found = await this.credits.read(request.legId);
       return found ? sameCredit(found.value, request) : null;
     };
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      if (attempt > 0) {
+    return whileContended(request.legId, async (attempt) => {
+      if (attempt > 1) {
         const found = await existing();
         if (found) return found;
       }
@@ -232,10 +231,8 @@ export class Participant implements BankLink {
         if (found) return found;
         throw error;
       }
-      const written = await write(receiver);
-      if (written) return written;
-    }
-    throw contention(request.legId);
+      return write(receiver);
+    });
   }
 
   commitCredit(legId: string, coordinatorBank: number): Promise<CreditRecord> {
@@ -290,8 +287,8 @@ export class Participant implements BankLink {
   }
 
   /** The shell of stepHold: read, step, compare-and-set (with its movement in the same commit), again if it lost. */
-  private async moveHold(legId: string, coordinatorBank: number, event: HoldEvent): Promise<HoldRecord> {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+  private moveHold(legId: string, coordinatorBank: number, event: HoldEvent): Promise<HoldRecord> {
+    return whileContended(legId, async () => {
       const current = await this.holds.read(legId);
       if (!current) throw new BancaError('TRANSFER_NOT_FOUND', `Bank ${this.bankId} has no hold ${legId}.`);
       assertCoordinator(current.value.coordinatorBank, coordinatorBank, legId);
@@ -301,20 +298,18 @@ export class Participant implements BankLink {
       const done = step.customerAccount === null
         ? await this.store.write([change], [step.transfer])
         : await this.store.move([step.customerAccount], [change], [step.transfer]);
-      if (done) return step.next;
-    }
-    throw contention(legId);
+      return done ? step.next : null;
+    });
   }
 
   /** The shell of stepCredit; a void of a credit never prepared leaves a tombstone. */
-  private async moveCredit(legId: string, coordinatorBank: number, event: CreditEvent): Promise<CreditRecord> {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+  private moveCredit(legId: string, coordinatorBank: number, event: CreditEvent): Promise<CreditRecord> {
+    return whileContended(legId, async () => {
       const current = await this.credits.read(legId);
       if (!current) {
         if (event.type === 'commit') throw new BancaError('TRANSFER_NOT_FOUND', `Bank ${this.bankId} has no pending credit ${legId}.`);
         const tombstone = creditTombstone(legId, coordinatorBank, this.now());
-        if (await this.store.write([this.credits.tombstone(legId, tombstone)])) return tombstone;
-        continue;
+        return (await this.store.write([this.credits.tombstone(legId, tombstone)])) ? tombstone : null;
       }
       assertCoordinator(current.value.coordinatorBank, coordinatorBank, legId);
       const step = stepCredit(current.value, event);
@@ -324,9 +319,8 @@ export class Participant implements BankLink {
       const done = transfer === null
         ? await this.store.write([change])
         : await this.store.move(customerAccount === null ? [] : [customerAccount], [change], [transfer]);
-      if (done) return step.next;
-    }
-    throw contention(legId);
+      return done ? step.next : null;
+    });
   }
 }
 
@@ -342,6 +336,22 @@ function normalKey(key: string): string {
   }
 }
 
-function contention(legId: string): BancaError {
-  return new BancaError('UNAVAILABLE', `Leg ${legId} kept changing under this request; retry.`);
+/** Thrown to the retry loop by a step that lost its compare-and-set. */
+const LOST = new Error('compare-and-set lost');
+
+/**
+ * Runs a compare-and-set step again, at once (it reads the record anew), while it loses (null):
+ * ATTEMPTS in all, then UNAVAILABLE. Its own errors end it as they come.
+ */
+async function whileContended<T>(legId: string, step: (attempt: number) => Promise<T | null>): Promise<T> {
+  try {
+    return await retry(async (attempt) => {
+      const done = await step(attempt);
+      if (done === null) throw LOST;
+      return done;
+    }, { attempts: ATTEMPTS, shouldRetry: (error) => error === LOST });
+  } catch (error) {
+    if (error === LOST) throw new BancaError('UNAVAILABLE', `Leg ${legId} kept changing under this request; retry.`);
+    throw error;
+  }
 }
