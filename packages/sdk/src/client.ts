@@ -147,6 +147,8 @@ export class BancaClient {
 }
 
 /** A failed answer worth another attempt, thrown to the retry loop and handed back at its end. */
-class RetryableAnswer {
-  constructor(readonly response: RawResponse) {}
+class RetryableAnswer extends Error {
+  constructor(readonly response: RawResponse) {
+    super(`retryable answer ${response.status}`);
+  }
 }
