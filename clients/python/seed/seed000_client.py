@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from checks import expect, run_checks
+
 QUEUE_SIZE = 5
 WAIT_SECONDS = 10
 
@@ -48,14 +50,6 @@ class BankRepository:
             raise AssertionError(f'GET /balance/{account_id} answered {response.status_code}: {response.text[:200]}')
         return response.json()
 
-
-class CheckFailed(Exception):
-    pass
-
-
-def expect(condition, reason):
-    if not condition:
-        raise CheckFailed(reason)
 
 
 def accepted(response, what):
@@ -182,18 +176,7 @@ def main():
     parser.add_argument('--key', default='dev-insecure-client-a')
     args = parser.parse_args()
     bank = BankRepository(args.url, args.key)
-    passed = failed = 0
-    for name, check in CHECKS:
-        try:
-            check(bank)
-        except (CheckFailed, AssertionError, requests.RequestException) as error:
-            failed += 1
-            print(f'FAIL {name}: {error}', flush=True)
-        else:
-            passed += 1
-            print(f'PASS {name}', flush=True)
-    print(f'{passed} passed, {failed} failed')
-    return 1 if failed else 0
+    return run_checks(CHECKS, bank)
 
 
 if __name__ == '__main__':

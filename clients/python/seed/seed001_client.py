@@ -16,14 +16,8 @@ import uuid
 
 import requests
 
+from checks import expect, run_checks
 
-class CheckFailed(Exception):
-    pass
-
-
-def expect(condition, reason):
-    if not condition:
-        raise CheckFailed(reason)
 
 
 class DataServer:
@@ -94,18 +88,7 @@ def main():
     parser.add_argument('--key', required=True)
     args = parser.parse_args()
     data = DataServer(args.url, args.business_id, args.key)
-    passed = failed = 0
-    for name, check in CHECKS:
-        try:
-            check(data)
-        except (CheckFailed, requests.RequestException) as error:
-            failed += 1
-            print(f'FAIL {name}: {error}', flush=True)
-        else:
-            passed += 1
-            print(f'PASS {name}', flush=True)
-    print(f'{passed} passed, {failed} failed')
-    return 1 if failed else 0
+    return run_checks(CHECKS, data)
 
 
 if __name__ == '__main__':
