@@ -1,5 +1,6 @@
 // The bank's customer API as the browser sees it: same origin (the bank's gateway), JSON in and
-// out, errors turned into ApiError with the catalogue's stable code and its message.
+// out, errors turned into ApiError with the catalogue's stable code and the server's message
+// (the page says it in its own language by the code: see error-message.ts).
 
 /** The catalogue's error answer: { error: { code, message, retryable, details? }, requestId }. */
 export interface ApiErrorBody {
@@ -50,8 +51,8 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     });
   } catch (cause) {
     if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
-    const which = options.atBank === undefined ? 'the bank' : options.atBank;
-    throw new ApiError(0, 'NETWORK', `Could not reach ${which}. Check your connection and try again: nothing is sent twice.`);
+    const atBank = options.atBank === undefined ? {} : { atBank: options.atBank };
+    throw new ApiError(0, 'NETWORK', `No answer from ${options.atBank ?? 'the bank'}.`, atBank);
   }
   const text = await response.text();
   let parsed: unknown = null;

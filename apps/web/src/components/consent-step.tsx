@@ -2,9 +2,10 @@
 // bank's e-mail and password, sent to that bank only) and that bank issues a consent to exactly
 // these legs of this packet. Nothing moves until every bank paying a leg has consented.
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api.js';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api.js';
 import { useApp } from '../app-context.js';
-import { formatCents } from '../money.js';
+import { useFormats } from '../i18n/index.js';
 import type { ConsentRequired } from '../types.js';
 import { useAction } from '../use-action.js';
 import { ErrorAlert } from './error-alert.js';
@@ -17,6 +18,8 @@ export function ConsentStep({ request, bank, onGiven, onCancel }: {
   onGiven(token: string): void;
   onCancel(): void;
 }) {
+  const { t } = useTranslation();
+  const { money } = useFormats();
   const { bank: here, bankName } = useApp();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -24,6 +27,7 @@ export function ConsentStep({ request, bank, onGiven, onCancel }: {
   // The consortium list this page already has names the bank's address; the answer's is a fallback.
   const url = here.consortium.find((member) => member.bankId === bank.bankId)?.url ?? bank.url;
   const prefix = `consent-${bank.bankId}`;
+  const named = { bank: bank.name };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -42,34 +46,25 @@ export function ConsentStep({ request, bank, onGiven, onCancel }: {
 
   return (
     <form className="card consent" onSubmit={submit} aria-labelledby={`${prefix}-title`}>
-      <h3 id={`${prefix}-title`}>Consent at {bank.name}</h3>
-      <p>
-        {bank.legs.length === 1 ? 'A transfer' : `${bank.legs.length} transfers`} of this packet {bank.legs.length === 1 ? 'is' : 'are'} paid from
-        your account {bank.payerAccountId} at {bank.name}. Log in at {bank.name} to consent; nothing is sent until you do.
-      </p>
+      <h3 id={`${prefix}-title`}>{t('consent.title', named)}</h3>
+      <p>{t('consent.legs', { count: bank.legs.length, account: bank.payerAccountId, bank: bank.name })}</p>
       <ul>
-        {bank.legs.map((leg) => <li key={leg.legId}>{formatCents(leg.amountCents)} to {leg.key} at {bankName(leg.toBank)}</li>)}
+        {bank.legs.map((leg) => <li key={leg.legId}>{t('consent.leg', { amount: money(leg.amountCents), key: leg.key, bank: bankName(leg.toBank) })}</li>)}
       </ul>
       <div className="field">
-        <label htmlFor={`${prefix}-email`}>E-mail at {bank.name}</label>
+        <label htmlFor={`${prefix}-email`}>{t('consent.email', named)}</label>
         <input id={`${prefix}-email`} type="email" autoComplete="off" required maxLength={254} value={email} onChange={(event) => setEmail(event.target.value)} />
       </div>
       <div className="field">
-        <label htmlFor={`${prefix}-password`}>Password at {bank.name}</label>
+        <label htmlFor={`${prefix}-password`}>{t('consent.password', named)}</label>
         <input id={`${prefix}-password`} type="password" autoComplete="off" required maxLength={200} value={password} onChange={(event) => setPassword(event.target.value)} />
       </div>
-      <ErrorAlert error={refusal(error, bank.name)} />
+      {/* The other bank's refusal, said as such: its reason and code, and that nothing moved. */}
+      <ErrorAlert error={error} frame={(message) => t('consent.refused', { bank: bank.name, message })} />
       <div className="actions">
-        <button type="submit" disabled={busy}>{busy ? `Asking ${bank.name}…` : `Log in and consent at ${bank.name}`}</button>
-        <button type="button" className="secondary" disabled={busy} onClick={onCancel}>Cancel the packet</button>
+        <button type="submit" disabled={busy}>{busy ? t('consent.submitting', named) : t('consent.submit', named)}</button>
+        <button type="button" className="secondary" disabled={busy} onClick={onCancel}>{t('consent.cancel')}</button>
       </div>
     </form>
   );
-}
-
-/** The other bank's refusal, said as such: its own message and code, and that nothing moved. */
-function refusal(error: ApiError | Error | null, bankName: string): ApiError | Error | null {
-  if (!error) return null;
-  const message = `${bankName} refused: ${error.message} Nothing was moved.`;
-  return error instanceof ApiError ? new ApiError(error.status, error.code, message, error.details) : new Error(message);
 }

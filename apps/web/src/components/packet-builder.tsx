@@ -1,9 +1,12 @@
 // Seed 003's packet of transactions: several Pix, each paid from any of the customer's accounts
 // at any bank of the consortium, sent as one request and applied all or nothing.
 import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api.js';
 import { useApp } from '../app-context.js';
-import { formatCents, parseAmountInput } from '../money.js';
+import { PageError, amountError, errorMessage } from '../error-message.js';
+import { useFormats, useLanguage } from '../i18n/index.js';
+import { parseAmountInput } from '../money.js';
 import type { BankAccounts, ConsentRequired, PacketView } from '../types.js';
 import { useIdempotencyKey } from '../use-idempotency-key.js';
 import { useAction } from '../use-action.js';
@@ -31,12 +34,17 @@ interface PendingConsent {
 let nextRowId = 1;
 
 export function PacketBuilder({ token, accountId, onDone }: { token: string; accountId: string; onDone(): void }) {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const formats = useFormats();
+  const { money } = formats;
   const { bank, bankName } = useApp();
   const own = `${bank.bankId}:${accountId}`;
   const newRow = (): Row => ({ id: nextRowId++, from: own, toBankId: bank.bankId, key: '', amount: '' });
   const [sources, setSources] = useState<BankAccounts[] | null>(null);
   const [rows, setRows] = useState<Row[]>(() => [newRow()]);
-  const [rowErrors, setRowErrors] = useState<Record<number, string>>({});
+  /** A row's own problem: its amount (PageError), or the bank's refusal of its transfer (ApiError). */
+  const [rowErrors, setRowErrors] = useState<Record<number, ApiError | PageError>>({});
   const { busy, error, setError, run } = useAction();
   const [result, setResult] = useState<PacketView | null>(null);
   const [pending, setPending] = useState<PendingConsent | null>(null);
@@ -56,13 +64,13 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setResult(null);
-    const parsed = rows.map((row) => parseAmountInput(row.amount));
-    const errors: Record<number, string> = {};
+    const parsed = rows.map((row) => parseAmountInput(row.amount, language));
+    const errors: Record<number, PageError> = {};
     parsed.forEach((amount, index) => {
-      if (!amount.ok) errors[rows[index]!.id] = amount.message;
+      if (!amount.ok) errors[rows[index]!.id] = amountError(amount.problem);
     });
     setRowErrors(errors);
-    if (Object.keys(errors).length > 0) return setError(new Error('Some transfers need a valid amount; see the marked rows.'));
+    if (Object.keys(errors).length > 0) return setError(new PageError((t) => t('packet.invalidRows')));
     await run(async () => {
       const transfers = rows.map((row, index) => {
         const [fromBankId, fromAccountId] = row.from.split(':');
@@ -93,7 +101,10 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
       // A refused packet names its failed transfer: mark that row too.
       const leg = failure instanceof ApiError ? Number(failure.details.failedLeg) : NaN;
       const row = Number.isInteger(leg) ? rows[leg - 1] : undefined;
-      if (row && failure instanceof ApiError) setRowErrors({ [row.id]: `${String(failure.details.code ?? failure.code)}: ${String(failure.details.message ?? failure.message)}` });
+      if (row && failure instanceof ApiError) {
+        const { code, message } = failure.details;
+        setRowErrors({ [row.id]: typeof code === 'string' ? new ApiError(failure.status, code, typeof message === 'string' ? message : '') : failure });
+      }
       throw failure;
     }
   };
@@ -110,23 +121,27 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
   const cancelConsent = () => {
     const waiting = pending?.request.banks.find((bank) => !pending.given.some((consent) => consent.bankId === bank.bankId));
     setPending(null);
-    setError(new Error(`The packet was not sent: you did not consent at ${waiting?.name ?? 'the paying bank'}. Nothing was moved at any bank.`));
+    setError(new PageError((t) => t('packet.notConsented', { bank: waiting?.name ?? t('packet.thePayingBank') })));
   };
   const asking = pending?.request.banks.find((bank) => !pending.given.some((consent) => consent.bankId === bank.bankId));
 
   const accounts = (sources ?? []).flatMap((source) => (source.accounts ?? []).map((account) => ({ source, account })));
   const total = rows.reduce((sum, row) => {
-    const amount = parseAmountInput(row.amount);
+    const amount = parseAmountInput(row.amount, language);
     return amount.ok ? sum + amount.cents : sum;
   }, 0);
+  const rowErrorText = (rowError: ApiError | PageError) => {
+    const message = errorMessage(rowError, t, formats);
+    return rowError instanceof ApiError ? `${rowError.code}: ${message}` : message;
+  };
   return (
     <>
       <form className="card" onSubmit={submit} aria-labelledby="packet-title">
-        <h2 id="packet-title">Packet of Pix</h2>
-        <p className="muted">Every transfer of a packet happens, or none does. Pay from any of your accounts in the consortium.</p>
+        <h2 id="packet-title">{t('packet.title')}</h2>
+        <p className="muted">{t('packet.intro')}</p>
         {sources?.some((source) => source.unavailable) && (
           <p className="alert info" role="status">
-            Unreachable now: {sources.filter((source) => source.unavailable).map((source) => source.bankName).join(', ')}. Accounts there cannot be used until it is back.
+            {t('packet.unreachable', { banks: formats.list(sources.filter((source) => source.unavailable).map((source) => source.bankName)) })}
           </p>
         )}
         <ol className="packet-rows">
@@ -134,66 +149,68 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
             const prefix = `leg-${index + 1}`;
             const rowError = rowErrors[row.id];
             return (
-              <li key={row.id} className="packet-row" aria-label={`Transfer ${index + 1}`} data-invalid={rowError ? 'true' : undefined}>
+              <li key={row.id} className="packet-row" aria-label={t('packet.transfer', { n: index + 1 })} data-invalid={rowError ? 'true' : undefined}>
                 <div className="field">
-                  <label htmlFor={`${prefix}-from`}>From</label>
+                  <label htmlFor={`${prefix}-from`}>{t('packet.from')}</label>
                   <select id={`${prefix}-from`} value={row.from} onChange={(event) => change(row.id, { from: event.target.value })}>
-                    {accounts.length === 0 && <option value={own}>{bank.name} · {accountId}</option>}
+                    {accounts.length === 0 && <option value={own}>{t('packet.account', { bank: bank.name, account: accountId })}</option>}
                     {accounts.map(({ source, account }) => (
                       <option key={`${source.bankId}:${account.accountId}`} value={`${source.bankId}:${account.accountId}`}>
-                        {source.bankName} · {account.accountId}{account.joint ? ' (joint)' : ''}
+                        {t(account.joint ? 'packet.jointAccount' : 'packet.account', { bank: source.bankName, account: account.accountId })}
                       </option>
                     ))}
                   </select>
                 </div>
                 <div className="field">
-                  <label htmlFor={`${prefix}-bank`}>To bank</label>
+                  <label htmlFor={`${prefix}-bank`}>{t('packet.toBank')}</label>
                   <select id={`${prefix}-bank`} value={row.toBankId} onChange={(event) => change(row.id, { toBankId: Number(event.target.value) })}>
                     {bank.consortium.map((member) => <option key={member.bankId} value={member.bankId}>{member.name}</option>)}
                   </select>
                 </div>
                 <div className="field">
-                  <label htmlFor={`${prefix}-key`}>Pix key</label>
+                  <label htmlFor={`${prefix}-key`}>{t('pix.key')}</label>
                   <input id={`${prefix}-key`} required autoComplete="off" maxLength={254} value={row.key} onChange={(event) => change(row.id, { key: event.target.value })} />
                 </div>
                 <div className="field">
-                  <label htmlFor={`${prefix}-amount`}>Amount (R$)</label>
-                  <input id={`${prefix}-amount`} inputMode="decimal" autoComplete="off" placeholder="0,00" required value={row.amount}
+                  <label htmlFor={`${prefix}-amount`}>{t('common.amount')}</label>
+                  <input id={`${prefix}-amount`} inputMode="decimal" autoComplete="off" placeholder={formats.decimal(0)} required value={row.amount}
                     aria-invalid={rowError ? true : undefined} aria-describedby={rowError ? `${prefix}-error` : undefined}
                     onChange={(event) => change(row.id, { amount: event.target.value })} />
                 </div>
                 {rows.length > 1 && (
                   <button type="button" className="secondary remove" onClick={() => { key.reset(); setRows(rows.filter((other) => other.id !== row.id)); }}>
-                    Remove transfer {index + 1}
+                    {t('packet.remove', { n: index + 1 })}
                   </button>
                 )}
-                {rowError && <p className="row-error" id={`${prefix}-error`}>{rowError}</p>}
+                {rowError && <p className="row-error" id={`${prefix}-error`}>{rowErrorText(rowError)}</p>}
               </li>
             );
           })}
         </ol>
         <div className="actions">
           <button type="button" className="secondary" disabled={rows.length >= ROWS_MAX} onClick={() => { key.reset(); setRows([...rows, newRow()]); }}>
-            Add a transfer
+            {t('packet.add')}
           </button>
-          <p className="muted">Total {formatCents(total)} in {rows.length} {rows.length === 1 ? 'transfer' : 'transfers'}</p>
+          <p className="muted">{t('packet.total', { amount: money(total), count: rows.length })}</p>
         </div>
         <ErrorAlert error={error} />
         {result && (
           <div className={`alert ${result.status === 'completed' ? 'success' : 'info'}`} role="status">
             <p>
               {result.status === 'completed'
-                ? `Packet completed: ${result.transfers.length} transfers, ${formatCents(result.transfers.reduce((sum, leg) => sum + leg.amountCents, 0))}.`
-                : 'The packet is being settled; its transfers show as pending until it ends.'}
+                ? t('packet.completed', { count: result.transfers.length, amount: money(result.transfers.reduce((sum, leg) => sum + leg.amountCents, 0)) })
+                : t('packet.settling')}
             </p>
             <ul>
               {result.transfers.map((leg, index) => (
-                <li key={index}>{formatCents(leg.amountCents)} from {bankName(leg.fromBankId)} to {leg.receiverName ?? 'the receiver'} at {bankName(leg.toBankId)}</li>
+                <li key={index}>
+                  {t('packet.leg', { amount: money(leg.amountCents), from: bankName(leg.fromBankId), to: leg.receiverName ?? t('packet.theReceiver'), bank: bankName(leg.toBankId) })}
+                </li>
               ))}
             </ul>
           </div>
         )}
-        <button type="submit" disabled={busy || pending !== null}>{busy ? 'Sending the packet…' : 'Send packet'}</button>
+        <button type="submit" disabled={busy || pending !== null}>{busy ? t('packet.sending') : t('packet.send')}</button>
       </form>
       {pending && asking && (
         <ConsentStep key={`${pending.request.packetId}:${asking.bankId}`} request={pending.request} bank={asking}

@@ -1,40 +1,39 @@
 // Transactions, newest first, each with its status: pending (money on hold), completed, failed.
-import { formatCents, formatDateTime } from '../money.js';
+import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
+import { useFormats } from '../i18n/index.js';
 import type { Transaction } from '../types.js';
 
-const LABELS: Record<Transaction['type'], string> = {
-  deposit: 'Deposit', 'pix-out': 'Pix sent', 'pix-in': 'Pix received',
-  withdrawal: 'Withdrawal', 'transfer-out': 'Transfer out', 'transfer-in': 'Transfer in', adjustment: 'Adjustment',
-};
-/** A failed transfer moved nothing: it says so, and its amount is struck through. */
-const FAILED_LABELS: Record<Transaction['type'], string> = {
-  deposit: 'Deposit not made', 'pix-out': 'Pix not sent', 'pix-in': 'Incoming Pix cancelled',
-  withdrawal: 'Withdrawal not made', 'transfer-out': 'Transfer not made', 'transfer-in': 'Transfer not made', adjustment: 'Adjustment not made',
-};
-const METHODS = { cash: 'cash', qrcode: 'QR code', boleto: 'boleto' } as const;
+/** Who moved the money, and to or from whom: "by teller clientA · to Bruno", "by boleto", "to Bruno · Banco Ipê". */
+function detailOf(transaction: Transaction, outgoing: boolean, t: TFunction, bankName: (bankId: number) => string): string {
+  const direction = (who: string) => (outgoing ? t('transactions.to', { who }) : t('transactions.from', { who }));
+  if (transaction.madeBy) {
+    return [t('transactions.by', { who: transaction.madeBy }), transaction.counterpart ? direction(transaction.counterpart) : null].filter(Boolean).join(' · ');
+  }
+  if (transaction.type === 'deposit') return t('transactions.by', { who: t(`transactions.methods.${transaction.method ?? 'unknown'}`) });
+  const who = [transaction.counterpart, transaction.bankId === null ? null : bankName(transaction.bankId)].filter(Boolean).join(' · ');
+  return who === '' ? '' : direction(who);
+}
 
 export function TransactionList({ transactions, label, bankName }: { transactions: Transaction[]; label: string; bankName(bankId: number): string }) {
-  if (transactions.length === 0) return <p className="muted">No transactions yet.</p>;
+  const { t } = useTranslation();
+  const { money, dateTime } = useFormats();
+  if (transactions.length === 0) return <p className="muted">{t('transactions.none')}</p>;
   return (
     <ul className="transactions" aria-label={label}>
       {transactions.map((transaction) => {
         const outgoing = transaction.direction === 'out' || transaction.type === 'pix-out';
-        // A movement the customer did not ask for names who made it: "Withdrawal by teller clientA".
-        const detail = transaction.madeBy
-          ? [`by ${transaction.madeBy}`, transaction.counterpart ? `${outgoing ? 'to' : 'from'} ${transaction.counterpart}` : null].filter(Boolean).join(' · ')
-          : transaction.type === 'deposit'
-          ? `by ${transaction.method ? METHODS[transaction.method] : 'deposit'}`
-          : [outgoing ? 'to' : 'from', transaction.counterpart, transaction.counterpart && transaction.bankId !== null ? '·' : null, transaction.bankId === null ? null : bankName(transaction.bankId)]
-            .filter(Boolean).join(' ');
+        // A failed transfer moved nothing: it says so, and its amount is struck through.
+        const what = transaction.status === 'failed' ? t(`transactions.failedTypes.${transaction.type}`) : t(`transactions.types.${transaction.type}`);
         return (
           <li key={transaction.id} className="transaction" data-status={transaction.status}>
             <div>
-              <p className="what">{(transaction.status === 'failed' ? FAILED_LABELS : LABELS)[transaction.type]} <span className="muted">{detail}</span></p>
-              <p className="muted small">{formatDateTime(transaction.atMs)}</p>
+              <p className="what">{what} <span className="muted">{detailOf(transaction, outgoing, t, bankName)}</span></p>
+              <p className="muted small">{dateTime(transaction.atMs)}</p>
             </div>
             <div className="right">
-              <p className={outgoing ? 'amount out' : 'amount in'}>{outgoing ? '−' : '+'}{formatCents(transaction.amountCents)}</p>
-              <span className={`status ${transaction.status}`}>{transaction.status}</span>
+              <p className={outgoing ? 'amount out' : 'amount in'}>{outgoing ? '−' : '+'}{money(transaction.amountCents)}</p>
+              <span className={`status ${transaction.status}`}>{t(`transactions.status.${transaction.status}`)}</span>
             </div>
           </li>
         );

@@ -2,8 +2,10 @@
 // CPF or CNPJ, and sees the person across the consortium and the credit registry. A source that
 // did not answer is named, and the figures say they are incomplete.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, whenSessionEnds, type ApiError } from '../api.js';
 import { ErrorAlert, asError } from '../components/error-alert.js';
+import { LanguageSwitch } from '../components/language-switch.js';
 import { sessionStore } from '../session.js';
 import { useAction } from '../use-action.js';
 import type { AdminSession, Dossier, TokenAnswer } from './types.js';
@@ -22,6 +24,7 @@ function forPath(document: string): string {
 }
 
 export function DossierApp() {
+  const { t } = useTranslation();
   const [session, setSessionState] = useState<AdminSession | null>(sessions.load);
   const [ended, setEnded] = useState(false);
   const setSession = useCallback((next: AdminSession | null) => {
@@ -36,34 +39,36 @@ export function DossierApp() {
     return () => whenSessionEnds(null);
   }, [setSession]);
   useEffect(() => {
-    document.title = session ? 'Dossier · Banca' : 'Administrator log-in · Banca dossier';
-  }, [session]);
+    document.title = session ? t('dossier.documentTitle') : t('dossier.documentTitleLogin');
+  }, [session, t]);
 
   return (
     <>
-      <a className="skip-link" href="#content">Skip to content</a>
+      <a className="skip-link" href="#content">{t('common.skipToContent')}</a>
       <header className="top">
         <div className="top-inner">
-          <span className="brand"><span className="brand-mark" aria-hidden="true">D</span><span>Banca dossier</span></span>
+          <span className="brand"><span className="brand-mark" aria-hidden="true">D</span><span>{t('dossier.brand')}</span></span>
           {session && (
-            <nav aria-label="Main">
+            <nav aria-label={t('common.mainNav')}>
               <ul>
                 <li><span>{session.username}</span></li>
-                <li><button type="button" className="link" onClick={() => setSession(null)}>Log out</button></li>
+                <li><button type="button" className="link" onClick={() => setSession(null)}>{t('common.logOut')}</button></li>
               </ul>
             </nav>
           )}
+          <LanguageSwitch />
         </div>
       </header>
       <main id="content" className="page">
         {session ? <Search session={session} /> : <AdminLogin ended={ended} onSession={(next) => { setEnded(false); setSession(next); }} />}
       </main>
-      <footer className="bottom"><p>A person's picture across the Banca consortium and the credit registry. Every read is logged.</p></footer>
+      <footer className="bottom"><p>{t('dossier.footer')}</p></footer>
     </>
   );
 }
 
 function AdminLogin({ ended, onSession }: { ended: boolean; onSession(session: AdminSession): void }) {
+  const { t } = useTranslation();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const { busy, error, run } = useAction();
@@ -79,21 +84,22 @@ function AdminLogin({ ended, onSession }: { ended: boolean; onSession(session: A
   };
   return (
     <>
-      <h1 ref={heading} tabIndex={-1}>Administrator log-in</h1>
+      <h1 ref={heading} tabIndex={-1}>{t('dossier.loginTitle')}</h1>
       <form className="card narrow" onSubmit={submit}>
-        {ended && <p className="alert info" role="status">Your session has ended. Log in again to go on.</p>}
-        <label htmlFor="admin-username">User name</label>
+        {ended && <p className="alert info" role="status">{t('common.sessionEnded')}</p>}
+        <label htmlFor="admin-username">{t('dossier.username')}</label>
         <input id="admin-username" autoComplete="username" required value={username} onChange={(event) => setUsername(event.target.value)} />
-        <label htmlFor="admin-password">Password</label>
+        <label htmlFor="admin-password">{t('common.password')}</label>
         <input id="admin-password" type="password" autoComplete="current-password" required value={password} onChange={(event) => setPassword(event.target.value)} />
         <ErrorAlert error={error} />
-        <button type="submit" disabled={busy}>{busy ? 'Logging in…' : 'Log in'}</button>
+        <button type="submit" disabled={busy}>{busy ? t('common.loggingIn') : t('common.logIn')}</button>
       </form>
     </>
   );
 }
 
 function Search({ session }: { session: AdminSession }) {
+  const { t } = useTranslation();
   const [input, setInput] = useState(documentOfUrl);
   const [asked, setAsked] = useState(documentOfUrl);
   const [dossier, setDossier] = useState<Dossier | null>(null);
@@ -133,16 +139,16 @@ function Search({ session }: { session: AdminSession }) {
   };
   return (
     <>
-      <h1 ref={heading} tabIndex={-1}>Dossier</h1>
+      <h1 ref={heading} tabIndex={-1}>{t('dossier.title')}</h1>
       <form className="card search" onSubmit={submit} role="search">
-        <label htmlFor="dossier-document">CPF or CNPJ</label>
+        <label htmlFor="dossier-document">{t('documents.either')}</label>
         <div className="actions">
           <input id="dossier-document" inputMode="numeric" required maxLength={32} value={input} onChange={(event) => setInput(event.target.value)} />
-          <button type="submit" disabled={busy}>{busy ? 'Gathering…' : 'Show dossier'}</button>
+          <button type="submit" disabled={busy}>{busy ? t('dossier.submitting') : t('dossier.submit')}</button>
         </div>
       </form>
       <ErrorAlert error={error} />
-      {busy && <p role="status">Asking every bank and the credit registry…</p>}
+      {busy && <p role="status">{t('dossier.asking')}</p>}
       {dossier && !busy && <DossierView dossier={dossier} />}
     </>
   );

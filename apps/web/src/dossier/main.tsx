@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import '../i18n/index.js';
 import { DossierApp } from './dossier-app.js';
 import '../styles.css';
 

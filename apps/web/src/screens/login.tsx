@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { api } from '../api.js';
 import { useApp } from '../app-context.js';
 import { ErrorAlert } from '../components/error-alert.js';
@@ -7,6 +8,7 @@ import { linkHandler, pathOf } from '../router.js';
 import type { Session } from '../types.js';
 
 export function Login({ sessionEnded }: { sessionEnded: boolean }) {
+  const { t } = useTranslation();
   const { bank, setSession, navigate } = useApp();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -23,16 +25,16 @@ export function Login({ sessionEnded }: { sessionEnded: boolean }) {
 
   return (
     <form className="card narrow" onSubmit={submit} aria-describedby={error ? 'login-error' : undefined}>
-      {sessionEnded && <p className="alert info" role="status">Your session has ended. Log in again to go on.</p>}
-      <p className="muted">Log in to your account at {bank.name}.</p>
-      <label htmlFor="login-email">E-mail</label>
+      {sessionEnded && <p className="alert info" role="status">{t('common.sessionEnded')}</p>}
+      <p className="muted">{t('login.intro', { bank: bank.name })}</p>
+      <label htmlFor="login-email">{t('common.email')}</label>
       <input id="login-email" type="email" autoComplete="username" required value={email} onChange={(event) => setEmail(event.target.value)} />
-      <label htmlFor="login-password">Password</label>
+      <label htmlFor="login-password">{t('common.password')}</label>
       <input id="login-password" type="password" autoComplete="current-password" required value={password} onChange={(event) => setPassword(event.target.value)} />
       <ErrorAlert error={error} id="login-error" />
-      <button type="submit" disabled={busy}>{busy ? 'Logging in…' : 'Log in'}</button>
+      <button type="submit" disabled={busy}>{busy ? t('common.loggingIn') : t('common.logIn')}</button>
       <p className="muted">
-        No account here? <a href={pathOf('signup')} onClick={linkHandler(navigate)}>Open an account</a>.
+        <Trans i18nKey="login.noAccount" components={{ a: <a href={pathOf('signup')} onClick={linkHandler(navigate)} /> }} />
       </p>
     </form>
   );

@@ -1,4 +1,5 @@
 // Seed 003's transactions screen: build and send a packet of Pix; the account's history below.
+import { useTranslation } from 'react-i18next';
 import { useApp } from '../app-context.js';
 import { Balances } from '../components/balances.js';
 import { ErrorAlert } from '../components/error-alert.js';
@@ -8,6 +9,7 @@ import type { Session } from '../types.js';
 import { useLiveAccount } from '../use-live-account.js';
 
 export function Transactions({ session }: { session: Session }) {
+  const { t } = useTranslation();
   const { bankName } = useApp();
   const live = useLiveAccount(session.token, 50);
   return (
@@ -16,8 +18,8 @@ export function Transactions({ session }: { session: Session }) {
       {live.account && <Balances account={live.account} />}
       <PacketBuilder token={session.token} accountId={session.account.accountId} onDone={live.refresh} />
       <section className="card" aria-labelledby="history-title">
-        <h2 id="history-title">History</h2>
-        <TransactionList transactions={live.transactions} label="All transactions" bankName={bankName} />
+        <h2 id="history-title">{t('transactions.history')}</h2>
+        <TransactionList transactions={live.transactions} label={t('transactions.all')} bankName={bankName} />
       </section>
     </>
   );
