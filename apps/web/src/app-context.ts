@@ -5,9 +5,9 @@ import type { BankInfo, Session } from './types.js';
 export interface AppContextValue {
   bank: BankInfo;
   session: Session | null;
-  setSession(session: Session | null): void;
-  navigate(path: string, options?: { replace?: boolean }): void;
-  bankName(bankId: number): string;
+  setSession: (session: Session | null) => void;
+  navigate: (path: string, options?: { replace?: boolean }) => void;
+  bankName: (bankId: number) => string;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);

@@ -3,8 +3,8 @@
 // one past its expiry is not even loaded.
 
 export interface SessionStore<T extends { expiresAtMs: number }> {
-  load(): T | null;
-  save(session: T | null): void;
+  load: () => T | null;
+  save: (session: T | null) => void;
 }
 
 export function sessionStore<T extends { expiresAtMs: number }>(key: string): SessionStore<T> {

@@ -6,9 +6,9 @@ import { asError } from './components/error-alert.js';
 export interface Action {
   busy: boolean;
   error: ApiError | Error | null;
-  setError(error: ApiError | Error | null): void;
+  setError: (error: ApiError | Error | null) => void;
   /** Runs the request; a throw becomes `error`. Resolves true when it succeeded. */
-  run(request: () => Promise<void>): Promise<boolean>;
+  run: (request: () => Promise<void>) => Promise<boolean>;
 }
 
 export function useAction(): Action {

@@ -3,7 +3,7 @@
 import { useCallback, useRef } from 'react';
 import { newIdempotencyKey } from './api.js';
 
-export function useIdempotencyKey(): { current(): string; reset(): void } {
+export function useIdempotencyKey(): { current: () => string; reset: () => void } {
   const key = useRef<string | null>(null);
   const current = useCallback(() => (key.current ??= newIdempotencyKey()), []);
   const reset = useCallback(() => {

@@ -11,7 +11,7 @@ export interface LiveAccount {
   account: Account | null;
   transactions: Transaction[];
   error: ApiError | null;
-  refresh(): void;
+  refresh: () => void;
 }
 
 export function useLiveAccount(token: string, limit = 20): LiveAccount {
@@ -37,7 +37,7 @@ export function useLiveAccount(token: string, limit = 20): LiveAccount {
         if (controller.signal.aborted) return;
         setError(caught as ApiError);
       }
-      if (!controller.signal.aborted && document.visibilityState === 'visible') timer = setTimeout(load, REFRESH_MS);
+      if (!controller.signal.aborted && document.visibilityState === 'visible') timer = setTimeout(() => void load(), REFRESH_MS);
     };
     wake.current = () => void load();
     const onVisible = () => document.visibilityState === 'visible' && void load();

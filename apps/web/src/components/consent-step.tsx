@@ -15,8 +15,8 @@ type ConsentBank = ConsentRequired['banks'][number];
 export function ConsentStep({ request, bank, onGiven, onCancel }: {
   request: ConsentRequired;
   bank: ConsentBank;
-  onGiven(token: string): void;
-  onCancel(): void;
+  onGiven: (token: string) => void;
+  onCancel: () => void;
 }) {
   const { t } = useTranslation();
   const { money } = useFormats();
@@ -45,7 +45,7 @@ export function ConsentStep({ request, bank, onGiven, onCancel }: {
   };
 
   return (
-    <form className="card consent" onSubmit={submit} aria-labelledby={`${prefix}-title`}>
+    <form className="card consent" onSubmit={(event) => void submit(event)} aria-labelledby={`${prefix}-title`}>
       <h3 id={`${prefix}-title`}>{t('consent.title', named)}</h3>
       <p>{t('consent.legs', { count: bank.legs.length, account: bank.payerAccountId, bank: bank.name })}</p>
       <ul>

@@ -11,7 +11,7 @@ import { ErrorAlert } from './error-alert.js';
 const METHODS = ['cash', 'qrcode', 'boleto'] as const;
 type Method = (typeof METHODS)[number];
 
-export function DepositForm({ token, onDone }: { token: string; onDone(): void }) {
+export function DepositForm({ token, onDone }: { token: string; onDone: () => void }) {
   const { t } = useTranslation();
   const language = useLanguage();
   const formats = useFormats();

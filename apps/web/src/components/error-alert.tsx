@@ -10,7 +10,7 @@ export function ErrorAlert({ error, id, context, frame }: {
   id?: string;
   context?: ErrorContext;
   /** Puts the message in a sentence: "Banco Ipê refused: … Nothing was moved." */
-  frame?(message: string): string;
+  frame?: (message: string) => string;
 }) {
   const { t } = useTranslation();
   const formats = useFormats();

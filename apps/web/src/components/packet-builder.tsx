@@ -33,7 +33,7 @@ interface PendingConsent {
 }
 let nextRowId = 1;
 
-export function PacketBuilder({ token, accountId, onDone }: { token: string; accountId: string; onDone(): void }) {
+export function PacketBuilder({ token, accountId, onDone }: { token: string; accountId: string; onDone: () => void }) {
   const { t } = useTranslation();
   const language = useLanguage();
   const formats = useFormats();
@@ -136,7 +136,7 @@ export function PacketBuilder({ token, accountId, onDone }: { token: string; acc
   };
   return (
     <>
-      <form className="card" onSubmit={submit} aria-labelledby="packet-title">
+      <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="packet-title">
         <h2 id="packet-title">{t('packet.title')}</h2>
         <p className="muted">{t('packet.intro')}</p>
         {sources?.some((source) => source.unavailable) && (

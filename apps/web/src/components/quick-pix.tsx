@@ -25,7 +25,7 @@ interface Outcome {
   settling: TransactionStatus | null;
 }
 
-export function QuickPix({ token, onDone }: { token: string; onDone(): void }) {
+export function QuickPix({ token, onDone }: { token: string; onDone: () => void }) {
   const { t } = useTranslation();
   const language = useLanguage();
   const { money, decimal } = useFormats();
@@ -79,7 +79,7 @@ export function QuickPix({ token, onDone }: { token: string; onDone(): void }) {
         </dl>
         <ErrorAlert error={error} context={{ pix: true }} />
         <div className="actions">
-          <button type="button" onClick={confirm} disabled={busy}>{busy ? t('pix.sending') : t('pix.send', { amount: money(pending.cents) })}</button>
+          <button type="button" onClick={() => void confirm()} disabled={busy}>{busy ? t('pix.sending') : t('pix.send', { amount: money(pending.cents) })}</button>
           <button type="button" className="secondary" onClick={() => { setPending(null); setError(null); }} disabled={busy}>{t('common.cancel')}</button>
         </div>
       </section>

@@ -15,7 +15,7 @@ function detailOf(transaction: Transaction, outgoing: boolean, t: TFunction, ban
   return who === '' ? '' : direction(who);
 }
 
-export function TransactionList({ transactions, label, bankName }: { transactions: Transaction[]; label: string; bankName(bankId: number): string }) {
+export function TransactionList({ transactions, label, bankName }: { transactions: Transaction[]; label: string; bankName: (bankId: number) => string }) {
   const { t } = useTranslation();
   const { money, dateTime } = useFormats();
   if (transactions.length === 0) return <p className="muted">{t('transactions.none')}</p>;

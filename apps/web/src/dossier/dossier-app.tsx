@@ -67,7 +67,7 @@ export function DossierApp() {
   );
 }
 
-function AdminLogin({ ended, onSession }: { ended: boolean; onSession(session: AdminSession): void }) {
+function AdminLogin({ ended, onSession }: { ended: boolean; onSession: (session: AdminSession) => void }) {
   const { t } = useTranslation();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');

@@ -74,7 +74,7 @@ export function DossierView({ dossier }: { dossier: Dossier }) {
   );
 }
 
-function Records({ id, title, items, describe }: { id: string; title: string; items: RegistryItem[]; describe(item: RegistryItem): string }) {
+function Records({ id, title, items, describe }: { id: string; title: string; items: RegistryItem[]; describe: (item: RegistryItem) => string }) {
   const { t } = useTranslation();
   const { money } = useFormats();
   return (

@@ -4,13 +4,13 @@
 import type { Language } from './languages.js';
 
 export interface Formats {
-  money(cents: number): string;
-  dateTime(ms: number): string;
+  money: (cents: number) => string;
+  dateTime: (ms: number) => string;
   /** A calendar day written "2024-03-15" (the registry's), or the text as it is when it is not one. */
-  day(isoDate: string): string;
-  list(items: readonly string[]): string;
+  day: (isoDate: string) => string;
+  list: (items: readonly string[]) => string;
   /** A plain amount with two decimals, as examples for what to type: "1.234,56" or "1,234.56". */
-  decimal(value: number): string;
+  decimal: (value: number) => string;
 }
 
 const cache = new Map<Language, Formats>();
