@@ -8,7 +8,8 @@
 // temporary directory before anything is made (one file per /27, so two runs never share one), and
 // removed (what runs in its namespaces killed, then the veths, the bridge, the namespaces) by
 // remove(), at this process's exit or on SIGINT/SIGTERM/SIGHUP, or later by sweepHostNetworks()
-// once its process is gone (a SIGKILL leaves no chance to clean up). Needs root and iproute2.
+// (which the next createHostNetwork calls) once its process is gone: a SIGKILL leaves no chance
+// to clean up. Needs root and iproute2.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -99,9 +100,15 @@ function prefixesInUse(): { from: number; to: number }[] {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // A zombie (killed, not yet reaped) is gone too: "pid (name) Z ...".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -253,6 +260,8 @@ export function createHostNetwork(names: readonly string[]): HostNetwork {
   for (const name of names) if (!HOST_NAME.test(name) || name === 'br') throw new Error(`host name ${JSON.stringify(name)}: 1 to 4 of a-z0-9, not "br"`);
   if (new Set(names).size !== names.length) throw new Error('host names must differ');
   if (names.length > BRIDGE_OFFSET - 1) throw new Error(`at most ${BRIDGE_OFFSET - 1} hosts`);
+  // What runs killed with SIGKILL left goes first (it also frees their /27s).
+  sweepHostNetworks();
   const id = `bnc${randomBytes(3).toString('hex')}`;
   const bridge = `${id}-br`;
   const namespaces = names.map((name) => `${id}-${name}`);
