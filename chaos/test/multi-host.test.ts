@@ -240,7 +240,7 @@ test('multi-host - a short chaos run with every bank on a host of its own (--hos
   const run = await runChild(['chaos/dist/src/main.js', '--hosts', '--seconds', '20', '--workers', '4', '--customers', '4', '--fault-every-ms', '300-600', '--seed', String(seed)], {});
   for (const line of run.output.split('\n').filter((entry) => /^(chaos: |PASS|FAIL)/.test(entry))) console.log(`# ${line}`);
   const verdict = /chaos: (\d+) passed, (\d+) failed/.exec(run.output);
-  console.log(`# chaos on hosts: ${verdict?.[0] ?? 'no verdict'} in ${run.seconds.toFixed(1)} s`);
+  console.log(`# chaos on hosts: ${verdict ? `${verdict[1]} passed, ${verdict[2]} failed` : 'no verdict'} in ${run.seconds.toFixed(1)} s`);
   assert.equal(run.code, 0, `seed ${seed}:\n${tail(run.output)}`);
   assert.ok(verdict && Number(verdict[1]) === 7 && verdict[2] === '0', `seed ${seed}:\n${tail(run.output)}`);
   assert.match(run.output, /chaos: hosts bnc[0-9a-f]{6}-b1 /);
