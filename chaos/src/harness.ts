@@ -4,6 +4,8 @@
 // delayed or dropped by a TCP proxy). Then every operation whose outcome was unknown is repeated
 // with its idempotency key until it has one, the books settle, and the harness checks what a bank
 // must guarantee whatever happened. Choices come from a seeded generator: print the seed, replay it.
+// With `hosts`, each bank runs on a host of its own (a network namespace, bound to its address) and
+// the proxies between banks, on the hosts' bridge, add LINK_DELAY_MS each way when no fault is on.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBank, type RunningBank } from '@banca/launcher/bank';
@@ -12,6 +14,7 @@ import { memberOptions, planConsortium, type Member } from '@banca/launcher/cons
 import { consent, signUp, type ConsentNeeded, type TestCustomer } from '@banca/testkit/consortium';
 import { businessHeaders, clientHeaders, http, tempDir, waitFor, type JsonResponse } from '@banca/testkit/testkit';
 import { FaultProxy } from '@banca/testkit/fault-proxy';
+import { createHostNetwork, LINK_DELAY_MS, startLinkProxy, type HostNetwork } from '@banca/testkit/hosts';
 import type { AuditReport } from '@banca/core/protocol';
 import { cpfFor, Rng } from './rng.js';
 
@@ -23,6 +26,8 @@ export interface ChaosOptions {
   workers: number;
   /** A fault every this many ms (chosen in the range). */
   faultEveryMs: [number, number];
+  /** Each bank on a host of its own (needs root: see @banca/testkit/hosts). */
+  hosts?: boolean;
   log: (line: string) => void;
 }
 
@@ -76,20 +81,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const proxies: FaultProxy[] = [];
   const banks: RunningBank[] = [];
   const faults: string[] = [];
+  let network: HostNetwork | null = null;
   try {
     options.log(`chaos: seed ${options.seed} (replay with --seed ${options.seed}), ${options.seconds} s, ${options.banks} banks`);
-    const members = await planConsortium(options.banks, 'random');
+    if (options.hosts) {
+      network = createHostNetwork(Array.from({ length: options.banks }, (_, index) => `b${index + 1}`));
+      options.log(`chaos: hosts ${network.hosts.map((host) => `${host.netns} ${host.address}`).join(', ')}; links through ${network.bridge} ${network.bridgeAddress}, ${LINK_DELAY_MS} ms each way`);
+    }
+    const hosts = network;
+    const members = await planConsortium(options.banks, 'random', hosts ? (bankId) => hosts.host(`b${bankId}`).address : undefined);
     for (const member of members) {
-      const proxy = new FaultProxy(member.gatewayPort);
-      await proxy.start();
+      let proxy: FaultProxy;
+      if (hosts) {
+        proxy = await startLinkProxy(hosts, { address: member.address, port: member.gatewayPort });
+      } else {
+        proxy = new FaultProxy(member.gatewayPort);
+        await proxy.start();
+      }
       proxies.push(proxy);
     }
     // Banks call each other through the proxies; customers call their bank's gateway directly.
-    const viaProxies: Member[] = members.map((member, index) => ({ ...member, url: `http://127.0.0.1:${proxies[index]!.port}` }));
+    const viaProxies: Member[] = members.map((member, index) => ({ ...member, url: proxies[index]!.url }));
     const keys = devInterbankKeys(dir.path, members.map((member) => member.bankId));
     for (const member of viaProxies) {
       banks.push(await startBank({
         ports: 'random', store: 'sqlite', dataDir: dir.path, businessServers: 3, queueMode: 'batch', logLevel: 'error',
+        ...(hosts ? { host: hosts.host(`b${member.bankId}`) } : {}),
         ...memberOptions(member, viaProxies, 'holds', keys, {
           businessServer: {
             leaseMs: 1000, lockRetryMsMax: 1500, holdTimeoutMs: 4000, prepareTimeoutMs: 2500, interbankTimeoutMs: 1500,
@@ -153,7 +170,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     options.log(`chaos: ${at()} load over: ${ops.length} operations; bringing every service back and resolving unknown outcomes`);
 
     // Every service back, every unknown outcome resolved with its own key.
-    for (const proxy of proxies) proxy.set({ kind: 'pass' });
+    for (const proxy of proxies) proxy.reset();
     for (const bank of banks) await revive(bank);
     const unknown = ops.filter((op) => op.outcome === 'unknown');
     for (const op of unknown) {
@@ -241,6 +258,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     await Promise.all(banks.map((bank) => bank.stop().catch(() => undefined)));
     await Promise.all(proxies.map((proxy) => proxy.close()));
+    network?.remove();
     dir.remove();
   }
 }
@@ -379,14 +397,14 @@ async function injectFault(rng: Rng, banks: RunningBank[], proxies: FaultProxy[]
       const forMs = rng.int(1000, 3000);
       proxies[index]!.set({ kind: 'delay', ms });
       await sleep(forMs);
-      proxies[index]!.set({ kind: 'pass' });
+      proxies[index]!.reset();
       return `interbank calls to ${name} delayed ${ms} ms per chunk for ${forMs} ms`;
     }
     case 'dropLinks': {
       const forMs = rng.int(500, 2000);
       proxies[index]!.set({ kind: 'drop' });
       await sleep(forMs);
-      proxies[index]!.set({ kind: 'pass' });
+      proxies[index]!.reset();
       return `interbank connections to ${name} dropped for ${forMs} ms`;
     }
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run chaos`: the fault harness, bounded in time. `--seed N` replays a run's choices.
 import { Command, Option } from 'commander';
+import { LINK_DELAY_MS } from '@banca/testkit/hosts';
 import { runChaos } from './harness.js';
 
 const program = new Command('chaos')
@@ -11,7 +12,8 @@ const program = new Command('chaos')
   .addOption(new Option('--customers <n>', 'customers (each with an account at every bank)').default('6').argParser(Number))
   .addOption(new Option('--workers <n>', 'operations in flight').default('8').argParser(Number))
   .addOption(new Option('--fault-every-ms <min-max>', 'a fault every so often').default('1500-4000'))
-  .action(async (options: { seconds: number; seed?: number; banks: number; customers: number; workers: number; faultEveryMs: string }) => {
+  .addOption(new Option('--hosts', `each bank on a host of its own: a network namespace, links ${LINK_DELAY_MS} ms each way (needs root)`))
+  .action(async (options: { seconds: number; seed?: number; banks: number; customers: number; workers: number; faultEveryMs: string; hosts?: boolean }) => {
     const [min, max] = options.faultEveryMs.split('-').map(Number);
     if (!Number.isFinite(min) || !Number.isFinite(max) || min! <= 0 || max! < min!) throw new Error('--fault-every-ms is like 1500-4000');
     const report = await runChaos({
@@ -21,6 +23,7 @@ const program = new Command('chaos')
       customersPerBank: options.customers,
       workers: options.workers,
       faultEveryMs: [min!, max!],
+      hosts: options.hosts === true,
       log: (line) => console.log(line),
     });
     const table = Object.entries(report.operations).map(([kind, counts]) => `  ${kind.padEnd(10)} ok ${counts.ok}  refused ${counts.refused}  unknown ${counts.unknown}`);

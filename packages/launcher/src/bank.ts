@@ -1,10 +1,12 @@
-// One bank on this machine: its data servers (one, or several sharing a PostgreSQL database),
-// N business servers and a gateway, each a process. Keys come from BANCA_BUSINESS_KEYS /
+// One bank: its data servers (one, or several sharing a PostgreSQL database), N business servers
+// and a gateway, each a process of this machine, on 127.0.0.1 unless the bank is given a host of
+// its own (an address to bind, maybe a network namespace). Keys come from BANCA_BUSINESS_KEYS /
 // BANCA_CLIENT_KEYS when set, else development keys.
 import { join } from 'node:path';
 import { devBusinessKeys, parseKeyList } from '@banca/core/auth';
 import { defaultPorts } from '@banca/core/config';
 import type { Compat } from '@banca/core/seed000';
+import type { ServiceHost } from './host.js';
 import { spawnService, type ServiceProcess, type SpawnOptions } from './spawn-service.js';
 
 export interface BankOptions {
@@ -22,6 +24,9 @@ export interface BankOptions {
   /** seed000: the bank speaks seed 000's wire too (its data server and business servers; seed mode). */
   compat?: Compat;
   logLevel: string;
+  /** Where every process of the bank runs and binds (default: 127.0.0.1 of this machine). Its
+   *  business servers then believe X-Forwarded-For from that address only: their gateway's. */
+  host?: ServiceHost;
   dataServer?: Record<string, unknown>;
   businessServer?: Record<string, unknown>;
   gateway?: Record<string, unknown>;
@@ -60,8 +65,12 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   }
   const port = (fixed: number) => (options.ports === 'default' ? fixed : 0);
   const started: ServiceProcess[] = [];
+  const host = options.host;
+  const bound = host ? { host: host.address } : {};
   const spawn = async (service: Parameters<typeof spawnService>[0], name: string, config: Record<string, unknown>) => {
-    const process = await spawnService(service, { name, config: { logLevel: options.logLevel, ...config }, env, onLine: options.onLine });
+    const process = await spawnService(service, {
+      name, config: { logLevel: options.logLevel, ...config }, env, onLine: options.onLine, ...(host?.netns !== undefined ? { netns: host.netns } : {}),
+    });
     started.push(process);
     return process;
   };
@@ -71,6 +80,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
   }
   if (options.store === 'postgres' && !options.databaseUrl) throw new Error('the postgres store needs a databaseUrl');
   const dataConfigs = Array.from({ length: dataServerCount }, (_, index) => ({
+    ...bound,
     port: port(defaultPorts.dataServer(options.bankId, index + 1)),
     store: options.store,
     sqliteFile: join(options.dataDir, `bank-${options.bankId}`, 'ledger.sqlite'),
@@ -89,6 +99,8 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
       dataServers.push(server);
     }
     const businessConfigs = businessIds.map((businessId, index) => ({
+      ...bound,
+      ...(host ? { loginTrustedProxies: [host.address] } : {}),
       port: port(defaultPorts.businessServer(options.bankId, index + 1)),
       businessId,
       businessKey: businessKeys[businessId],
@@ -106,6 +118,7 @@ export async function startBank(options: BankOptions): Promise<RunningBank> {
     });
     businessServers.forEach((server, index) => (businessConfigs[index]!.port = portOf(server.url)));
     const gatewayConfig = {
+      ...bound,
       port: port(defaultPorts.gateway(options.bankId)),
       upstreams: businessServers.map((server) => server.url),
       ...options.gateway,

@@ -2,6 +2,7 @@
 // Used by `banca start` and by every test that needs real processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
@@ -28,6 +29,9 @@ export interface SpawnOptions {
   startTimeoutMs?: number;
   /** Extra Node.js flags (e.g. --cpu-prof); BANCA_NODE_ARGS adds more, space separated. */
   nodeArgs?: string[];
+  /** Runs the service in this network namespace: `ip netns exec <netns> node ...` (ip execs, so
+   *  the child's pid is the service's and signals reach it). Needs root. */
+  netns?: string;
 }
 
 /** Generous: 17 processes starting together on 2 busy cores can take several seconds each. */
@@ -37,9 +41,18 @@ export function serviceEntry(service: ServiceName): string {
   return fileURLToPath(new URL(`../../../../apps/${service}/dist/src/main.js`, import.meta.url));
 }
 
+/** Whether a service told to bind one address (an IP literal, not a wildcard) printed a URL with another. */
+function unboundAddress(host: unknown, url: string): boolean {
+  if (typeof host !== 'string' || isIP(host) === 0 || host === '0.0.0.0' || host === '::') return false;
+  const printed = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  return printed !== host;
+}
+
 export async function spawnService(service: ServiceName, options: SpawnOptions): Promise<ServiceProcess> {
   const nodeArgs = [...(options.nodeArgs ?? []), ...(process.env.BANCA_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
-  const child = spawn(process.execPath, [...nodeArgs, serviceEntry(service)], {
+  const command = [process.execPath, ...nodeArgs, serviceEntry(service)];
+  if (options.netns !== undefined) command.unshift('ip', 'netns', 'exec', options.netns);
+  const child = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, ...options.env, BANCA_CONFIG: JSON.stringify(options.config) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -52,6 +65,11 @@ export async function spawnService(service: ServiceName, options: SpawnOptions):
   let exitCode: number | null | undefined;
   const exit = once(child, 'exit').then(([code]) => {
     exitCode = code as number | null;
+    return exitCode;
+  }, (error: unknown) => {
+    // The command could not be run at all (e.g. no `ip` for a namespace).
+    remember(`cannot run ${command[0]}: ${error instanceof Error ? error.message : String(error)}`, 'stderr');
+    exitCode = null;
     return exitCode;
   });
   createInterface({ input: child.stderr }).on('line', (line) => remember(line, 'stderr'));
@@ -66,7 +84,14 @@ export async function spawnService(service: ServiceName, options: SpawnOptions):
       remember(line, 'stdout');
       if (!line.startsWith('{"event":"listening"')) return;
       clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url);
+      const listening = (JSON.parse(line) as { url: string }).url;
+      const wrong = unboundAddress(options.config.host, listening);
+      if (wrong) {
+        child.kill('SIGKILL');
+        reject(new Error(`${options.name} was to bind ${String(options.config.host)} but listens at ${listening}`));
+        return;
+      }
+      resolve(listening);
     });
     void exit.then((code) => {
       clearTimeout(timer);

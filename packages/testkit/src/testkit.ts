@@ -1,4 +1,5 @@
-// Helpers for tests that run real processes on 127.0.0.1 ports chosen at run time.
+// Helpers for tests that run real processes on 127.0.0.1 ports chosen at run time (a consortium
+// on hosts of their own when BANCA_TEST_HOSTS=netns: see startTestConsortium).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ import { DEV_CLIENT_KEYS, devBusinessKeys } from '@banca/core/auth';
 import { startBank, type BankOptions, type RunningBank } from '@banca/launcher/bank';
 import { startConsortium, type ConsortiumOptions, type Coordination, type RunningConsortium } from '@banca/launcher/consortium';
 import { BancaClient } from '@banca/sdk/client';
+import type { FaultProxy } from './fault-proxy.js';
+import { createHostNetwork, startLinkProxy, type HostNetwork } from './hosts.js';
 
 export interface JsonResponse<T = any> {
   status: number;
@@ -94,19 +97,64 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, ti
 
 export interface TestConsortium extends RunningConsortium {
   bank(bankId: number): RunningBank;
+  /** Where customers and the other banks reach the bank (its gateway, or the link in front of it on hosts). */
   url(bankId: number): string;
   dataDir: string;
+  /** The hosts, when the consortium runs on hosts of its own (BANCA_TEST_HOSTS=netns). */
+  network: HostNetwork | null;
   cleanup(): Promise<void>;
 }
 
-/** A consortium of banks on runtime ports in a temporary directory. */
+/** Where test consortiums run: this machine's 127.0.0.1 (unset) or hosts of their own ("netns"). */
+export function testHostsLayout(env: NodeJS.ProcessEnv = process.env): 'local' | 'netns' {
+  const value = env.BANCA_TEST_HOSTS;
+  if (value === undefined || value === '') return 'local';
+  if (value === 'netns') return 'netns';
+  throw new Error(`BANCA_TEST_HOSTS=${value}: the only layout is "netns" (unset: every process on 127.0.0.1)`);
+}
+
+/**
+ * A consortium of banks on runtime ports in a temporary directory. With BANCA_TEST_HOSTS=netns (or
+ * `layout`), each bank, and the registry and the dossier when asked for, runs on a host of its own
+ * (a network namespace, see hosts.ts), bound to that host's address; each bank is reached, by the
+ * other banks, the dossier and the test's customers alike, through a proxy in front of its gateway
+ * that delays every chunk LINK_DELAY_MS each way.
+ */
 export async function startTestConsortium(
   count = 3,
   coordination: Coordination = 'holds',
   overrides: Partial<ConsortiumOptions> = {},
+  layout: 'local' | 'netns' = testHostsLayout(),
 ): Promise<TestConsortium> {
   const dir = tempDir();
-  const consortium = await startConsortium(count, coordination, { ...testBankDefaults(dir.path), ...overrides });
+  const network = layout === 'netns' ? createHostNetwork([...Array.from({ length: count }, (_, index) => `b${index + 1}`), ...(overrides.services ? ['reg', 'dos'] : [])]) : null;
+  const proxies: FaultProxy[] = [];
+  const release = async () => {
+    await Promise.all(proxies.map((proxy) => proxy.close()));
+    network?.remove();
+    dir.remove();
+  };
+  let consortium: RunningConsortium;
+  try {
+    consortium = await startConsortium(count, coordination, {
+      ...testBankDefaults(dir.path),
+      ...(network ? {
+        hosts: {
+          bank: (bankId: number) => network.host(`b${bankId}`),
+          ...(overrides.services ? { registry: network.host('reg'), dossier: network.host('dos') } : {}),
+        },
+        entryUrl: async (member) => {
+          const proxy = await startLinkProxy(network, { address: member.address, port: member.gatewayPort });
+          proxies.push(proxy);
+          return proxy.url;
+        },
+      } : {}),
+      ...overrides,
+    });
+  } catch (error) {
+    await release();
+    throw error;
+  }
   const bank = (bankId: number) => {
     const found = consortium.banks[bankId - 1];
     if (!found) throw new Error(`no bank ${bankId}`);
@@ -114,11 +162,15 @@ export async function startTestConsortium(
   };
   return Object.assign(consortium, {
     dataDir: dir.path,
+    network,
     bank,
-    url: (bankId: number) => bank(bankId).gateway.url,
+    url: (bankId: number) => (network ? consortium.members[bankId - 1]!.url : bank(bankId).gateway.url),
     async cleanup() {
-      await consortium.stop();
-      dir.remove();
+      try {
+        await consortium.stop();
+      } finally {
+        await release();
+      }
     },
   });
 }
