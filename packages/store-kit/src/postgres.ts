@@ -28,8 +28,10 @@ export interface PoolOptions {
 /** Connects and creates the schema if missing; the pool is closed again if that fails. */
 export async function openPool(url: string, options: PoolOptions): Promise<pg.Pool> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize, types: SAFE_INT8_TYPES });
-  // An idle client losing its connection must not crash the process; the next query fails.
+  // A client losing its connection must not crash the process: idle, the pool drops it (and says
+  // so here); checked out, its query fails with the error, which pg also emits on the client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => void client.on('error', () => {}));
   try {
     const client = await pool.connect();
     try {
