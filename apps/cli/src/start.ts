@@ -7,7 +7,9 @@ import { startBank, type BankOptions, type RunningBank } from '@banca/launcher/b
 import { memberOptions, planConsortium, type Coordination } from '@banca/launcher/consortium';
 import { devInterbankKeys } from '@banca/launcher/interbank-keys';
 import { planServices, startConsortiumServices, type RunningServices } from '@banca/launcher/consortium-services';
-import { startEmbeddedPostgres, type RunningPostgres } from '@banca/launcher/embedded-postgres';
+import { startEmbeddedPostgres } from '@banca/launcher/embedded-postgres';
+import { debianPostgresBinDir, MISSING_BINARIES, startReplicatedPostgres } from '@banca/launcher/replicated-postgres';
+import { withDatabase } from '@banca/store-kit/failover';
 import type { Compat } from '@banca/core/seed000';
 import { messageOf } from '@banca/core/errors';
 
@@ -16,6 +18,8 @@ export interface StartOptions {
   store: 'sqlite' | 'memory' | 'postgres';
   /** Data servers per bank (several share the postgres store). */
   dataServers: number | undefined;
+  /** Standbys of each bank's PostgreSQL (0 or 1): 1 runs a primary and a synchronous standby. */
+  replicas: number;
   dataDir: string;
   businessServers: number;
   /** Default: seed with compat seed000, else batch. */
@@ -28,7 +32,17 @@ export interface StartOptions {
   verbose: boolean;
 }
 
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
 export async function start(options: StartOptions, print: (line: string) => void): Promise<void> {
+  if (options.replicas !== 0 && options.replicas !== 1) throw new Error('--replicas is 0 or 1 (one synchronous standby).');
+  if (options.replicas > 0 && options.store !== 'postgres') throw new Error('--replicas needs --store postgres.');
+  if (options.replicas > 0 && process.env.DATABASE_URL) {
+    throw new Error('--replicas starts its own PostgreSQL pair; with DATABASE_URL give your own servers instead: postgres://user:pw@host1:port1,host2:port2/db?target_session_attrs=read-write');
+  }
+  if (options.replicas > 0 && !debianPostgresBinDir()) throw new Error(`--replicas 1: ${MISSING_BINARIES}.`);
   const queueMode = options.queueMode ?? (options.compat === 'seed000' ? 'seed' : 'batch');
   if (options.compat === 'seed000' && queueMode !== 'seed') {
     throw new Error('--compat seed000 runs the queue of 5 (--queue-mode seed): seed 000 applies operations in groups of 5.');
@@ -46,7 +60,7 @@ export async function start(options: StartOptions, print: (line: string) => void
     stream.write(`${line}\n`);
   };
   const banks: RunningBank[] = [];
-  const databases: RunningPostgres[] = [];
+  const databases: Stoppable[] = [];
   let services: RunningServices | null = null;
   let stopping = false;
   const stopAll = async (signal: string) => {
@@ -84,7 +98,7 @@ export async function start(options: StartOptions, print: (line: string) => void
       onLine: (line) => onLine(`bank${bankId}`)(line),
       ...memberOptions(member, members, options.coordination, keys, {}, plan.jwksUrl),
     };
-    print(`starting bank ${bankId}, ${member.name} (${options.store} store, ${queueMode} mode, ${options.coordination} coordination${options.compat === 'seed000' ? ", seed 000's wire" : ''})...`);
+    print(`starting bank ${bankId}, ${member.name} (${options.store} store${options.replicas ? ' on a primary and a synchronous standby' : ''}, ${queueMode} mode, ${options.coordination} coordination${options.compat === 'seed000' ? ", seed 000's wire" : ''})...`);
     const bank = await startBank(bankOptions).catch(async (error: unknown) => {
       await Promise.all(banks.map((started) => started.stop()));
       await Promise.all(databases.map((database) => database.stop()));
@@ -97,7 +111,7 @@ export async function start(options: StartOptions, print: (line: string) => void
     print(`bank ${bankId}: ${member.name}`);
     print(`  gateway          ${bank.gateway.url}   <- clients connect here; web: ${bank.gateway.url}/app/`);
     bank.businessServers.forEach((server, index) => print(`  business server ${index + 1} ${server.url}`));
-    const where = { sqlite: join(options.dataDir, `bank-${bankId}`, 'ledger.sqlite'), memory: 'in memory', postgres: 'PostgreSQL' }[options.store];
+    const where = { sqlite: join(options.dataDir, `bank-${bankId}`, 'ledger.sqlite'), memory: 'in memory', postgres: options.replicas ? 'replicated PostgreSQL' : 'PostgreSQL' }[options.store];
     bank.dataServers.forEach((server, index) => print(`  data server ${bank.dataServers.length > 1 ? index + 1 : ' '}    ${server.url}   (${where})`));
   }
   print('starting the credit registry and the dossier...');
@@ -129,13 +143,20 @@ export async function start(options: StartOptions, print: (line: string) => void
 
 /** The bank's PostgreSQL database: DATABASE_URL's server when set, else an embedded PostgreSQL
  *  kept under the data directory (durable: fsync on), started here and stopped with the bank. */
-async function bankDatabase(bankId: number, options: StartOptions, databases: RunningPostgres[], print: (line: string) => void): Promise<string> {
+async function bankDatabase(bankId: number, options: StartOptions, databases: Stoppable[], print: (line: string) => void): Promise<string> {
   const database = `banca_bank_${bankId}`;
   const external = process.env.DATABASE_URL;
-  if (external) {
-    const url = new URL(external);
-    if (options.banks > 1) url.pathname = `/${database}`;
-    return url.toString();
+  if (external) return options.banks > 1 ? withDatabase(external, database) : external;
+  if (options.replicas > 0) {
+    const dir = join(options.dataDir, `bank-${bankId}`, 'postgres-pair');
+    print(`  starting PostgreSQL for bank ${bankId}: a primary and a synchronous standby (Debian's PostgreSQL, ${dir})...`);
+    const pair = await startReplicatedPostgres({
+      dir, persistent: true, durable: true,
+      ports: options.randomPorts ? [0, 0] : [defaultPorts.postgres(bankId), defaultPorts.postgresReplica(bankId)],
+    });
+    databases.push(pair);
+    for (const node of pair.nodes) print(`  PostgreSQL ${node.role.padEnd(7)}  127.0.0.1:${node.port}   (${node.dataDir}, log ${node.logFile})`);
+    return pair.databaseUrl(database);
   }
   const dir = join(options.dataDir, `bank-${bankId}`, 'postgres');
   print(`  starting PostgreSQL for bank ${bankId} (embedded, ${dir})...`);

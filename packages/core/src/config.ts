@@ -55,12 +55,14 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Default ports: bank i's gateway on 8000+100*i, data servers +1, +2, ..., embedded PostgreSQL +9,
- *  business servers +11, +12, ... */
+/** Default ports: bank i's gateway on 8000+100*i, data servers +1, +2, ..., embedded PostgreSQL +9
+ *  (with --replicas 1: its primary/standby pair on +9 and +10), business servers +11, +12, ... */
 export const defaultPorts = {
   gateway: (bank: number) => 8000 + 100 * bank,
   dataServer: (bank: number, index = 1) => 8000 + 100 * bank + index,
   postgres: (bank: number) => 8000 + 100 * bank + 9,
+  /** The second server of a replicated PostgreSQL (--replicas 1). */
+  postgresReplica: (bank: number) => 8000 + 100 * bank + 10,
   businessServer: (bank: number, index: number) => 8000 + 100 * bank + 10 + index,
   /** Consortium-wide services, above every bank's range. */
   dossier: 9000,

@@ -1,8 +1,11 @@
 // A PostgreSQL pool opened the one way banca's stores use it: BIGINT read as safe JS numbers,
 // the schema created under an advisory lock (instances may start together), and transactions
-// that always end in COMMIT or ROLLBACK.
+// that always end in COMMIT or ROLLBACK. The URL may name several servers, as libpq's do
+// (postgres://user:pw@h1:p1,h2:p2/db?target_session_attrs=read-write), which node-postgres does
+// not understand: see failover.ts, which finds the one to use and follows it when it moves.
 import pg from 'pg';
 import type { PoolClient } from 'pg';
+import { failoverPoolOptions, parseDatabaseUrl } from './failover.js';
 
 const INT8_OID = 20;
 
@@ -27,9 +30,14 @@ export interface PoolOptions {
 
 /** Connects and creates the schema if missing; the pool is closed again if that fails. */
 export async function openPool(url: string, options: PoolOptions): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize, types: SAFE_INT8_TYPES });
-  // An idle client losing its connection must not crash the process; the next query fails.
+  const parsed = parseDatabaseUrl(url);
+  const pool = parsed.hosts.length > 1 || parsed.target !== 'any'
+    ? new pg.Pool({ ...failoverPoolOptions(parsed), max: options.poolSize, types: SAFE_INT8_TYPES })
+    : new pg.Pool({ connectionString: url, max: options.poolSize, types: SAFE_INT8_TYPES });
+  // A client losing its connection must not crash the process: idle, the pool drops it (and says
+  // so here); checked out, its query fails with the error, which pg also emits on the client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => void client.on('error', () => {}));
   try {
     const client = await pool.connect();
     try {

@@ -659,11 +659,13 @@ function isConnectionError(error: unknown): boolean {
   if (error instanceof BancaError) return false;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return error instanceof Error && /Connection terminated|connection/i.test(error.message);
-  // Node's socket errors, and SQLSTATE classes 08 (connection) and 57P0x (shutdown, crash).
-  return code.startsWith('E') || code.startsWith('08') || code.startsWith('57P');
+  // Node's socket errors, SQLSTATE classes 08 (connection, and no listed server being the
+  // primary) and 57P0x (shutdown, crash), and 25006: a write on a server that is no longer the
+  // primary (its connection is dropped, and the next one finds the new primary).
+  return code.startsWith('E') || code.startsWith('08') || code.startsWith('57P') || code === '25006';
 }
 
-/** Losing the database is the retryable UNAVAILABLE; other errors pass unchanged. */
+/** Losing the database (or its primary) is the retryable UNAVAILABLE; other errors pass unchanged. */
 function asStoreError(error: unknown): unknown {
   if (error instanceof BancaError || !isConnectionError(error)) return error;
   return new BancaError('UNAVAILABLE', 'The ledger database is unreachable; retry shortly.', { cause: error });
