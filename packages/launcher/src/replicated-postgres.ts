@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from './free-port.js';
+import { messageOf } from '@banca/core/errors';
 
 export type NodeName = 'a' | 'b';
 
@@ -178,7 +179,7 @@ export async function startReplicatedPostgres(options: ReplicatedPostgresOptions
   /** Waits on a condition checked over a connection to the node (not while it is down). */
   const waitOn = async (node: PostgresNode, what: string, probe: (client: pg.Client) => Promise<boolean>, timeoutMs = READY_TIMEOUT_MS) => {
     const deadline = Date.now() + timeoutMs;
-    let last: unknown = null;
+    let last: unknown;
     for (;;) {
       if (!children.has(node.name)) throw new Error(`PostgreSQL ${node.name} (port ${node.port}) exited while waiting for ${what}:\n${logTail(node)}`);
       try {
@@ -187,7 +188,7 @@ export async function startReplicatedPostgres(options: ReplicatedPostgresOptions
       } catch (error) {
         last = error;
       }
-      if (Date.now() > deadline) throw new Error(`PostgreSQL ${node.name} (port ${node.port}): timed out waiting for ${what}${last ? ` (${String(last)})` : ''}:\n${logTail(node)}`);
+      if (Date.now() > deadline) throw new Error(`PostgreSQL ${node.name} (port ${node.port}): timed out waiting for ${what}${last ? ` (${messageOf(last)})` : ''}:\n${logTail(node)}`);
       await sleep(100);
     }
   };

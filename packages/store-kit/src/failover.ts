@@ -198,7 +198,7 @@ export function failoverPoolOptions(url: DatabaseUrl): pg.PoolConfig {
 
   return {
     connectionString: url.forHost(first),
-    Client: FailoverClient as unknown as pg.PoolConfig['Client'],
+    Client: FailoverClient,
     onConnect: onConnect as unknown as pg.PoolConfig['onConnect'],
   };
 }
