@@ -6,6 +6,10 @@
 // must guarantee whatever happened. Choices come from a seeded generator: print the seed, replay it.
 // With `hosts`, each bank runs on a host of its own (a network namespace, bound to its address) and
 // the proxies between banks, on the hosts' bridge, add LINK_DELAY_MS each way when no fault is on.
+// With the postgres store each bank's ledger is a PostgreSQL of its own (two data servers share
+// it); with `replicas: 1` a primary and a synchronous standby, and one more fault: the primary
+// SIGKILLed, the standby promoted, the lost one rebuilt as the new standby. The outage that fault
+// made, from the kill to the bank's first acknowledged write, is in the report.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBank, type RunningBank } from '@banca/launcher/bank';
@@ -15,6 +19,9 @@ import { consent, signUp, type ConsentNeeded, type TestCustomer } from '@banca/t
 import { businessHeaders, clientHeaders, http, tempDir, waitFor, type JsonResponse } from '@banca/testkit/testkit';
 import { FaultProxy } from '@banca/testkit/fault-proxy';
 import { createHostNetwork, LINK_DELAY_MS, startLinkProxy, type HostNetwork } from '@banca/testkit/hosts';
+import { debianPostgres } from '@banca/testkit/postgres';
+import { startEmbeddedPostgres } from '@banca/launcher/embedded-postgres';
+import { startReplicatedPostgres, type ReplicatedPostgres } from '@banca/launcher/replicated-postgres';
 import type { AuditReport } from '@banca/core/protocol';
 import { cpfFor, Rng } from './rng.js';
 
@@ -28,6 +35,10 @@ export interface ChaosOptions {
   faultEveryMs: [number, number];
   /** Each bank on a host of its own (needs root: see @banca/testkit/hosts). */
   hosts?: boolean;
+  /** Each bank's ledger: SQLite (default) or a PostgreSQL of its own. */
+  store?: 'sqlite' | 'postgres';
+  /** With the postgres store, 1: a primary and a synchronous standby per bank, and the failover fault. */
+  replicas?: 0 | 1;
   log: (line: string) => void;
 }
 
@@ -61,12 +72,23 @@ export interface Check {
   detail: string;
 }
 
+/** One "primary lost" fault, as the bank's clients saw it. */
+export interface Failover {
+  bankId: number;
+  /** From the SIGKILL of the primary to the standby taking writes (the wait, then pg_ctl promote). */
+  promotedAfterMs: number;
+  /** From the SIGKILL to the first write acknowledged by the bank after it (a deposit, withdrawal or
+   *  transfer sent after the kill): how long the bank took no money in. */
+  outageMs: number;
+}
+
 export interface ChaosReport {
   seed: number;
   seconds: number;
   operations: Record<OpKind, Record<Outcome, number>>;
   resolvedUnknown: number;
   faults: string[];
+  failovers: Failover[];
   checks: Check[];
   ok: boolean;
 }
@@ -81,9 +103,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const proxies: FaultProxy[] = [];
   const banks: RunningBank[] = [];
   const faults: string[] = [];
+  const store = options.store ?? 'sqlite';
+  const replicas = options.replicas ?? 0;
+  if (replicas > 0 && store !== 'postgres') throw new Error('replicas need the postgres store');
+  // The harness's PostgreSQL servers listen on this machine's 127.0.0.1, which a bank on a host of
+  // its own does not reach.
+  if (store === 'postgres' && options.hosts) throw new Error('the postgres store runs on this machine only: choose either hosts or the postgres store');
+  const databases: { stop(): Promise<void> }[] = [];
+  const pairs = new Map<number, ReplicatedPostgres>();
+  const world: World = { banks, proxies, pairs, writes: [], failovers: [] };
   let network: HostNetwork | null = null;
   try {
-    options.log(`chaos: seed ${options.seed} (replay with --seed ${options.seed}), ${options.seconds} s, ${options.banks} banks`);
+    options.log(`chaos: seed ${options.seed} (replay with --seed ${options.seed}), ${options.seconds} s, ${options.banks} banks, `
+      + `${store === 'sqlite' ? 'SQLite ledgers' : replicas ? 'each ledger on a PostgreSQL primary and synchronous standby' : 'each ledger on a PostgreSQL'}`);
     if (options.hosts) {
       network = createHostNetwork(Array.from({ length: options.banks }, (_, index) => `b${index + 1}`));
       options.log(`chaos: hosts ${network.hosts.map((host) => `${host.netns} ${host.address}`).join(', ')}; links through ${network.bridge} ${network.bridgeAddress}, ${LINK_DELAY_MS} ms each way`);
@@ -103,9 +135,29 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // Banks call each other through the proxies; customers call their bank's gateway directly.
     const viaProxies: Member[] = members.map((member, index) => ({ ...member, url: proxies[index]!.url }));
     const keys = devInterbankKeys(dir.path, members.map((member) => member.bankId));
+    const binDir = replicas > 0 ? (await debianPostgres()).binDir : undefined;
     for (const member of viaProxies) {
+      let ledger: { store: 'sqlite' } | { store: 'postgres'; databaseUrl: string; dataServers: number } = { store: 'sqlite' };
+      if (store === 'postgres') {
+        const database = `banca_chaos_${member.bankId}`;
+        // A directory of its own: the postgres user must enter it, and the harness's holds keys.
+        const pgDir = tempDir(`banca-chaos-pg-${member.bankId}-`);
+        databases.push({ stop: async () => pgDir.remove() });
+        let databaseUrl: string;
+        if (replicas > 0) {
+          const pair = await startReplicatedPostgres({ dir: pgDir.path, ports: [0, 0], persistent: false, durable: false, binDir });
+          databases.unshift(pair);
+          pairs.set(member.bankId, pair);
+          databaseUrl = await pair.databaseUrl(database);
+        } else {
+          const server = await startEmbeddedPostgres({ dir: pgDir.path, port: 0, persistent: false, durable: false });
+          databases.unshift(server);
+          databaseUrl = await server.databaseUrl(database);
+        }
+        ledger = { store: 'postgres', databaseUrl, dataServers: 2 };
+      }
       banks.push(await startBank({
-        ports: 'random', store: 'sqlite', dataDir: dir.path, businessServers: 3, queueMode: 'batch', logLevel: 'error',
+        ports: 'random', ...ledger, dataDir: dir.path, businessServers: 3, queueMode: 'batch', logLevel: 'error',
         ...(hosts ? { host: hosts.host(`b${member.bankId}`) } : {}),
         ...memberOptions(member, viaProxies, 'holds', keys, {
           businessServer: {
@@ -150,17 +202,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       while (loading()) {
         const op = nextOp(rng, customers, bankIds, url);
         ops.push(op);
+        const sentAt = Date.now();
         await send(op);
+        if (op.outcome === 'ok' && LOCAL_KINDS.includes(op.kind)) world.writes.push({ bankId: op.bankId, sentAt, endedAt: Date.now() });
         if (op.outcome === 'unknown') await sleep(50);
       }
     };
     // Every kind of fault once (in a random order), then at random by weight.
-    const firstRound = [...FAULT_KINDS].sort(() => rng.next() - 0.5);
+    const weights = replicas > 0 ? { ...FAULT_WEIGHTS, ...REPLICA_FAULT_WEIGHTS } : FAULT_WEIGHTS;
+    const firstRound = (Object.keys(weights) as FaultKind[]).sort(() => rng.next() - 0.5);
     const faulter = async () => {
       while (firstRound.length > 0 || Date.now() < deadline - 1000) {
         await sleep(rng.int(options.faultEveryMs[0], options.faultEveryMs[1]));
         if (firstRound.length === 0 && Date.now() >= deadline - 1000) break;
-        const line = await injectFault(rng, banks, proxies, firstRound.shift());
+        const line = await injectFault(rng, world, weights, firstRound.shift());
         faults.push(`${at()} ${line}`);
         options.log(`chaos: ${at()} ${line}`);
       }
@@ -252,12 +307,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       operations[kind] = { ok: 0, refused: 0, unknown: 0 };
       for (const op of ops.filter((candidate) => candidate.kind === kind)) operations[kind][op.outcome]++;
     }
-    const report: ChaosReport = { seed: options.seed, seconds: options.seconds, operations, resolvedUnknown: unknown.length, faults, checks, ok: checks.every((c) => c.ok) };
+    const report: ChaosReport = {
+      seed: options.seed, seconds: options.seconds, operations, resolvedUnknown: unknown.length, faults, failovers: world.failovers, checks, ok: checks.every((c) => c.ok),
+    };
     options.log(`chaos: ${checks.filter((c) => c.ok).length} passed, ${checks.filter((c) => !c.ok).length} failed (seed ${options.seed})`);
     return report;
   } finally {
     await Promise.all(banks.map((bank) => bank.stop().catch(() => undefined)));
     await Promise.all(proxies.map((proxy) => proxy.close()));
+    // Servers first, then their directories (listed last).
+    for (const database of databases) await database.stop().catch(() => undefined);
     network?.remove();
     dir.remove();
   }
@@ -351,14 +410,32 @@ async function send(op: Op): Promise<void> {
 }
 
 const FAULT_WEIGHTS = { killBusiness: 3, killData: 2, killBank: 1, pauseBusiness: 2, pauseData: 1, delayLinks: 2, dropLinks: 2 } as const;
-type FaultKind = keyof typeof FAULT_WEIGHTS;
-const FAULT_KINDS = Object.keys(FAULT_WEIGHTS) as FaultKind[];
+/** With a standby per bank: its primary lost (rarer: the bank then runs on one server until the
+ *  lost one is rebuilt, a full copy). */
+const REPLICA_FAULT_WEIGHTS = { failoverPostgres: 1 } as const;
+type FaultKind = keyof typeof FAULT_WEIGHTS | keyof typeof REPLICA_FAULT_WEIGHTS;
+/** Writes that stay inside one bank: what tells when its ledger takes money in again. */
+const LOCAL_KINDS: readonly OpKind[] = ['deposit', 'withdrawal', 'transfer'];
+/** A bank with no primary for this long: what a monitor deciding the primary is gone might take. */
+const PROMOTE_AFTER_MS: [number, number] = [300, 1500];
+const OUTAGE_WAIT_MS = 60_000;
 
-async function injectFault(rng: Rng, banks: RunningBank[], proxies: FaultProxy[], chosen?: FaultKind): Promise<string> {
+/** What the faults act on, and what they leave for the report. */
+interface World {
+  banks: RunningBank[];
+  proxies: FaultProxy[];
+  pairs: Map<number, ReplicatedPostgres>;
+  /** Every acknowledged local write, by bank, with when it was sent and answered. */
+  writes: { bankId: number; sentAt: number; endedAt: number }[];
+  failovers: Failover[];
+}
+
+async function injectFault(rng: Rng, world: World, weights: Partial<Record<FaultKind, number>>, chosen?: FaultKind): Promise<string> {
+  const { banks, proxies } = world;
   const index = rng.int(0, banks.length - 1);
   const bank = banks[index]!;
   const name = `bank ${index + 1}`;
-  const kind = chosen ?? rng.weighted<FaultKind>(FAULT_WEIGHTS);
+  const kind = chosen ?? rng.weighted(weights as Record<FaultKind, number>);
   switch (kind) {
     case 'killBusiness': {
       const server = rng.int(0, bank.businessServers.length - 1);
@@ -406,6 +483,26 @@ async function injectFault(rng: Rng, banks: RunningBank[], proxies: FaultProxy[]
       await sleep(forMs);
       proxies[index]!.reset();
       return `interbank connections to ${name} dropped for ${forMs} ms`;
+    }
+    case 'failoverPostgres': {
+      const pair = world.pairs.get(index + 1)!;
+      const killed = await pair.killPrimary();
+      const killedAt = Date.now();
+      await sleep(rng.int(...PROMOTE_AFTER_MS));
+      const promoted = await pair.promoteStandby();
+      const promotedAfterMs = Date.now() - killedAt;
+      // The outage ends with the bank's first write acknowledged after the kill (none can be while
+      // it has no primary); the lost server is rebuilt only then, as the standby.
+      let back: number | undefined;
+      await waitFor(async () => {
+        back = world.writes.find((write) => write.bankId === index + 1 && write.sentAt >= killedAt)?.endedAt;
+        return back !== undefined;
+      }, OUTAGE_WAIT_MS, `${name} to acknowledge a write after its primary was lost`);
+      const outageMs = back! - killedAt;
+      world.failovers.push({ bankId: index + 1, promotedAfterMs, outageMs });
+      const rebuilt = await pair.rebuildStandby();
+      return `SIGKILL ${name}'s PostgreSQL primary (${killed.name}), standby ${promoted.name} promoted ${promotedAfterMs} ms later; `
+        + `writes back ${(outageMs / 1000).toFixed(2)} s after the kill; ${rebuilt.name} rebuilt as the standby`;
     }
   }
 }

@@ -13,9 +13,13 @@ const program = new Command('chaos')
   .addOption(new Option('--workers <n>', 'operations in flight').default('8').argParser(Number))
   .addOption(new Option('--fault-every-ms <min-max>', 'a fault every so often').default('1500-4000'))
   .addOption(new Option('--hosts', `each bank on a host of its own: a network namespace, links ${LINK_DELAY_MS} ms each way (needs root)`))
-  .action(async (options: { seconds: number; seed?: number; banks: number; customers: number; workers: number; faultEveryMs: string; hosts?: boolean }) => {
+  .addOption(new Option('--store <store>', 'each bank\'s ledger').choices(['sqlite', 'postgres']).default('sqlite'))
+  .addOption(new Option('--replicas <n>', 'with --store postgres, 1: each bank on a primary and a synchronous standby (Debian\'s PostgreSQL), and the fault "primary killed, standby promoted"')
+    .choices(['0', '1']).default('0'))
+  .action(async (options: { seconds: number; seed?: number; banks: number; customers: number; workers: number; faultEveryMs: string; hosts?: boolean; store: 'sqlite' | 'postgres'; replicas: '0' | '1' }) => {
     const [min, max] = options.faultEveryMs.split('-').map(Number);
     if (!Number.isFinite(min) || !Number.isFinite(max) || min! <= 0 || max! < min!) throw new Error('--fault-every-ms is like 1500-4000');
+    if (options.replicas === '1' && options.store !== 'postgres') throw new Error('--replicas 1 needs --store postgres');
     const report = await runChaos({
       seconds: options.seconds,
       seed: options.seed ?? Math.floor(Math.random() * 2 ** 31),
@@ -24,9 +28,14 @@ const program = new Command('chaos')
       workers: options.workers,
       faultEveryMs: [min!, max!],
       hosts: options.hosts === true,
+      store: options.store,
+      replicas: options.replicas === '1' ? 1 : 0,
       log: (line) => console.log(line),
     });
     const table = Object.entries(report.operations).map(([kind, counts]) => `  ${kind.padEnd(10)} ok ${counts.ok}  refused ${counts.refused}  unknown ${counts.unknown}`);
+    for (const failover of report.failovers) {
+      console.log(`failover at bank ${failover.bankId}: standby promoted ${failover.promotedAfterMs} ms after the primary's SIGKILL; outage (kill to the first write acknowledged) ${(failover.outageMs / 1000).toFixed(2)} s`);
+    }
     console.log(`operations, final outcomes (${report.resolvedUnknown} had no answer at first and were resolved by repeating them with their keys):\n${table.join('\n')}`);
     process.exitCode = report.ok ? 0 : 1;
   });

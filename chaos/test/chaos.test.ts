@@ -15,3 +15,19 @@ test('chaos - random load and faults (kills, pauses, dropped and slow links), th
   assert.ok(total > 20, `operations ran (${total})`);
   for (const check of report.checks) assert.ok(check.ok, `${check.name}: ${check.detail} (seed ${seed}: BANCA_CHAOS_SEED=${seed} replays it)`);
 });
+
+test('chaos - each bank on a PostgreSQL primary and synchronous standby, the primary lost under the load: books sound, the outage measured', async () => {
+  const seed = Number(process.env.BANCA_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const report = await runChaos({
+    seconds: 15, seed, banks: 2, customersPerBank: 4, workers: 6, faultEveryMs: [300, 600], store: 'postgres', replicas: 1, log: (line) => console.log(`# ${line}`),
+  });
+  // The first round has every kind of fault once, the primary's loss among them.
+  assert.ok(report.faults.length >= 8, `every kind of fault was injected (${report.faults.length}: ${report.faults.join('; ')})`);
+  assert.ok(report.failovers.length >= 1, `a primary was lost and its standby promoted (${report.faults.join('; ')})`);
+  for (const failover of report.failovers) {
+    console.log(`# failover at bank ${failover.bankId}: promoted after ${failover.promotedAfterMs} ms, outage ${(failover.outageMs / 1000).toFixed(2)} s`);
+    assert.ok(failover.outageMs >= failover.promotedAfterMs, `no write is acknowledged while a bank has no primary (${JSON.stringify(failover)})`);
+    assert.ok(failover.outageMs < 30_000, `the bank took writes again within 30 s (${JSON.stringify(failover)})`);
+  }
+  for (const check of report.checks) assert.ok(check.ok, `${check.name}: ${check.detail} (seed ${seed}: BANCA_CHAOS_SEED=${seed} replays it)`);
+});
