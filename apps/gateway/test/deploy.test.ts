@@ -219,6 +219,15 @@ before(async () => {
 after(() => dir.remove());
 
 describe('deploy - compose files', () => {
+  test('deploy - the Dockerfile copies every workspace\'s manifest before npm ci (npm ci refuses a lock file whose workspaces are missing)', () => {
+    const workspaces = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces;
+    const dockerfile = readFileSync(join(deployDir, 'Dockerfile'), 'utf8');
+    const beforeInstall = dockerfile.slice(0, dockerfile.indexOf('RUN npm ci'));
+    assert.ok(beforeInstall.length > 0 && beforeInstall.length < dockerfile.length, 'the Dockerfile runs npm ci');
+    const copied = [...beforeInstall.matchAll(/^COPY (\S+)\/package\.json \1\/$/gm)].map((match) => match[1]);
+    assert.deepEqual([...copied].sort(), [...workspaces].sort(), 'the manifests copied before npm ci are the workspaces of package.json');
+  });
+
   test('deploy - compose finds every file valid with its .env.example', async () => {
     assert.ok(layouts.length >= 2, `the single-host and the several-hosts layouts (${layouts.map((layout) => layout.name).join(', ')})`);
     const runs = await Promise.all(layouts.flatMap((layout) => layout.files.map(async (file) => ({ file, result: await composeConfig(file, testEnvFile(layout), layout.folder, true) }))));
