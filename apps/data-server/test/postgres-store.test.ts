@@ -9,6 +9,7 @@ import pg from 'pg';
 import { startTestPostgres, type TestPostgres } from '@banca/testkit/postgres';
 import { PostgresStore } from '../src/infra/postgres/postgres-store.js';
 import { ACCOUNT_LOCK_SEED } from '../src/infra/postgres/schema.js';
+import { openPool } from '@banca/store-kit/postgres';
 
 let postgres: TestPostgres;
 let store: PostgresStore;
@@ -61,5 +62,37 @@ describe('postgres store - races between transactions', () => {
       'the retry learns the operation is done, and answers it as a replay');
     assert.equal(locked.grants[0]?.balanceCents, 700);
     await store.unlock('2', [account]);
+  });
+});
+
+describe('postgres store - opening beside other instances', () => {
+  // A data server restarted while another serves the bank: running the schema's DDL again would
+  // lock every table (CREATE INDEX IF NOT EXISTS locks its table even when the index exists) and
+  // queue behind, or deadlock with, the other's transactions (seen: "cannot start: deadlock
+  // detected" in the chaos harness). A schema in place is recognised by its fingerprint instead.
+  test('a second instance opens while another transaction holds the tables exclusively: the schema is not run again', { timeout: 30_000 }, async () => {
+    const holder = new pg.Client({ connectionString: postgres.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE accounts, transfers, records, record_tags, queue IN ACCESS EXCLUSIVE MODE');
+      const second = await PostgresStore.open(postgres.url, { poolSize: 1 });
+      await second.close();
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+    }
+  });
+
+  test('a schema whose text changed is applied, once; the same text again runs nothing', async () => {
+    const table = `schema_probe_${randomUUID().slice(0, 8)}`;
+    // Not idempotent on purpose: run twice, it would fail with "relation already exists".
+    const schema = `CREATE TABLE ${table} (x INT)`;
+    for (let round = 0; round < 2; round++) {
+      const pool = await openPool(postgres.url, { poolSize: 1, schema, schemaLockKey: 1 });
+      await pool.end();
+    }
+    const { rows } = await raw.query<{ n: number }>('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = $1', [table]);
+    assert.equal(rows[0]?.n, 1, 'the new schema was applied');
   });
 });
