@@ -10,6 +10,7 @@
 // it); with `replicas: 1` a primary and a synchronous standby, and one more fault: the primary
 // SIGKILLed, the standby promoted, the lost one rebuilt as the new standby. The outage that fault
 // made, from the kill to the bank's first acknowledged write, is in the report.
+// With hosts too, the PostgreSQL servers run in the root namespace and listen on the bridge.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBank, type RunningBank } from '@banca/launcher/bank';
@@ -106,9 +107,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const store = options.store ?? 'sqlite';
   const replicas = options.replicas ?? 0;
   if (replicas > 0 && store !== 'postgres') throw new Error('replicas need the postgres store');
-  // The harness's PostgreSQL servers listen on this machine's 127.0.0.1, which a bank on a host of
-  // its own does not reach.
-  if (store === 'postgres' && options.hosts) throw new Error('the postgres store runs on this machine only: choose either hosts or the postgres store');
   const databases: { stop(): Promise<void> }[] = [];
   const pairs = new Map<number, ReplicatedPostgres>();
   const world: World = { banks, proxies, pairs, writes: [], failovers: [] };
@@ -136,6 +134,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const viaProxies: Member[] = members.map((member, index) => ({ ...member, url: proxies[index]!.url }));
     const keys = devInterbankKeys(dir.path, members.map((member) => member.bankId));
     const binDir = replicas > 0 ? (await debianPostgres()).binDir : undefined;
+    // The databases run on this machine, outside the banks' hosts: the banks reach them over the
+    // hosts' bridge (straight, not through a delaying link).
+    const databaseAddress = hosts?.bridgeAddress;
     for (const member of viaProxies) {
       let ledger: { store: 'sqlite' } | { store: 'postgres'; databaseUrl: string; dataServers: number } = { store: 'sqlite' };
       if (store === 'postgres') {
@@ -145,12 +146,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         databases.push({ stop: async () => pgDir.remove() });
         let databaseUrl: string;
         if (replicas > 0) {
-          const pair = await startReplicatedPostgres({ dir: pgDir.path, ports: [0, 0], persistent: false, durable: false, binDir });
+          const pair = await startReplicatedPostgres({ dir: pgDir.path, ports: [0, 0], persistent: false, durable: false, binDir, address: databaseAddress });
           databases.unshift(pair);
           pairs.set(member.bankId, pair);
           databaseUrl = await pair.databaseUrl(database);
         } else {
-          const server = await startEmbeddedPostgres({ dir: pgDir.path, port: 0, persistent: false, durable: false });
+          const server = await startEmbeddedPostgres({ dir: pgDir.path, port: 0, persistent: false, durable: false, address: databaseAddress });
           databases.unshift(server);
           databaseUrl = await server.databaseUrl(database);
         }

