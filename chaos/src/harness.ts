@@ -198,7 +198,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const deadline = Date.now() + options.seconds * 1000;
     // The load goes on at least until every kind of fault has happened once.
     let firstRoundDone = false;
-    const loading = () => Date.now() < deadline || !firstRoundDone;
+    // Set when a fault fails (a service that does not come back): the load stops with it.
+    let aborted = false;
+    const loading = () => !aborted && (Date.now() < deadline || !firstRoundDone);
     const worker = async () => {
       while (loading()) {
         const op = nextOp(rng, customers, bankIds, url);
@@ -222,7 +224,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       firstRoundDone = true;
     };
-    await Promise.all([...Array.from({ length: options.workers }, worker), faulter()]);
+    const workers = Array.from({ length: options.workers }, worker);
+    try {
+      await faulter();
+    } finally {
+      aborted ||= !firstRoundDone;
+      await Promise.all(workers);
+    }
     options.log(`chaos: ${at()} load over: ${ops.length} operations; bringing every service back and resolving unknown outcomes`);
 
     // Every service back, every unknown outcome resolved with its own key.
