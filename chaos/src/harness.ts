@@ -141,7 +141,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       let ledger: { store: 'sqlite' } | { store: 'postgres'; databaseUrl: string; dataServers: number } = { store: 'sqlite' };
       if (store === 'postgres') {
         const database = `banca_chaos_${member.bankId}`;
-        // A directory of its own: the postgres user must enter it, and the harness's holds keys.
+        // A directory of its own: the postgres user must enter it, and the harness's own one holds
+        // the banks' private keys.
         const pgDir = tempDir(`banca-chaos-pg-${member.bankId}-`);
         databases.push({ stop: async () => pgDir.remove() });
         let databaseUrl: string;
