@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { listenAddresses, LOOPBACK, openToNetwork } from './postgres-network.js';
 
 export interface EmbeddedPostgresOptions {
   /** Directory holding the cluster (and its password file when persistent). */
@@ -39,7 +40,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : randomBytes(16).toString('hex');
   if (options.persistent && !existsSync(passwordFile)) writeFileSync(passwordFile, password, { mode: 0o600 });
   const port = options.port || (await freePort());
-  const address = options.address ?? '127.0.0.1';
+  const address = options.address ?? LOOPBACK;
   const log: string[] = [];
   const speed = options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const cluster = new EmbeddedPostgres({
@@ -51,15 +52,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: options.persistent,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', ...(options.durable ? [] : ['--no-sync'])],
-    postgresFlags: ['-c', `listen_addresses=${[...new Set(['127.0.0.1', address])].join(',')}`, '-c', 'unix_socket_directories=', '-c', 'max_connections=200', ...speed],
+    postgresFlags: ['-c', `listen_addresses=${listenAddresses(address)}`, '-c', 'unix_socket_directories=', '-c', 'max_connections=200', ...speed],
     onLog: (message) => void log.push(message),
     onError: (error) => void log.push(String(error)),
   });
   try {
     if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
       await cluster.initialise();
-      // initdb lets in loopback only; clients on the given address's network log in the same way.
-      if (address !== '127.0.0.1') openToNetwork(join(databaseDir, 'pg_hba.conf'));
+      if (address !== LOOPBACK) openToNetwork(join(databaseDir, 'pg_hba.conf'));
     }
     await cluster.start();
   } catch (error) {
@@ -77,12 +77,4 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     },
     stop: () => cluster.stop(),
   };
-}
-
-/** Adds to pg_hba.conf a line like its loopback one, for the networks this machine is on. */
-function openToNetwork(hbaFile: string): void {
-  const text = readFileSync(hbaFile, 'utf8');
-  const loopback = text.split('\n').find((line) => /^host\s+all\s+all\s+127\.0\.0\.1\/32\s+/.test(line));
-  if (!loopback) throw new Error(`${hbaFile} has no loopback line to open the network like`);
-  writeFileSync(hbaFile, `${text}\n# banca: the network of the address given\n${loopback.replace('127.0.0.1/32', 'samenet')}\n`);
 }

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from './free-port.js';
+import { listenAddresses, LOOPBACK, openToNetwork } from './postgres-network.js';
 import { messageOf } from '@banca/core/errors';
 
 export type NodeName = 'a' | 'b';
@@ -73,7 +74,6 @@ const TOOLS = ['initdb', 'postgres', 'pg_ctl', 'pg_basebackup', 'pg_controldata'
 const READY_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 30_000;
 const REPLICATOR = 'replicator';
-const LOOPBACK = '127.0.0.1';
 /** Included last by postgresql.conf: the one setting that depends on the node's role. */
 const ROLE_CONF = 'banca-replication.conf';
 
@@ -261,7 +261,7 @@ export async function startReplicatedPostgres(options: ReplicatedPostgresOptions
     const settings = [
       '',
       '# banca: a primary and a synchronous standby (packages/launcher/src/replicated-postgres.ts)',
-      `listen_addresses = '${[...new Set([LOOPBACK, address])].join(',')}'`,
+      `listen_addresses = '${listenAddresses(address)}'`,
       "unix_socket_directories = ''",
       'max_connections = 200',
       'wal_level = replica',
@@ -275,8 +275,7 @@ export async function startReplicatedPostgres(options: ReplicatedPostgresOptions
       '',
     ];
     writeFileSync(join(node.dataDir, 'postgresql.conf'), settings.join('\n'), { flag: 'a' });
-    // initdb lets in loopback only; clients on the given address's network log in the same way.
-    if (address !== LOOPBACK) writeFileSync(join(node.dataDir, 'pg_hba.conf'), '\n# banca: the network of the address given\nhost all all samenet scram-sha-256\n', { flag: 'a' });
+    if (address !== LOOPBACK) openToNetwork(join(node.dataDir, 'pg_hba.conf'));
     writeRoleConf(node, null);
     await startNode(node, 'primary');
     await withClient(node, (client) =>

@@ -3,9 +3,10 @@
 // that always end in COMMIT or ROLLBACK. A schema already in place is not run again: its
 // fingerprint is recorded, so an instance that starts (or restarts) beside others under load takes
 // no DDL lock that could queue behind their work or deadlock with it (CREATE INDEX IF NOT EXISTS
-// locks its table even when the index exists). Applying one is retried on a deadlock. The URL may name several servers, as libpq's do
-// (postgres://user:pw@h1:p1,h2:p2/db?target_session_attrs=read-write), which node-postgres does
-// not understand: see failover.ts, which finds the one to use and follows it when it moves.
+// locks its table even when the index exists). Applying one is retried on a deadlock. The URL may
+// name several servers, as libpq's do (postgres://user:pw@h1:p1,h2:p2/db?target_session_attrs=
+// read-write), which node-postgres does not understand: see failover.ts, which finds the one to
+// use and follows it when it moves.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { PoolClient } from 'pg';
@@ -58,7 +59,7 @@ export async function openPool(url: string, options: PoolOptions): Promise<pg.Po
         } finally {
           client.release();
         }
-      }, { attempts: SCHEMA_ATTEMPTS, baseDelayMs: 100, maxDelayMs: 2000, shouldRetry: (error) => RETRYABLE_DDL.has((error as { code?: string }).code ?? '') });
+      }, { attempts: SCHEMA_ATTEMPTS, baseDelayMs: 100, maxDelayMs: 2000, shouldRetry: (error) => RETRYABLE_SQLSTATES.has((error as { code?: string }).code ?? '') });
     }
   } catch (error) {
     await pool.end().catch(() => {});
@@ -69,8 +70,9 @@ export async function openPool(url: string, options: PoolOptions): Promise<pg.Po
 
 /** The schemas applied to this database, by the SHA-256 of their text. */
 const SCHEMAS_TABLE = 'CREATE TABLE IF NOT EXISTS banca_schemas (fingerprint TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)';
-/** Deadlock, serialization failure, and a unique violation of two instances creating one object at once. */
-const RETRYABLE_DDL = new Set(['40P01', '40001', '23505']);
+/** SQLSTATEs after which a whole transaction is simply run again: serialization failure, deadlock,
+ *  and a unique violation from a concurrent insert of the same row (the retry then sees it). */
+export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01', '23505']);
 const SCHEMA_ATTEMPTS = 8;
 const UNDEFINED_TABLE = '42P01';
 

@@ -12,7 +12,7 @@ import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { canonicalJson } from '@banca/core/canonical-json';
 import { BancaError, invariant } from '@banca/core/errors';
-import { inTransaction, openPool } from '@banca/store-kit/postgres';
+import { inTransaction, openPool, RETRYABLE_SQLSTATES } from '@banca/store-kit/postgres';
 import { isSystemAccount, SYSTEM_ACCOUNTS } from '@banca/core/ids';
 import { BALANCE_CENTS_MAX } from '@banca/core/money';
 import { retry } from '@banca/core/retry';
@@ -30,10 +30,6 @@ import { countLimitRows, forgetLimits, hitLimits, LIMIT_SCHEMA } from './postgre
 import { duplicateLimit, type HashedForget, type HashedHit, type HitsOutcome } from '../limit-rules.js';
 
 const RETRIES_MAX = 5;
-/** SQLSTATEs after which the whole transaction is simply run again: serialization failure,
- *  deadlock, and a unique violation from a concurrent insert of the same commit or transfer id
- *  (the retry then sees the committed row and answers as the embedded store would). */
-const RETRYABLE = new Set(['40001', '40P01', '23505']);
 
 interface Lease {
   businessId: string;
@@ -334,7 +330,7 @@ export class PostgresStore implements LedgerStore {
       jitter: 'full',
       shouldRetry: (error) => {
         const code = sqlState(error);
-        return code !== undefined && RETRYABLE.has(code) && !this.closed;
+        return code !== undefined && RETRYABLE_SQLSTATES.has(code) && !this.closed;
       },
     });
   }
