@@ -76,7 +76,10 @@ export interface Check {
 /** One "primary lost" fault, as the bank's clients saw it. */
 export interface Failover {
   bankId: number;
-  /** From the SIGKILL of the primary to the standby taking writes (the wait, then pg_ctl promote). */
+  /** From the SIGKILL of the primary to pg_ctl promote: the bank had no primary at all until then. */
+  promoteAskedAfterMs: number;
+  /** From the SIGKILL to the standby seen taking writes (polled every 100 ms, so a write may be
+   *  acknowledged a little before this). */
   promotedAfterMs: number;
   /** From the SIGKILL to the first write acknowledged by the bank after it (a deposit, withdrawal or
    *  transfer sent after the kill): how long the bank took no money in. */
@@ -499,6 +502,7 @@ async function injectFault(rng: Rng, world: World, weights: Partial<Record<Fault
       const killed = await pair.killPrimary();
       const killedAt = Date.now();
       await sleep(rng.int(...PROMOTE_AFTER_MS));
+      const promoteAskedAfterMs = Date.now() - killedAt;
       const promoted = await pair.promoteStandby();
       const promotedAfterMs = Date.now() - killedAt;
       // The outage ends with the bank's first write acknowledged after the kill (none can be while
@@ -509,7 +513,7 @@ async function injectFault(rng: Rng, world: World, weights: Partial<Record<Fault
         return back !== undefined;
       }, OUTAGE_WAIT_MS, `${name} to acknowledge a write after its primary was lost`);
       const outageMs = back! - killedAt;
-      world.failovers.push({ bankId: index + 1, promotedAfterMs, outageMs });
+      world.failovers.push({ bankId: index + 1, promoteAskedAfterMs, promotedAfterMs, outageMs });
       const rebuilt = await pair.rebuildStandby();
       return `SIGKILL ${name}'s PostgreSQL primary (${killed.name}), standby ${promoted.name} promoted ${promotedAfterMs} ms later; `
         + `writes back ${(outageMs / 1000).toFixed(2)} s after the kill; ${rebuilt.name} rebuilt as the standby`;
